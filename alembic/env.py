@@ -1,0 +1,108 @@
+"""Alembic environment for both dialects.
+
+PostgreSQL: one transaction, serialised by an advisory lock, with the tenant schema
+created and first on the search path. Oracle: `CURRENT_SCHEMA` and `DDL_LOCK_TIMEOUT`
+set on the session. Both commit at the end (Oracle DDL auto-commits; the
+`alembic_version` update does not).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from typing import Any
+
+from sqlalchemy import pool, text
+from sqlalchemy.engine import Connection
+from sqlalchemy.ext.asyncio import create_async_engine
+
+from alembic import context
+from repo.backends.base import validate_schema_name
+from repo.migrations import ADVISORY_LOCK_KEY, include_object
+from repo.urls import backend_name, sqlalchemy_url
+from schema.tables import metadata
+
+config = context.config
+URL: str = (
+    config.attributes.get("memrepo_url")
+    or os.environ.get("MEMREPO_URL")
+    or config.get_main_option("sqlalchemy.url")
+    or ""
+)
+if not URL:
+    raise SystemExit("set MEMREPO_URL (postgresql://... or oracle://...) to migrate")
+SCHEMA = validate_schema_name(
+    config.attributes.get("memrepo_schema") or os.environ.get("MEMREPO_SCHEMA", "public")
+)
+BACKEND = backend_name(URL)
+#: Seconds an Oracle DDL statement waits for a lock before failing.
+ORACLE_DDL_LOCK_TIMEOUT = 30
+
+
+def _configure(**kw: Any) -> None:
+    context.configure(
+        target_metadata=metadata,
+        include_object=include_object,
+        version_table_schema=SCHEMA if BACKEND == "postgresql" else None,
+        compare_type=True,
+        **kw,
+    )
+
+
+def _prepare_postgresql(connection: Connection) -> None:
+    connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+    connection.execute(text("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public"))
+    connection.execute(text(f'CREATE SCHEMA IF NOT EXISTS "{SCHEMA}"'))
+    connection.execute(text(f'SET LOCAL search_path TO "{SCHEMA}", public'))
+
+
+def _prepare_oracle(connection: Connection) -> None:
+    connection.execute(text(f"ALTER SESSION SET DDL_LOCK_TIMEOUT = {ORACLE_DDL_LOCK_TIMEOUT}"))
+    if SCHEMA != "public":
+        connection.execute(text(f'ALTER SESSION SET CURRENT_SCHEMA = "{SCHEMA.upper()}"'))
+
+
+def do_run_migrations(connection: Connection) -> None:
+    _configure(connection=connection)
+    with context.begin_transaction():
+        if BACKEND == "postgresql":
+            _prepare_postgresql(connection)
+        else:
+            _prepare_oracle(connection)
+        context.run_migrations()
+    connection.commit()
+
+
+async def run_async_migrations() -> None:
+    engine = create_async_engine(sqlalchemy_url(URL), poolclass=pool.NullPool)
+    async with engine.connect() as connection:
+        await connection.run_sync(do_run_migrations)
+    await engine.dispose()
+
+
+def run_migrations_online() -> None:
+    existing = config.attributes.get("connection")
+    if existing is not None:
+        do_run_migrations(existing)
+    elif BACKEND == "postgresql":
+        asyncio.run(run_async_migrations())
+    else:
+        from sqlalchemy import create_engine
+
+        engine = create_engine(sqlalchemy_url(URL), poolclass=pool.NullPool)
+        with engine.connect() as connection:
+            do_run_migrations(connection)
+        engine.dispose()
+
+
+def run_migrations_offline() -> None:
+    """`alembic upgrade --sql`: print the DDL for the URL's dialect without connecting."""
+    _configure(url=sqlalchemy_url(URL), literal_binds=True, dialect_opts={"paramstyle": "named"})
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()

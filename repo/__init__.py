@@ -1,0 +1,53 @@
+"""memrepo: one repository API for agent memory on PostgreSQL (pgvector) and Oracle 23ai."""
+
+from repo.errors import (
+    ConfigurationError,
+    ConflictError,
+    ConnectionLostError,
+    DatabaseError,
+    MemrepoError,
+    NotFoundError,
+    StatementTimeoutError,
+    ValidationError,
+)
+from repo.migrations import migrate, migrate_sync
+from repo.models import (
+    ChunkIn,
+    EntityIn,
+    LinkIn,
+    MemoryFilter,
+    MemoryIn,
+    MemoryUpdate,
+    OperationIn,
+    RecallQuery,
+)
+from repo.rows import MappingRow, Row
+from repo.store import Store, open_store
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "ChunkIn",
+    "ConfigurationError",
+    "ConflictError",
+    "ConnectionLostError",
+    "DatabaseError",
+    "EntityIn",
+    "LinkIn",
+    "MappingRow",
+    "MemoryFilter",
+    "MemoryIn",
+    "MemoryUpdate",
+    "MemrepoError",
+    "NotFoundError",
+    "OperationIn",
+    "RecallQuery",
+    "Row",
+    "StatementTimeoutError",
+    "Store",
+    "ValidationError",
+    "__version__",
+    "migrate",
+    "migrate_sync",
+    "open_store",
+]

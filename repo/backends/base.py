@@ -1,0 +1,101 @@
+"""The backend interface: five verbs over compiled statements, plus bulk paths and transactions.
+
+A verb takes a `Statement` and a mapping of parameter values; the backend looks up the
+statement's SQL for its dialect (compiled once) and hands it to the driver.
+"""
+
+from __future__ import annotations
+
+import abc
+import re
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine.interfaces import Dialect
+
+from repo.errors import ConfigurationError
+from repo.rows import Row
+from repo.sql.cache import Statement
+
+EMPTY: Mapping[str, Any] = {}
+
+_SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
+
+
+def validate_schema_name(name: str) -> str:
+    """A tenant schema name: lower-case letters, digits and `_`, at most 63 characters.
+
+    Anything else (quotes, spaces, `;`) is rejected before it reaches SQL.
+    """
+    if not isinstance(name, str) or not _SCHEMA_NAME.fullmatch(name):
+        raise ConfigurationError(
+            f"invalid schema name {name!r}: use [a-z_][a-z0-9_]* (at most 63 characters)"
+        )
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class Capabilities:
+    """What differs between backends in storage, named so repositories never test the dialect."""
+
+    #: Observation sources live in the `observation_sources` junction table (Oracle)
+    #: instead of the `source_memory_ids` array column (PostgreSQL).
+    uses_observation_sources_table: bool
+    #: The driver has a bulk-load path faster than `executemany` (asyncpg COPY).
+    has_copy: bool
+
+
+class Backend(abc.ABC):
+    """A connection pool for one database and tenant schema, speaking compiled statements."""
+
+    name: str
+    dialect: Dialect
+    capabilities: Capabilities
+    schema: str
+
+    @abc.abstractmethod
+    async def fetch(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> list[Row]:
+        """All rows of a query."""
+
+    @abc.abstractmethod
+    async def fetchrow(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> Row | None:
+        """The first row of a query, or None."""
+
+    @abc.abstractmethod
+    async def fetchval(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> Any:
+        """The first column of the first row, or None."""
+
+    @abc.abstractmethod
+    async def execute(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> int:
+        """Run a statement; return the number of rows it affected."""
+
+    @abc.abstractmethod
+    async def executemany(self, stmt: Statement, rows: Sequence[Mapping[str, Any]]) -> None:
+        """Run a statement once per parameter mapping, atomically."""
+
+    @abc.abstractmethod
+    async def bulk_insert(
+        self, table: sa.Table, columns: Sequence[str], records: Sequence[Sequence[Any]]
+    ) -> None:
+        """Insert many rows (tuples in `columns` order) by the driver's fastest path."""
+
+    @abc.abstractmethod
+    async def fetch_locked(
+        self, stmt: Statement, params: Mapping[str, Any], limit: int
+    ) -> list[Row]:
+        """Up to `limit` rows of a `FOR UPDATE SKIP LOCKED` query, inside a transaction."""
+
+    @abc.abstractmethod
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """A transaction; nested calls open savepoints. Verbs inside it share its connection."""
+
+    @abc.abstractmethod
+    def fulltext_query(self, text: str) -> str:
+        """Turn any user text into a full-text query this backend accepts."""
+
+    @abc.abstractmethod
+    async def close(self) -> None:
+        """Close the pool."""

@@ -1,0 +1,44 @@
+"""The typed errors memrepo raises. Catch `MemrepoError` to catch them all."""
+
+from __future__ import annotations
+
+
+class MemrepoError(Exception):
+    """Base class of every error raised by memrepo."""
+
+
+class ValidationError(MemrepoError, ValueError):
+    """Bad input, detected before any SQL runs; nothing was written."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+class NotFoundError(MemrepoError, LookupError):
+    """The bank, document, unit or operation does not exist."""
+
+
+class ConflictError(MemrepoError):
+    """A uniqueness or foreign-key constraint rejected the write (e.g. unknown bank)."""
+
+
+class ConfigurationError(MemrepoError):
+    """A URL, schema name or option is invalid."""
+
+
+class DatabaseError(MemrepoError):
+    """The database failed the operation; the transaction was rolled back."""
+
+
+class ConnectionLostError(DatabaseError):
+    """The connection broke mid-operation (server restart, terminated backend)."""
+
+
+class StatementTimeoutError(DatabaseError):
+    """The statement ran longer than the configured timeout and was cancelled."""
+
+
+class StatementParameterError(MemrepoError, KeyError):
+    """A compiled statement was called without one of its parameters (a programming error)."""

@@ -1,0 +1,88 @@
+"""Migration helpers shared by the Alembic tree, and programmatic `migrate()`.
+
+The Alembic scripts live in `alembic/` in a checkout and in `repo/_alembic/` inside the
+wheel, so an installed application can migrate its database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from pathlib import Path
+
+from alembic.config import Config
+
+from alembic import command, op
+from repo.backends.base import validate_schema_name
+from repo.urls import backend_name
+
+#: Key of the PostgreSQL advisory lock that serialises concurrent migrators.
+ADVISORY_LOCK_KEY = 0x6D656D7265706F  # "memrepo"
+
+Step = Callable[[], None] | None
+
+
+def run_for_dialect(*, pg: Step, oracle: Step) -> None:
+    """Run the step for the migrating connection's dialect (None is a deliberate no-op)."""
+    name = op.get_context().dialect.name
+    steps = {"postgresql": pg, "oracle": oracle}
+    if name not in steps:
+        raise NotImplementedError(f"no migration step for dialect {name!r}")
+    step = steps[name]
+    if step is not None:
+        step()
+
+
+def script_location() -> Path:
+    """The Alembic script directory: packaged copy first, then the checkout's."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_alembic", here.parent / "alembic"):
+        if (candidate / "env.py").is_file():
+            return candidate
+    raise FileNotFoundError("memrepo's alembic scripts are missing from this installation")
+
+
+def alembic_config(url: str, schema: str = "public") -> Config:
+    """An Alembic config for `url` and tenant `schema`, independent of the working directory."""
+    backend_name(url)
+    validate_schema_name(schema)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(script_location()))
+    cfg.set_main_option("path_separator", "os")
+    cfg.attributes["memrepo_url"] = url
+    cfg.attributes["memrepo_schema"] = schema
+    return cfg
+
+
+def migrate_sync(url: str, *, schema: str = "public", revision: str = "head") -> None:
+    """Upgrade the schema to `revision` (blocking; not from inside an event loop)."""
+    command.upgrade(alembic_config(url, schema), revision)
+
+
+def downgrade_sync(url: str, *, schema: str = "public", revision: str = "base") -> None:
+    command.downgrade(alembic_config(url, schema), revision)
+
+
+async def migrate(url: str, *, schema: str = "public", revision: str = "head") -> None:
+    """Upgrade the schema to `revision` (runs Alembic in a worker thread)."""
+    await asyncio.to_thread(migrate_sync, url, schema=schema, revision=revision)
+
+
+def include_object(
+    obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+) -> bool:
+    """Autogenerate/compare filter: skip objects the metadata leaves to one dialect's DDL.
+
+    Indexes with `ddl_if(dialect=...)` are compared only on that dialect; objects the
+    migrations create outside the metadata (Oracle Text and vector indexes, Oracle
+    function-based indexes) are recognised by name prefix and skipped.
+    """
+    from alembic import op as _op  # noqa: F401  (keeps the import cheap at module load)
+
+    if type_ == "index" and name is not None and name.startswith(DIALECT_ONLY_INDEX_PREFIXES):
+        return False
+    return True
+
+
+#: Index name prefixes that exist on one dialect only and are managed by migrations.
+DIALECT_ONLY_INDEX_PREFIXES: tuple[str, ...] = ("ixo_",)

@@ -1,0 +1,19 @@
+"""One repository per aggregate; each method is one compiled statement or one transaction."""
+
+from repo.repositories.banks import BankRepository
+from repo.repositories.documents import DocumentRepository, IngestResult
+from repo.repositories.memories import MemoryRepository
+from repo.repositories.observations import ObservationRepository
+from repo.repositories.operations import OperationRepository
+from repo.repositories.recall import RecallRepository, RecallResult
+
+__all__ = [
+    "BankRepository",
+    "DocumentRepository",
+    "IngestResult",
+    "MemoryRepository",
+    "ObservationRepository",
+    "OperationRepository",
+    "RecallRepository",
+    "RecallResult",
+]

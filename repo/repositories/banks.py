@@ -1,0 +1,70 @@
+"""Banks: the unit of ownership. Deleting a bank deletes everything in it."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import sqlalchemy as sa
+
+from repo.errors import ConflictError, NotFoundError
+from repo.repositories.base import Repository
+from repo.rows import Row
+from repo.sql import Statement, StatementFamily, flag_shapes, upsert
+from repo.validation import check_id, check_json, check_limit, check_text
+from schema.tables import banks
+
+_b = banks.c
+
+CREATE = Statement(
+    "banks.create",
+    upsert(banks, ["bank_id", "name", "metadata", "created_at", "updated_at"], ["bank_id"]),
+)
+GET = Statement("banks.get", sa.select(banks).where(_b.bank_id == sa.bindparam("bank_id")))
+
+
+def _list(after: bool) -> sa.Select[Any]:
+    # A shape, not `bank_id > ''`: Oracle reads '' as NULL and would match nothing.
+    stmt = sa.select(banks).order_by(_b.bank_id).limit(sa.bindparam("limit"))
+    return stmt.where(_b.bank_id > sa.bindparam("after")) if after else stmt
+
+
+LIST = StatementFamily("banks.list", _list, flag_shapes("after"))
+DELETE = Statement("banks.delete", sa.delete(banks).where(_b.bank_id == sa.bindparam("bank_id")))
+
+
+class BankRepository(Repository):
+    async def create(
+        self, bank_id: str, name: str | None = None, metadata: Mapping[str, Any] | None = None
+    ) -> Row:
+        """Create a bank (a no-op if it exists); return it."""
+        params = {
+            "bank_id": check_id("bank_id", bank_id),
+            "name": check_text("name", name if name is not None else bank_id, max_length=255),
+            "metadata": check_json("metadata", metadata),
+            "created_at": self.now(),
+            "updated_at": self.now(),
+        }
+        async with self.db.transaction():
+            await self.db.execute(CREATE, params)
+            row = await self.db.fetchrow(GET, {"bank_id": bank_id})
+        if row is None:  # pragma: no cover - deleted concurrently
+            raise ConflictError(f"bank {bank_id!r} vanished while being created")
+        return row
+
+    async def get(self, bank_id: str) -> Row:
+        row = await self.db.fetchrow(GET, {"bank_id": check_id("bank_id", bank_id)})
+        if row is None:
+            raise NotFoundError(f"bank {bank_id!r} not found")
+        return row
+
+    async def list(self, *, after: str = "", limit: int = 100) -> list[Row]:
+        """Banks ordered by id, keyset-paginated: pass the last id seen as `after`."""
+        params: dict[str, Any] = {"limit": check_limit("limit", limit)}
+        if after:
+            params["after"] = check_id("after", after)
+        return await self.db.fetch(LIST.shape(after=bool(after)), params)
+
+    async def delete(self, bank_id: str) -> bool:
+        """Delete a bank and everything in it (by cascade); False if it did not exist."""
+        return await self.db.execute(DELETE, {"bank_id": check_id("bank_id", bank_id)}) > 0

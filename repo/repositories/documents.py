@@ -1,0 +1,217 @@
+"""Documents and chunks: upsert by content hash, lock for write, and re-ingest that replaces
+a document's memory units in one transaction."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import sqlalchemy as sa
+
+from repo.errors import NotFoundError, ValidationError
+from repo.models import ChunkIn, LinkIn, MemoryIn
+from repo.repositories.base import Repository
+from repo.repositories.memories import MemoryRepository
+from repo.repositories.observations import ObservationRepository
+from repo.rows import Row
+from repo.sql import Statement, upsert
+from repo.validation import check_batch, check_id, check_json, check_text
+from schema.tables import chunks, documents, memory_units
+
+_d = documents.c
+_c = chunks.c
+_u = memory_units.c
+_BANK = sa.bindparam("bank_id", type_=_d.bank_id.type)
+_DOC = sa.bindparam("document_id", type_=_d.document_id.type)
+
+DOC_COLUMNS = [
+    "bank_id", "document_id", "content_hash", "content", "metadata", "version",
+    "created_at", "updated_at",
+]  # fmt: skip
+
+LOCK = Statement(
+    "documents.lock",
+    sa.select(_d.bank_id, _d.document_id, _d.content_hash, _d.version)
+    .where(_d.bank_id == _BANK, _d.document_id == _DOC)
+    .with_for_update(),
+)
+GET = Statement(
+    "documents.get", sa.select(documents).where(_d.bank_id == _BANK, _d.document_id == _DOC)
+)
+UPSERT = Statement(
+    "documents.upsert",
+    upsert(
+        documents,
+        DOC_COLUMNS,
+        ["bank_id", "document_id"],
+        {
+            c: sa.bindparam(c, type_=documents.c[c].type)
+            for c in ("content_hash", "content", "metadata", "version", "updated_at")
+        },
+    ),
+)
+DELETE = Statement(
+    "documents.delete", sa.delete(documents).where(_d.bank_id == _BANK, _d.document_id == _DOC)
+)
+CHUNKS_DELETE = Statement(
+    "chunks.delete_for_document",
+    sa.delete(chunks).where(_c.bank_id == _BANK, _c.document_id == _DOC),
+)
+CHUNKS_LIST = Statement(
+    "chunks.list_for_document",
+    sa.select(chunks).where(_c.bank_id == _BANK, _c.document_id == _DOC).order_by(_c.chunk_index),
+)
+UNIT_IDS = Statement(
+    "documents.unit_ids",
+    sa.select(_u.id).where(_u.bank_id == _BANK, _u.document_id == _DOC),
+)
+UNITS_DELETE = Statement(
+    "documents.units_delete",
+    sa.delete(memory_units).where(_u.bank_id == _BANK, _u.document_id == _DOC),
+)
+
+
+def content_hash(content: str) -> str:
+    return hashlib.sha256(content.encode("utf-8")).hexdigest()
+
+
+@dataclass(slots=True)
+class IngestResult:
+    """What an upsert or re-ingest did: `created`, `updated` or `unchanged`."""
+
+    status: str
+    version: int
+    unit_ids: list[uuid.UUID] = field(default_factory=list)
+    removed_unit_ids: list[uuid.UUID] = field(default_factory=list)
+    removed_observations: int = 0
+
+
+class DocumentRepository(Repository):
+    async def lock(self, bank_id: str, document_id: str) -> Row | None:
+        """Lock a document row for the rest of the current transaction (None if absent).
+
+        Call inside `store.transaction()`; concurrent writers of the same document wait.
+        """
+        params = {
+            "bank_id": check_id("bank_id", bank_id),
+            "document_id": check_id("document_id", document_id),
+        }
+        return await self.db.fetchrow(LOCK, params)
+
+    async def get(self, bank_id: str, document_id: str) -> Row:
+        params = {
+            "bank_id": check_id("bank_id", bank_id),
+            "document_id": check_id("document_id", document_id),
+        }
+        row = await self.db.fetchrow(GET, params)
+        if row is None:
+            raise NotFoundError(f"document {document_id!r} not found in bank {bank_id!r}")
+        return row
+
+    async def chunks(self, bank_id: str, document_id: str) -> list[Row]:
+        params = {
+            "bank_id": check_id("bank_id", bank_id),
+            "document_id": check_id("document_id", document_id),
+        }
+        return await self.db.fetch(CHUNKS_LIST, params)
+
+    async def upsert(
+        self,
+        bank_id: str,
+        document_id: str,
+        content: str,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        chunks: Sequence[ChunkIn] = (),
+    ) -> IngestResult:
+        """Store a document and its chunks; unchanged content (same hash) is a no-op."""
+        return await self.reingest(bank_id, document_id, content, metadata=metadata, chunks=chunks)
+
+    async def reingest(
+        self,
+        bank_id: str,
+        document_id: str,
+        content: str,
+        *,
+        metadata: Mapping[str, Any] | None = None,
+        chunks: Sequence[ChunkIn] = (),
+        units: Sequence[MemoryIn] = (),
+        links: Sequence[LinkIn] = (),
+    ) -> IngestResult:
+        """Replace a document, its chunks and its memory units in one transaction.
+
+        Observations whose sources were among the removed units are deleted. If the
+        content hash is unchanged nothing is written. On any error the previous version
+        stays intact.
+        """
+        check_id("bank_id", bank_id)
+        check_id("document_id", document_id)
+        check_text("content", content)
+        meta = check_json("metadata", metadata)
+        check_batch("chunks", chunks, allow_empty=True)
+        chunk_rows = [
+            {
+                "bank_id": bank_id,
+                "chunk_id": check_id(f"chunks[{i}].chunk_id", ch.chunk_id),
+                "document_id": document_id,
+                "chunk_index": i,
+                "text": check_text(f"chunks[{i}].text", ch.text),
+            }
+            for i, ch in enumerate(chunks)
+        ]
+        if len({r["chunk_id"] for r in chunk_rows}) != len(chunk_rows):
+            raise ValidationError("chunks", "duplicate chunk ids")
+        for i, unit in enumerate(units):
+            if unit.document_id not in (None, document_id):
+                raise ValidationError(f"units[{i}].document_id", "belongs to another document")
+        units = [_with_document(u, document_id) for u in units]
+        digest = content_hash(content)
+        memories = MemoryRepository(self.db, dim=self.dim, clock=self.now)
+        observations = ObservationRepository(self.db, dim=self.dim, clock=self.now)
+        key = {"bank_id": bank_id, "document_id": document_id}
+
+        async with self.db.transaction():
+            current = await self.db.fetchrow(LOCK, key)
+            if current is not None and current["content_hash"] == digest:
+                return IngestResult("unchanged", current["version"])
+            version = 1 if current is None else current["version"] + 1
+            now = self.now()
+            await self.db.execute(UPSERT, {
+                **key, "content_hash": digest, "content": content, "metadata": meta,
+                "version": version, "created_at": now, "updated_at": now,
+            })  # fmt: skip
+            removed: list[uuid.UUID] = []
+            removed_obs = 0
+            if current is not None:
+                removed = [r["id"] for r in await self.db.fetch(UNIT_IDS, key)]
+                if removed:
+                    removed_obs = await observations.delete_stale(bank_id, removed)
+                await self.db.execute(UNITS_DELETE, key)
+                await self.db.execute(CHUNKS_DELETE, key)
+            if chunk_rows:
+                await self.db.bulk_insert(
+                    chunks, list(chunk_rows[0]), [tuple(r.values()) for r in chunk_rows]
+                )
+            unit_ids = await memories.retain(bank_id, units, links) if units else []
+        return IngestResult(
+            "created" if current is None else "updated", version, unit_ids, removed, removed_obs
+        )
+
+    async def delete(self, bank_id: str, document_id: str) -> bool:
+        """Delete a document with its chunks and memory units (by cascade)."""
+        params = {
+            "bank_id": check_id("bank_id", bank_id),
+            "document_id": check_id("document_id", document_id),
+        }
+        return await self.db.execute(DELETE, params) > 0
+
+
+def _with_document(unit: MemoryIn, document_id: str) -> MemoryIn:
+    if unit.document_id == document_id:
+        return unit
+    from dataclasses import replace
+
+    return replace(unit, document_id=document_id)

@@ -1,0 +1,385 @@
+"""Memory units: batch retain (units, entities, links in one transaction), get, list, update,
+delete."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from repo.errors import NotFoundError, ValidationError
+from repo.models import EntityIn, LinkIn, MemoryFilter, MemoryIn, MemoryUpdate
+from repo.repositories.base import Repository
+from repo.rows import Row
+from repo.sql import (
+    Statement,
+    StatementFamily,
+    flag_shapes,
+    in_texts,
+    in_uuids,
+    incoming,
+    tags_overlap,
+    upsert,
+)
+from repo.validation import (
+    check_batch,
+    check_count,
+    check_embedding,
+    check_fact_type,
+    check_fact_types,
+    check_id,
+    check_json,
+    check_limit,
+    check_link_type,
+    check_optional_datetime,
+    check_optional_text,
+    check_tags,
+    check_text,
+    check_uuid,
+    check_uuids,
+    check_weight,
+)
+from schema.tables import entities, memory_links, memory_units, unit_entities
+
+_u = memory_units.c
+
+#: Every column of a unit but the embedding: what reads return unless asked for vectors.
+UNIT_COLUMNS = [c for c in memory_units.c if c.name != "embedding"]
+
+UNIT_INSERT_COLUMNS = [
+    "id", "bank_id", "document_id", "chunk_id", "text", "context", "embedding", "fact_type",
+    "event_date", "occurred_start", "occurred_end", "mentioned_at", "tags", "metadata",
+    "proof_count", "source_memory_ids", "created_at", "updated_at",
+]  # fmt: skip
+
+ENTITY_COLUMNS = [
+    "id", "bank_id", "name", "canonical_name", "entity_type", "metadata", "mention_count",
+    "created_at", "updated_at",
+]  # fmt: skip
+
+LINK_COLUMNS = ["from_unit_id", "to_unit_id", "link_type", "bank_id", "weight", "created_at"]
+
+ENTITY_UPSERT = Statement(
+    "entities.upsert",
+    upsert(
+        entities,
+        ENTITY_COLUMNS,
+        ["bank_id", "canonical_name"],
+        {
+            "mention_count": entities.c.mention_count + incoming(entities.c.mention_count),
+            "updated_at": incoming(entities.c.updated_at),
+        },
+    ),
+)
+ENTITY_IDS = Statement(
+    "entities.ids_by_name",
+    sa.select(entities.c.id, entities.c.canonical_name).where(
+        entities.c.bank_id == sa.bindparam("bank_id"),
+        in_texts(entities.c.canonical_name, "names"),
+    ),
+)
+LINK_INSERT = Statement(
+    "links.insert_if_absent",
+    upsert(memory_links, LINK_COLUMNS, ["from_unit_id", "to_unit_id", "link_type"]),
+)
+UNIT_INSERT = Statement(
+    "memories.insert",
+    sa.insert(memory_units).values({c: sa.bindparam(c) for c in UNIT_INSERT_COLUMNS}),
+)
+GET = Statement(
+    "memories.get",
+    sa.select(memory_units).where(_u.bank_id == sa.bindparam("bank_id"), in_uuids(_u.id, "ids")),
+)
+DELETE = Statement(
+    "memories.delete",
+    sa.delete(memory_units).where(_u.bank_id == sa.bindparam("bank_id"), in_uuids(_u.id, "ids")),
+)
+COUNT = Statement(
+    "memories.count",
+    sa.select(sa.func.count())
+    .select_from(memory_units)
+    .where(_u.bank_id == sa.bindparam("bank_id")),
+)
+
+_LIST_FLAGS = ("fact_types", "tags", "since", "until", "document_id", "after")
+
+
+def _list(
+    fact_types: bool, tags: bool, since: bool, until: bool, document_id: bool, after: bool
+) -> sa.Select[Any]:
+    stmt = sa.select(*UNIT_COLUMNS).where(_u.bank_id == sa.bindparam("bank_id"))
+    if fact_types:
+        stmt = stmt.where(in_texts(_u.fact_type, "fact_types"))
+    if tags:
+        stmt = stmt.where(tags_overlap(_u.tags, "tags"))
+    if since:
+        stmt = stmt.where(_u.event_date >= sa.bindparam("since", type_=_u.event_date.type))
+    if until:
+        stmt = stmt.where(_u.event_date < sa.bindparam("until", type_=_u.event_date.type))
+    if document_id:
+        stmt = stmt.where(_u.document_id == sa.bindparam("document_id"))
+    if after:
+        # Keyset pagination without row-value comparison (Oracle has none).
+        created = sa.bindparam("after_created_at", type_=_u.created_at.type)
+        stmt = stmt.where(
+            sa.or_(
+                _u.created_at < created,
+                sa.and_(
+                    _u.created_at == created, _u.id < sa.bindparam("after_id", type_=_u.id.type)
+                ),
+            )
+        )
+    return stmt.order_by(_u.created_at.desc(), _u.id.desc()).limit(sa.bindparam("limit"))
+
+
+LIST = StatementFamily("memories.list", _list, flag_shapes(*_LIST_FLAGS))
+
+_UPDATABLE = ("text", "context", "embedding", "tags", "metadata", "proof_count", "event_date")
+
+
+def _update(**fields: bool) -> sa.Update:
+    values: dict[str, Any] = {
+        name: sa.bindparam(name, type_=memory_units.c[name].type)
+        for name in _UPDATABLE
+        if fields.get(name)
+    }
+    values["updated_at"] = sa.bindparam("updated_at", type_=_u.updated_at.type)
+    return (
+        sa.update(memory_units)
+        .where(_u.bank_id == sa.bindparam("bank_id"), _u.id == sa.bindparam("unit_id"))
+        .values(values)
+    )
+
+
+UPDATE = StatementFamily(
+    "memories.update",
+    _update,
+    [{f: True} for f in _UPDATABLE] + [dict.fromkeys(_UPDATABLE, True)],
+)
+
+
+def canonical_entity_name(name: str) -> str:
+    """Entities are matched per bank by this form of their name."""
+    return " ".join(name.split()).casefold()
+
+
+def unit_record(
+    bank_id: str, unit: MemoryIn, index: int, now: datetime, dim: int
+) -> tuple[Any, ...]:
+    """Validate one unit and return its row in `UNIT_INSERT_COLUMNS` order."""
+    f = f"units[{index}]"
+    return (
+        check_uuid(f"{f}.id", unit.id) if unit.id is not None else uuid.uuid4(),
+        bank_id,
+        None if unit.document_id is None else check_id(f"{f}.document_id", unit.document_id),
+        None if unit.chunk_id is None else check_id(f"{f}.chunk_id", unit.chunk_id),
+        check_text(f"{f}.text", unit.text),
+        check_optional_text(f"{f}.context", unit.context),
+        check_embedding(f"{f}.embedding", unit.embedding, dim),
+        check_fact_type(f"{f}.fact_type", unit.fact_type),
+        check_optional_datetime(f"{f}.event_date", unit.event_date),
+        check_optional_datetime(f"{f}.occurred_start", unit.occurred_start),
+        check_optional_datetime(f"{f}.occurred_end", unit.occurred_end),
+        check_optional_datetime(f"{f}.mentioned_at", unit.mentioned_at),
+        check_tags(f"{f}.tags", unit.tags),
+        check_json(f"{f}.metadata", unit.metadata),
+        check_count(f"{f}.proof_count", unit.proof_count),
+        None,
+        now,
+        now,
+    )
+
+
+class MemoryRepository(Repository):
+    async def retain(
+        self, bank_id: str, units: Sequence[MemoryIn], links: Sequence[LinkIn] = ()
+    ) -> list[uuid.UUID]:
+        """Store units with their entities and links in one transaction; return the unit ids.
+
+        Everything is validated first; on any error nothing is written.
+        """
+        check_id("bank_id", bank_id)
+        check_batch("units", units)
+        check_batch("links", links, allow_empty=True)
+        now = self.now()
+        records = [unit_record(bank_id, u, i, now, self.dim) for i, u in enumerate(units)]
+        ids = [r[0] for r in records]
+        if len(set(ids)) != len(ids):
+            raise ValidationError("units", "duplicate unit ids")
+        mentions = self._entity_mentions(bank_id, units, now)
+        link_rows = self.link_rows(bank_id, links, now)
+
+        async with self.db.transaction():
+            await self.db.bulk_insert(memory_units, UNIT_INSERT_COLUMNS, records)
+            if mentions:
+                await self._attach_entities(bank_id, ids, mentions)
+            if link_rows:
+                await self.db.executemany(LINK_INSERT, link_rows)
+        return ids
+
+    def _entity_mentions(
+        self, bank_id: str, units: Sequence[MemoryIn], now: datetime
+    ) -> list[tuple[int, str, dict[str, Any]]]:
+        """(unit index, canonical name, entity row) for every entity mention."""
+        out: list[tuple[int, str, dict[str, Any]]] = []
+        for i, unit in enumerate(units):
+            if isinstance(unit.entities, str):
+                raise ValidationError(f"units[{i}].entities", "expected a sequence, got a string")
+            seen: set[str] = set()
+            for ent in unit.entities:
+                e = ent if isinstance(ent, EntityIn) else EntityIn(ent)
+                name = check_text(f"units[{i}].entities", e.name, max_length=255)
+                canonical = canonical_entity_name(name)
+                if not canonical or canonical in seen:
+                    continue
+                seen.add(canonical)
+                entity_type = check_optional_text(
+                    f"units[{i}].entities.entity_type", e.entity_type, max_length=64
+                )
+                out.append((i, canonical, {
+                    "id": uuid.uuid4(), "bank_id": bank_id, "name": name,
+                    "canonical_name": canonical, "entity_type": entity_type, "metadata": None,
+                    "mention_count": 1, "created_at": now, "updated_at": now,
+                }))  # fmt: skip
+        return out
+
+    async def _attach_entities(
+        self,
+        bank_id: str,
+        unit_ids: list[uuid.UUID],
+        mentions: list[tuple[int, str, dict[str, Any]]],
+    ) -> None:
+        per_name: dict[str, dict[str, Any]] = {}
+        for _, canonical, row in mentions:
+            if canonical in per_name:
+                per_name[canonical]["mention_count"] += 1
+            else:
+                per_name[canonical] = dict(row)
+        # Sorted so concurrent retains lock entity rows in the same order.
+        rows = [per_name[name] for name in sorted(per_name)]
+        await self.db.executemany(ENTITY_UPSERT, rows)
+        found = await self.db.fetch(ENTITY_IDS, {"bank_id": bank_id, "names": sorted(per_name)})
+        id_of = {r["canonical_name"]: r["id"] for r in found}
+        await self.db.bulk_insert(
+            unit_entities,
+            ["unit_id", "entity_id", "bank_id"],
+            [(unit_ids[i], id_of[canonical], bank_id) for i, canonical, _ in mentions],
+        )
+
+    def link_rows(
+        self, bank_id: str, links: Sequence[LinkIn], now: datetime
+    ) -> list[dict[str, Any]]:
+        rows: dict[tuple[uuid.UUID, uuid.UUID, str], dict[str, Any]] = {}
+        for i, link in enumerate(links):
+            f = f"links[{i}]"
+            key = (
+                check_uuid(f"{f}.from_id", link.from_id),
+                check_uuid(f"{f}.to_id", link.to_id),
+                check_link_type(f"{f}.link_type", link.link_type),
+            )
+            rows[key] = {
+                "from_unit_id": key[0], "to_unit_id": key[1], "link_type": key[2],
+                "bank_id": bank_id, "weight": check_weight(f"{f}.weight", link.weight),
+                "created_at": now,
+            }  # fmt: skip
+        return list(rows.values())
+
+    async def add_links(self, bank_id: str, links: Sequence[LinkIn]) -> None:
+        """Add links between existing units (existing links are kept as they are)."""
+        check_id("bank_id", bank_id)
+        check_batch("links", links)
+        rows = self.link_rows(bank_id, links, self.now())
+        async with self.db.transaction():
+            await self.db.executemany(LINK_INSERT, rows)
+
+    async def get(self, bank_id: str, ids: Sequence[uuid.UUID | str]) -> list[Row]:
+        """Units by id (with embeddings), in no particular order; missing ids are skipped."""
+        params = {"bank_id": check_id("bank_id", bank_id), "ids": check_uuids("ids", ids)}
+        return await self.db.fetch(GET, params)
+
+    async def get_one(self, bank_id: str, unit_id: uuid.UUID | str) -> Row:
+        rows = await self.get(bank_id, [unit_id])
+        if not rows:
+            raise NotFoundError(f"memory unit {unit_id} not found in bank {bank_id!r}")
+        return rows[0]
+
+    async def list(
+        self,
+        bank_id: str,
+        filters: MemoryFilter | None = None,
+        *,
+        limit: int = 100,
+        after: Row | tuple[datetime, uuid.UUID] | None = None,
+    ) -> list[Row]:
+        """Units newest first. Pass the last row of a page as `after` for the next page."""
+        f = filters or MemoryFilter()
+        params: dict[str, Any] = {
+            "bank_id": check_id("bank_id", bank_id),
+            "limit": check_limit("limit", limit),
+        }
+        if f.fact_types is not None:
+            params["fact_types"] = list(check_fact_types("fact_types", f.fact_types))
+        if f.tags is not None:
+            params["tags"] = check_tags("tags", f.tags)
+        if f.since is not None:
+            params["since"] = check_optional_datetime("since", f.since)
+        if f.until is not None:
+            params["until"] = check_optional_datetime("until", f.until)
+        if f.document_id is not None:
+            params["document_id"] = check_id("document_id", f.document_id)
+        if after is not None:
+            created, unit_id = (
+                (after[0], after[1])
+                if isinstance(after, tuple)
+                else (after["created_at"], after["id"])
+            )
+            params["after_created_at"] = check_optional_datetime("after", created)
+            params["after_id"] = check_uuid("after", unit_id)
+        stmt = LIST.shape(
+            fact_types=f.fact_types is not None,
+            tags=f.tags is not None,
+            since=f.since is not None,
+            until=f.until is not None,
+            document_id=f.document_id is not None,
+            after=after is not None,
+        )
+        return await self.db.fetch(stmt, params)
+
+    async def update(self, bank_id: str, unit_id: uuid.UUID | str, change: MemoryUpdate) -> Row:
+        """Change some fields of a unit; return the updated unit."""
+        params: dict[str, Any] = {
+            "bank_id": check_id("bank_id", bank_id),
+            "unit_id": check_uuid("unit_id", unit_id),
+            "updated_at": self.now(),
+        }
+        checks: Mapping[str, Any] = {
+            "text": lambda v: check_text("text", v),
+            "context": lambda v: check_text("context", v),
+            "embedding": lambda v: check_embedding("embedding", v, self.dim),
+            "tags": lambda v: check_tags("tags", v),
+            "metadata": lambda v: check_json("metadata", v),
+            "proof_count": lambda v: check_count("proof_count", v),
+            "event_date": lambda v: check_optional_datetime("event_date", v),
+        }
+        for name, check in checks.items():
+            value = getattr(change, name)
+            if value is not None:
+                params[name] = check(value)
+        fields = {name: True for name in _UPDATABLE if name in params}
+        if not fields:
+            raise ValidationError("change", "no field to update")
+        async with self.db.transaction():
+            if await self.db.execute(UPDATE.shape(**fields), params) == 0:
+                raise NotFoundError(f"memory unit {unit_id} not found in bank {bank_id!r}")
+            return await self.get_one(bank_id, params["unit_id"])
+
+    async def delete(self, bank_id: str, ids: Sequence[uuid.UUID | str]) -> int:
+        """Delete units (their links and entity mentions go by cascade); return how many."""
+        params = {"bank_id": check_id("bank_id", bank_id), "ids": check_uuids("ids", ids)}
+        return await self.db.execute(DELETE, params)
+
+    async def count(self, bank_id: str) -> int:
+        return int(await self.db.fetchval(COUNT, {"bank_id": check_id("bank_id", bank_id)}))

@@ -1,0 +1,272 @@
+"""The task queue: submit (parent + children atomically), claim with SKIP LOCKED and a lease,
+complete, fail with retry and exponential backoff, prune finished operations.
+
+A claim sets `next_attempt_at` to the end of the lease: an operation whose worker died
+becomes claimable again when the lease expires, and each claim counts one attempt.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from repo.errors import ConflictError, NotFoundError, ValidationError
+from repo.models import OperationIn
+from repo.repositories.base import Repository
+from repo.rows import Row
+from repo.sql import Statement, in_uuids
+from repo.validation import (
+    check_batch,
+    check_datetime,
+    check_id,
+    check_json,
+    check_limit,
+    check_optional_text,
+    check_text,
+    check_uuid,
+)
+from schema.tables import async_operations
+
+_o = async_operations.c
+_NOW = sa.bindparam("now", type_=_o.next_attempt_at.type)
+_ACTIVE = sa.literal_column("'pending'"), sa.literal_column("'processing'")
+
+OP_COLUMNS = [
+    "id", "bank_id", "operation_type", "status", "payload", "result", "error_message",
+    "attempts", "max_attempts", "next_attempt_at", "parent_id", "claimed_by", "claimed_at",
+    "completed_at", "created_at", "updated_at",
+]  # fmt: skip
+
+INSERT = Statement(
+    "operations.insert",
+    sa.insert(async_operations).values({c: sa.bindparam(c) for c in OP_COLUMNS}),
+)
+_claimable = (
+    sa.select(_o.id)
+    .where(
+        _o.status.in_(_ACTIVE),
+        _o.next_attempt_at <= _NOW,
+        _o.attempts < _o.max_attempts,
+    )
+    .order_by(_o.next_attempt_at)
+)
+CLAIMABLE = Statement(
+    "operations.claimable",
+    _claimable.limit(sa.bindparam("limit")).with_for_update(skip_locked=True),
+    # ORA-02014: Oracle rejects FETCH FIRST with FOR UPDATE; its backend fetches n rows
+    # from the open cursor instead.
+    overrides={"oracle": _claimable.with_for_update(skip_locked=True)},
+)
+CLAIM = Statement(
+    "operations.claim",
+    sa.update(async_operations)
+    .where(in_uuids(_o.id, "ids"))
+    .values(
+        status=sa.literal_column("'processing'"),
+        attempts=_o.attempts + sa.literal_column("1"),
+        claimed_by=sa.bindparam("worker"),
+        claimed_at=_NOW,
+        next_attempt_at=sa.bindparam("lease_until", type_=_o.next_attempt_at.type),
+        updated_at=_NOW,
+    ),
+)
+EXPIRE_EXHAUSTED = Statement(
+    "operations.expire_exhausted",
+    sa.update(async_operations)
+    .where(
+        _o.status.in_(_ACTIVE),
+        _o.next_attempt_at <= _NOW,
+        _o.attempts >= _o.max_attempts,
+    )
+    .values(
+        status=sa.literal_column("'failed'"),
+        error_message=sa.func.coalesce(_o.error_message, sa.literal_column("'lease expired'")),
+        completed_at=_NOW,
+        updated_at=_NOW,
+    ),
+)
+GET_MANY = Statement(
+    "operations.get_many", sa.select(async_operations).where(in_uuids(_o.id, "ids"))
+)
+CHILDREN = Statement(
+    "operations.children",
+    sa.select(async_operations)
+    .where(_o.parent_id == sa.bindparam("parent_id", type_=_o.id.type))
+    .order_by(_o.created_at, _o.id),
+)
+COMPLETE = Statement(
+    "operations.complete",
+    sa.update(async_operations)
+    .where(
+        _o.id == sa.bindparam("id", type_=_o.id.type),
+        _o.status == sa.literal_column("'processing'"),
+        _o.claimed_by == sa.bindparam("worker"),
+    )
+    .values(
+        status=sa.literal_column("'completed'"),
+        result=sa.bindparam("result", type_=_o.result.type),
+        completed_at=_NOW,
+        updated_at=_NOW,
+    ),
+)
+FAIL = Statement(
+    "operations.fail",
+    sa.update(async_operations)
+    .where(
+        _o.id == sa.bindparam("id", type_=_o.id.type),
+        _o.status == sa.literal_column("'processing'"),
+        _o.claimed_by == sa.bindparam("worker"),
+    )
+    .values(
+        status=sa.bindparam("status"),
+        error_message=sa.bindparam("error"),
+        next_attempt_at=sa.bindparam("next_attempt_at", type_=_o.next_attempt_at.type),
+        completed_at=sa.bindparam("completed_at", type_=_o.completed_at.type),
+        claimed_by=sa.null(),
+        updated_at=_NOW,
+    ),
+)
+PRUNE = Statement(
+    "operations.prune",
+    sa.delete(async_operations).where(
+        _o.bank_id == sa.bindparam("bank_id"),
+        _o.status.in_((sa.literal_column("'completed'"), sa.literal_column("'failed'"))),
+        _o.updated_at < sa.bindparam("before", type_=_o.updated_at.type),
+        _o.parent_id.is_(None),
+    ),
+)
+COUNT_BY_STATUS = Statement(
+    "operations.count_by_status",
+    sa.select(_o.status, sa.func.count().label("n"))
+    .where(_o.bank_id == sa.bindparam("bank_id"))
+    .group_by(_o.status),
+)
+
+
+class OperationRepository(Repository):
+    #: First retry delay; doubled per attempt, capped at `max_backoff`.
+    base_backoff = timedelta(seconds=1)
+    max_backoff = timedelta(minutes=10)
+
+    def backoff(self, attempts: int) -> timedelta:
+        """Delay before the next attempt after `attempts` failed ones."""
+        return min(self.base_backoff * (2 ** max(attempts - 1, 0)), self.max_backoff)
+
+    async def submit(self, bank_id: str, op: OperationIn) -> list[uuid.UUID]:
+        """Queue an operation and its children in one transaction; return [parent, *children]."""
+        check_id("bank_id", bank_id)
+        check_batch("children", op.children, allow_empty=True)
+        now = self.now()
+        parent_id = uuid.uuid4()
+        rows = [self._row(bank_id, op, parent_id, None, now, "op")]
+        for i, child in enumerate(op.children):
+            if child.children:
+                raise ValidationError(f"op.children[{i}].children", "only one level of children")
+            rows.append(
+                self._row(bank_id, child, uuid.uuid4(), parent_id, now, f"op.children[{i}]")
+            )
+        async with self.db.transaction():
+            await self.db.executemany(INSERT, rows)
+        return [r["id"] for r in rows]
+
+    def _row(
+        self, bank_id: str, op: OperationIn, op_id: uuid.UUID, parent: uuid.UUID | None,
+        now: datetime, field: str,
+    ) -> dict[str, Any]:  # fmt: skip
+        return {
+            "id": op_id, "bank_id": bank_id,
+            "operation_type": check_text(f"{field}.operation_type", op.operation_type, max_length=64),
+            "status": "pending", "payload": check_json(f"{field}.payload", op.payload),
+            "result": None, "error_message": None, "attempts": 0,
+            "max_attempts": check_limit(f"{field}.max_attempts", op.max_attempts, maximum=100),
+            "next_attempt_at": now, "parent_id": parent, "claimed_by": None, "claimed_at": None,
+            "completed_at": None, "created_at": now, "updated_at": now,
+        }  # fmt: skip
+
+    async def claim(
+        self, worker: str, n: int = 1, *, lease: timedelta = timedelta(minutes=5)
+    ) -> list[Row]:
+        """Claim up to n due operations for `worker` until `now + lease`.
+
+        Concurrent workers never claim the same operation (`FOR UPDATE SKIP LOCKED`).
+        Operations whose lease expired after their last allowed attempt are marked failed.
+        """
+        check_id("worker", worker)
+        check_limit("n", n)
+        if lease <= timedelta(0):
+            raise ValidationError("lease", "must be positive")
+        now = self.now()
+        async with self.db.transaction():
+            await self.db.execute(EXPIRE_EXHAUSTED, {"now": now})
+            ids = [r["id"] for r in await self.db.fetch_locked(CLAIMABLE, {"now": now}, n)]
+            if not ids:
+                return []
+            await self.db.execute(
+                CLAIM, {"ids": ids, "worker": worker, "now": now, "lease_until": now + lease}
+            )
+            return await self.db.fetch(GET_MANY, {"ids": ids})
+
+    async def complete(
+        self, op_id: uuid.UUID | str, worker: str, result: Mapping[str, Any] | None = None
+    ) -> None:
+        """Mark a claimed operation completed. Raises ConflictError if the claim was lost."""
+        params = {
+            "id": check_uuid("op_id", op_id), "worker": check_id("worker", worker),
+            "result": check_json("result", result), "now": self.now(),
+        }  # fmt: skip
+        if await self.db.execute(COMPLETE, params) != 1:
+            raise ConflictError(f"operation {op_id} is not claimed by {worker!r}")
+
+    async def fail(
+        self, op_id: uuid.UUID | str, worker: str, error: str, *, retry: bool = True
+    ) -> Row:
+        """Record a failed attempt: back to pending after a backoff while attempts remain,
+        else failed. Raises ConflictError if the claim was lost."""
+        op_uuid = check_uuid("op_id", op_id)
+        check_id("worker", worker)
+        message = check_optional_text("error", error or None, max_length=100_000)
+        now = self.now()
+        async with self.db.transaction():
+            op = await self.get(op_uuid)
+            attempts, max_attempts = op["attempts"], op["max_attempts"]
+            again = retry and attempts < max_attempts
+            params = {
+                "id": op_uuid, "worker": worker, "error": message, "now": now,
+                "status": "pending" if again else "failed",
+                "next_attempt_at": now + self.backoff(attempts) if again else now,
+                "completed_at": None if again else now,
+            }  # fmt: skip
+            if await self.db.execute(FAIL, params) != 1:
+                raise ConflictError(f"operation {op_id} is not claimed by {worker!r}")
+            return await self.get(op_uuid)
+
+    async def get(self, op_id: uuid.UUID | str) -> Row:
+        rows = await self.db.fetch(GET_MANY, {"ids": [check_uuid("op_id", op_id)]})
+        if not rows:
+            raise NotFoundError(f"operation {op_id} not found")
+        return rows[0]
+
+    async def get_many(self, ids: Sequence[uuid.UUID | str]) -> list[Row]:
+        from repo.validation import check_uuids
+
+        return await self.db.fetch(GET_MANY, {"ids": check_uuids("ids", ids)})
+
+    async def children(self, parent_id: uuid.UUID | str) -> list[Row]:
+        return await self.db.fetch(CHILDREN, {"parent_id": check_uuid("parent_id", parent_id)})
+
+    async def counts(self, bank_id: str) -> dict[str, int]:
+        rows = await self.db.fetch(COUNT_BY_STATUS, {"bank_id": check_id("bank_id", bank_id)})
+        return {r["status"]: int(r["n"]) for r in rows}
+
+    async def prune(self, bank_id: str, before: datetime) -> int:
+        """Delete finished (completed or failed) top-level operations last updated before
+        `before`, with their children; return how many top-level ones."""
+        params = {
+            "bank_id": check_id("bank_id", bank_id),
+            "before": check_datetime("before", before),
+        }
+        return await self.db.execute(PRUNE, params)

@@ -1,0 +1,268 @@
+"""Recall: semantic top-k per fact type, full-text top-k, temporal range, graph expansion,
+and one combined call that does them all in three round trips."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from repo.models import RecallQuery
+from repo.repositories.base import Repository
+from repo.repositories.memories import UNIT_COLUMNS
+from repo.rows import Row
+from repo.sql import Statement, StatementFamily, cosine_distance, in_uuids, text_match
+from repo.validation import (
+    check_datetime,
+    check_embedding,
+    check_fact_type,
+    check_fact_types,
+    check_id,
+    check_limit,
+    check_query,
+    check_uuids,
+)
+from schema.tables import FACT_TYPES, entities, memory_links, memory_units, unit_entities
+
+_u = memory_units.c
+_BANK = sa.bindparam("bank_id", type_=_u.bank_id.type)
+
+
+def _arm(name: str) -> sa.ColumnElement[str]:
+    return sa.literal_column(f"'{name}'", sa.String()).label("arm")
+
+
+def _semantic(fact_type: str, k_param: str = "k") -> sa.Select[Any]:
+    """Nearest units of one fact type; the fact type is literal so each arm plans alone."""
+    distance = cosine_distance(_u.embedding, "embedding")
+    return (
+        sa.select(
+            *UNIT_COLUMNS,
+            _arm(f"semantic:{fact_type}"),
+            (sa.literal_column("1.0") - distance).label("score"),
+        )
+        .where(_u.bank_id == _BANK, _u.fact_type == sa.literal_column(f"'{fact_type}'"))
+        .order_by(distance)
+        .limit(sa.bindparam(k_param))
+    )
+
+
+def _fulltext(k_param: str = "k") -> sa.Select[Any]:
+    match, score = text_match(_u.text, "query")
+    return (
+        sa.select(*UNIT_COLUMNS, _arm("text"), score.label("score"))
+        .where(_u.bank_id == _BANK, match)
+        .order_by(score.desc(), _u.id)
+        .limit(sa.bindparam(k_param))
+    )
+
+
+SEMANTIC = StatementFamily("recall.semantic", _semantic, [{"fact_type": ft} for ft in FACT_TYPES])
+FULLTEXT = Statement("recall.fulltext", _fulltext())
+TEMPORAL = Statement(
+    "recall.temporal",
+    sa.select(*UNIT_COLUMNS, _arm("temporal"))
+    .where(
+        _u.bank_id == _BANK,
+        _u.event_date >= sa.bindparam("range_start", type_=_u.event_date.type),
+        _u.event_date < sa.bindparam("range_end", type_=_u.event_date.type),
+    )
+    .order_by(_u.event_date.desc(), _u.id)
+    .limit(sa.bindparam("k")),
+)
+
+
+def _arms(fact_types: tuple[str, ...], text: bool) -> sa.CompoundSelect[Any]:
+    """Every semantic arm (one per fact type) and the text arm as one UNION ALL."""
+    parts = [sa.select(_semantic(ft, "k_semantic").subquery(f"s_{ft}")) for ft in fact_types]
+    if text:
+        parts.append(sa.select(_fulltext("k_text").subquery("t")))
+    return sa.union_all(*parts)
+
+
+_FACT_TYPE_SUBSETS = [
+    tuple(ft for i, ft in enumerate(FACT_TYPES) if mask >> i & 1)
+    for mask in range(1, 2 ** len(FACT_TYPES))
+]
+ARMS = StatementFamily(
+    "recall.arms",
+    _arms,
+    [{"fact_types": fts, "text": t} for fts in _FACT_TYPE_SUBSETS for t in (False, True)],
+)
+
+
+def _expand() -> sa.CompoundSelect[Any]:
+    """Units one hop from the seeds: over links (by weight) and over shared entities."""
+    ml = memory_links.c
+    linked = (
+        sa.select(ml.to_unit_id.label("unit_id"), sa.func.max(ml.weight).label("score"))
+        .where(ml.bank_id == _BANK, in_uuids(ml.from_unit_id, "seeds"))
+        .group_by(ml.to_unit_id)
+        .order_by(sa.func.max(ml.weight).desc(), ml.to_unit_id)
+        .limit(sa.bindparam("k"))
+        .subquery("linked")
+    )
+    seed_mentions = unit_entities.alias("seed_mentions")
+    other_mentions = unit_entities.alias("other_mentions")
+    shared = (
+        sa.select(
+            other_mentions.c.unit_id.label("unit_id"),
+            sa.func.count().label("score"),
+        )
+        .select_from(
+            seed_mentions.join(
+                other_mentions, other_mentions.c.entity_id == seed_mentions.c.entity_id
+            )
+        )
+        .where(
+            seed_mentions.c.bank_id == _BANK,
+            in_uuids(seed_mentions.c.unit_id, "seeds"),
+            sa.not_(in_uuids(other_mentions.c.unit_id, "seeds")),
+        )
+        .group_by(other_mentions.c.unit_id)
+        .order_by(sa.func.count().desc(), other_mentions.c.unit_id)
+        .limit(sa.bindparam("k"))
+        .subquery("shared")
+    )
+    by_link = sa.select(*UNIT_COLUMNS, _arm("graph:link"), linked.c.score.label("score")).join_from(
+        memory_units, linked, linked.c.unit_id == _u.id
+    )
+    by_entity = sa.select(
+        *UNIT_COLUMNS, _arm("graph:entity"), sa.cast(shared.c.score, sa.Float).label("score")
+    ).join_from(memory_units, shared, shared.c.unit_id == _u.id)
+    return sa.union_all(by_link, by_entity)
+
+
+EXPAND = Statement("recall.expand", _expand())
+UNIT_ENTITIES = Statement(
+    "recall.unit_entities",
+    sa.select(
+        unit_entities.c.unit_id,
+        entities.c.id.label("entity_id"),
+        entities.c.name,
+        entities.c.entity_type,
+    )
+    .join_from(unit_entities, entities, entities.c.id == unit_entities.c.entity_id)
+    .where(unit_entities.c.bank_id == _BANK, in_uuids(unit_entities.c.unit_id, "ids")),
+)
+
+
+@dataclass(slots=True)
+class RecallResult:
+    """Candidates per arm, as native rows. Each row has the unit columns, `arm` and `score`."""
+
+    semantic: dict[str, list[Row]] = field(default_factory=dict)
+    text: list[Row] = field(default_factory=list)
+    graph: list[Row] = field(default_factory=list)
+    entities: list[Row] = field(default_factory=list)
+
+    def all_rows(self) -> list[Row]:
+        rows = [r for arm in self.semantic.values() for r in arm]
+        return rows + self.text + self.graph
+
+    def unit_ids(self) -> list[uuid.UUID]:
+        return list(dict.fromkeys(r["id"] for r in self.all_rows()))
+
+
+class RecallRepository(Repository):
+    async def semantic(
+        self, bank_id: str, embedding: Sequence[float], *, fact_type: str, k: int = 20
+    ) -> list[Row]:
+        """The k nearest units of one fact type (cosine), nearest first, with `score`."""
+        params = {
+            "bank_id": check_id("bank_id", bank_id),
+            "embedding": check_embedding("embedding", embedding, self.dim),
+            "k": check_limit("k", k),
+        }
+        stmt = SEMANTIC.shape(fact_type=check_fact_type("fact_type", fact_type))
+        return await self.db.fetch(stmt, params)
+
+    async def fulltext(self, bank_id: str, query: str, *, k: int = 20) -> list[Row]:
+        """The k best full-text matches for any user text, best first, with `score`."""
+        params = {
+            "bank_id": check_id("bank_id", bank_id),
+            "query": self.db.fulltext_query(check_query("query", query)),
+            "k": check_limit("k", k),
+        }
+        return await self.db.fetch(FULLTEXT, params)
+
+    async def temporal(
+        self, bank_id: str, start: datetime, end: datetime, *, k: int = 100
+    ) -> list[Row]:
+        """Units whose event date is in [start, end), newest first."""
+        params = {
+            "bank_id": check_id("bank_id", bank_id),
+            "range_start": check_datetime("start", start),
+            "range_end": check_datetime("end", end),
+            "k": check_limit("k", k),
+        }
+        return await self.db.fetch(TEMPORAL, params)
+
+    async def expand(
+        self, bank_id: str, seeds: Sequence[uuid.UUID | str], *, k: int = 50
+    ) -> list[Row]:
+        """Units one hop from `seeds` over links (score = weight) and shared entities
+        (score = shared entity count); up to k of each."""
+        params = {
+            "bank_id": check_id("bank_id", bank_id),
+            "seeds": check_uuids("seeds", seeds),
+            "k": check_limit("k", k),
+        }
+        return await self.db.fetch(EXPAND, params)
+
+    async def entities_of(self, bank_id: str, ids: Sequence[uuid.UUID | str]) -> list[Row]:
+        """(unit_id, entity_id, name, entity_type) for every entity the units mention."""
+        params = {"bank_id": check_id("bank_id", bank_id), "ids": check_uuids("ids", ids)}
+        return await self.db.fetch(UNIT_ENTITIES, params)
+
+    async def recall(self, bank_id: str, query: RecallQuery) -> RecallResult:
+        """Semantic arms + text arm (one round trip), graph expansion from the best seeds
+        (one), entities of every candidate (one)."""
+        check_id("bank_id", bank_id)
+        fact_types = check_fact_types("fact_types", query.fact_types)
+        params: dict[str, Any] = {
+            "bank_id": bank_id,
+            "embedding": check_embedding("embedding", query.embedding, self.dim),
+            "k_semantic": check_limit("k_semantic", query.k_semantic),
+        }
+        has_text = query.text is not None
+        if has_text:
+            params["query"] = self.db.fulltext_query(check_query("text", query.text))
+            params["k_text"] = check_limit("k_text", query.k_text)
+        k_graph = check_limit("k_graph", query.k_graph)
+        n_seeds = check_limit("seeds", query.seeds)
+
+        result = RecallResult(semantic={ft: [] for ft in fact_types})
+        for row in await self.db.fetch(ARMS.shape(fact_types=fact_types, text=has_text), params):
+            arm = row["arm"]
+            if arm == "text":
+                result.text.append(row)
+            else:
+                result.semantic[arm[9:]].append(row)
+
+        seeds = _best_seeds(result, n_seeds)
+        if seeds:
+            result.graph = await self.db.fetch(
+                EXPAND, {"bank_id": bank_id, "seeds": seeds, "k": k_graph}
+            )
+        ids = result.unit_ids()
+        if ids:
+            result.entities = await self.db.fetch(UNIT_ENTITIES, {"bank_id": bank_id, "ids": ids})
+        return result
+
+
+def _best_seeds(result: RecallResult, n: int) -> list[uuid.UUID]:
+    """Round-robin over the arms' rankings until n distinct units are chosen."""
+    arms = [*result.semantic.values(), result.text]
+    seeds: dict[uuid.UUID, None] = {}
+    depth = 0
+    while len(seeds) < n and any(depth < len(a) for a in arms):
+        for arm in arms:
+            if depth < len(arm) and len(seeds) < n:
+                seeds[arm[depth]["id"]] = None
+        depth += 1
+    return list(seeds)

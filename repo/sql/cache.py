@@ -1,0 +1,196 @@
+"""The compiled-statement cache: (statement shape, dialect) -> (SQL text, parameter order).
+
+Every query is a `Statement` (one Core statement) or a `StatementFamily` (one Core
+statement per shape, e.g. which optional filters are present). Each shape is compiled
+once per dialect, on first use, and never again: the hot path is two dict lookups.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.engine.interfaces import Dialect
+from sqlalchemy.sql import ClauseElement
+
+from repo.errors import StatementParameterError
+
+_compiles = 0
+
+
+def compile_count() -> int:
+    """How many times any statement has been compiled in this process."""
+    return _compiles
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledSQL:
+    """SQL text for one dialect and the names of its parameters in bind order."""
+
+    name: str
+    sql: str
+    params: tuple[str, ...]
+    positional: bool
+
+    def args(self, values: Mapping[str, Any]) -> list[Any]:
+        """Positional arguments for drivers with `$n` parameters (asyncpg)."""
+        try:
+            return [values[p] for p in self.params]
+        except KeyError as exc:
+            raise StatementParameterError(
+                f"statement {self.name!r} needs parameter {exc.args[0]!r}"
+            ) from None
+
+    def named(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Named arguments for drivers with `:name` parameters (python-oracledb)."""
+        try:
+            return {p: values[p] for p in self.params}
+        except KeyError as exc:
+            raise StatementParameterError(
+                f"statement {self.name!r} needs parameter {exc.args[0]!r}"
+            ) from None
+
+
+def compile_statement(name: str, stmt: ClauseElement, dialect: Dialect) -> CompiledSQL:
+    """Compile `stmt` for `dialect`; bound values must all be `bindparam`s without values."""
+    global _compiles
+    _compiles += 1
+    compiled = stmt.compile(dialect=dialect)
+    positiontup = getattr(compiled, "positiontup", None)
+    if positiontup is not None:
+        order: tuple[str, ...] = tuple(dict.fromkeys(positiontup))
+        positional = True
+    else:
+        order = tuple(compiled.binds)
+        positional = False
+    literal = [n for n, b in compiled.binds.items() if b.value is not None or b.callable]
+    if literal:
+        raise ValueError(f"statement {name!r} binds literal values {literal}; use bindparam()")
+    escaped = getattr(compiled, "escaped_bind_names", None)
+    if escaped:
+        raise ValueError(f"statement {name!r} uses bind names the dialect must quote: {escaped}")
+    if "POSTCOMPILE" in compiled.string:
+        raise ValueError(f"statement {name!r} has a post-compile parameter; bind it instead")
+    return CompiledSQL(name, compiled.string, order, positional)
+
+
+class Statement:
+    """One named Core statement, compiled once per dialect.
+
+    `overrides` maps a dialect name to a different Core statement for that dialect
+    (used only where the dialects need a different statement shape, e.g. Oracle's
+    `FOR UPDATE SKIP LOCKED` without `FETCH FIRST`).
+    """
+
+    __slots__ = ("_compiled", "_overrides", "name", "only", "stmt")
+
+    def __init__(
+        self,
+        name: str,
+        stmt: ClauseElement,
+        *,
+        overrides: Mapping[str, ClauseElement] | None = None,
+        only: str | None = None,
+        register: bool = True,
+    ) -> None:
+        self.name = name
+        #: The one dialect this statement is for (behind a capability flag), or None for all.
+        self.only = only
+        self.stmt = stmt
+        self._overrides = dict(overrides or {})
+        self._compiled: dict[str, CompiledSQL] = {}
+        if register:
+            REGISTRY.add(self)
+
+    def compiled(self, dialect: Dialect) -> CompiledSQL:
+        """The cached compilation for `dialect` (compiled on first use)."""
+        try:
+            return self._compiled[dialect.name]
+        except KeyError:
+            if self.only is not None and self.only != dialect.name:
+                raise ValueError(f"statement {self.name!r} is for {self.only} only")
+            stmt = self._overrides.get(dialect.name, self.stmt)
+            result = compile_statement(self.name, stmt, dialect)
+            self._compiled[dialect.name] = result
+            return result
+
+    def __repr__(self) -> str:
+        return f"Statement({self.name!r})"
+
+
+class StatementFamily:
+    """Statements that differ by shape (e.g. optional filters). Each shape is built once.
+
+    `build(**shape)` returns the Core statement for a shape; shapes are keyword flags.
+    """
+
+    __slots__ = ("_build", "_shapes", "all_shapes", "name")
+
+    def __init__(
+        self,
+        name: str,
+        build: Callable[..., ClauseElement],
+        all_shapes: Sequence[Mapping[str, Hashable]],
+    ) -> None:
+        self.name = name
+        self._build = build
+        self.all_shapes = tuple(dict(s) for s in all_shapes)
+        self._shapes: dict[tuple[tuple[str, Hashable], ...], Statement] = {}
+        REGISTRY.add_family(self)
+
+    def shape(self, **flags: Hashable) -> Statement:
+        """The statement for one shape."""
+        key = tuple(sorted(flags.items()))
+        try:
+            return self._shapes[key]
+        except KeyError:
+            label = ",".join(f"{k}={v}" for k, v in key)
+            stmt = Statement(f"{self.name}[{label}]", self._build(**flags), register=False)
+            self._shapes[key] = stmt
+            return stmt
+
+    def statements(self) -> Iterator[Statement]:
+        """One statement per declared shape."""
+        for flags in self.all_shapes:
+            yield self.shape(**flags)
+
+
+def flag_shapes(*names: str) -> list[dict[str, Hashable]]:
+    """Every combination of boolean flags `names` (for `StatementFamily.all_shapes`)."""
+    return [
+        dict(zip(names, values, strict=True))
+        for values in itertools.product((False, True), repeat=len(names))
+    ]
+
+
+class Registry:
+    """Every statement and family defined by the repositories (for golden files and tests)."""
+
+    def __init__(self) -> None:
+        self._statements: dict[str, Statement] = {}
+        self._families: dict[str, StatementFamily] = {}
+
+    def add(self, stmt: Statement) -> None:
+        if stmt.name in self._statements or stmt.name in self._families:
+            raise ValueError(f"duplicate statement name {stmt.name!r}")
+        self._statements[stmt.name] = stmt
+
+    def add_family(self, family: StatementFamily) -> None:
+        if family.name in self._statements or family.name in self._families:
+            raise ValueError(f"duplicate statement name {family.name!r}")
+        self._families[family.name] = family
+
+    def families(self) -> list[StatementFamily]:
+        return list(self._families.values())
+
+    def all_statements(self) -> list[Statement]:
+        """Every plain statement and every declared shape of every family."""
+        out = list(self._statements.values())
+        for family in self._families.values():
+            out.extend(family.statements())
+        return sorted(out, key=lambda s: s.name)
+
+
+REGISTRY = Registry()

@@ -1,0 +1,303 @@
+"""SQL constructs whose text differs by dialect, each written once with `@compiles`.
+
+Repositories build Core statements from these and never branch on the dialect.
+PostgreSQL forms use pgvector, tsvector and arrays; Oracle forms use VECTOR_DISTANCE,
+Oracle Text and JSON_TABLE (see ORACLE_NOTES in the design docs).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.elements import BindParameter, ColumnElement
+from sqlalchemy.sql.expression import ClauseElement, Executable
+
+from schema.tables import TS_CONFIG
+
+# --------------------------------------------------------------------------- vectors
+
+
+class CosineDistance(ColumnElement[float]):
+    """Cosine distance between a vector column and a bound query vector."""
+
+    inherit_cache = True
+    type = sa.Float()
+
+    def __init__(self, column: ColumnElement[Any], query: BindParameter[Any]) -> None:
+        self.column = column
+        self.query = query
+
+
+@compiles(CosineDistance, "postgresql")
+def _cosine_pg(element: CosineDistance, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"({compiler.process(element.column, **kw)} <=> {compiler.process(element.query, **kw)})"
+
+
+@compiles(CosineDistance, "oracle")
+def _cosine_oracle(element: CosineDistance, compiler: SQLCompiler, **kw: Any) -> str:
+    col = compiler.process(element.column, **kw)
+    return f"VECTOR_DISTANCE({col}, {compiler.process(element.query, **kw)}, COSINE)"
+
+
+def cosine_distance(column: ColumnElement[Any], param: str) -> CosineDistance:
+    """`column <=> :param` on PostgreSQL, `VECTOR_DISTANCE(column, :param, COSINE)` on Oracle."""
+    return CosineDistance(column, sa.bindparam(param, type_=column.type))
+
+
+# --------------------------------------------------------------------------- full text
+
+
+class TextMatch(ColumnElement[bool]):
+    """Full-text match of a text column against a user query (already made safe)."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+
+    def __init__(self, column: ColumnElement[Any], query: BindParameter[Any], label: int) -> None:
+        self.column = column
+        self.query = query
+        self.number = label
+
+
+class TextScore(ColumnElement[float]):
+    """Relevance score of the `TextMatch` with the same label."""
+
+    inherit_cache = True
+    type = sa.Float()
+
+    def __init__(self, column: ColumnElement[Any], query: BindParameter[Any], label: int) -> None:
+        self.column = column
+        self.query = query
+        self.number = label
+
+
+def _pg_tsvector(element: TextMatch | TextScore, compiler: SQLCompiler, **kw: Any) -> str:
+    col = compiler.process(element.column, **kw)
+    return f"to_tsvector('{TS_CONFIG}'::regconfig, {col})"
+
+
+def _pg_tsquery(element: TextMatch | TextScore, compiler: SQLCompiler, **kw: Any) -> str:
+    q = compiler.process(element.query, **kw)
+    return f"websearch_to_tsquery('{TS_CONFIG}'::regconfig, {q})"
+
+
+@compiles(TextMatch, "postgresql")
+def _match_pg(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    vec, query = _pg_tsvector(element, compiler, **kw), _pg_tsquery(element, compiler, **kw)
+    return f"{vec} @@ {query}"
+
+
+@compiles(TextScore, "postgresql")
+def _score_pg(element: TextScore, compiler: SQLCompiler, **kw: Any) -> str:
+    vec, query = _pg_tsvector(element, compiler, **kw), _pg_tsquery(element, compiler, **kw)
+    return f"ts_rank_cd({vec}, {query})"
+
+
+@compiles(TextMatch, "oracle")
+def _match_oracle(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
+    col = compiler.process(element.column, **kw)
+    return f"CONTAINS({col}, {compiler.process(element.query, **kw)}, {element.number}) > 0"
+
+
+@compiles(TextScore, "oracle")
+def _score_oracle(element: TextScore, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"SCORE({element.number})"
+
+
+def text_match(
+    column: ColumnElement[Any], param: str, label: int = 1
+) -> tuple[TextMatch, TextScore]:
+    """A full-text predicate and its score over `column` for the bound query `param`.
+
+    The bound value must come from the backend's `fulltext_query()`, which turns any
+    user text into a query the dialect accepts.
+    """
+    query = sa.bindparam(param, type_=sa.String())
+    return TextMatch(column, query, label), TextScore(column, query, label)
+
+
+# --------------------------------------------------------------------------- id lists
+
+
+class InList(ColumnElement[bool]):
+    """`column` is one of a bound list of values; one SQL text whatever the list length."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+
+    def __init__(self, column: ColumnElement[Any], values: BindParameter[Any], kind: str) -> None:
+        self.column = column
+        self.values = values
+        self.kind = kind
+
+
+@compiles(InList, "postgresql")
+def _in_list_pg(element: InList, compiler: SQLCompiler, **kw: Any) -> str:
+    col = compiler.process(element.column, **kw)
+    return f"{col} = ANY({compiler.process(element.values, **kw)})"
+
+
+_ORACLE_JSON_COLUMN = {"uuid": "VARCHAR2(32)", "text": "VARCHAR2(4000)"}
+
+
+def _oracle_json_values(element: InList, compiler: SQLCompiler, **kw: Any) -> str:
+    """`SELECT v FROM JSON_TABLE(:ids, '$[*]' COLUMNS (v ...))`; UUIDs travel as 32-hex."""
+    values = compiler.process(element.values, **kw)
+    value = "HEXTORAW(jt.v)" if element.kind == "uuid" else "jt.v"
+    return (
+        f"SELECT {value} FROM JSON_TABLE({values}, '$[*]' "
+        f"COLUMNS (v {_ORACLE_JSON_COLUMN[element.kind]} PATH '$')) jt"
+    )
+
+
+@compiles(InList, "oracle")
+def _in_list_oracle(element: InList, compiler: SQLCompiler, **kw: Any) -> str:
+    col = compiler.process(element.column, **kw)
+    return f"{col} IN ({_oracle_json_values(element, compiler, **kw)})"
+
+
+def in_uuids(column: ColumnElement[Any], param: str) -> InList:
+    """`column = ANY(:param::uuid[])` / `column IN (SELECT ... FROM JSON_TABLE(:param ...))`."""
+    return InList(column, sa.bindparam(param, type_=postgresql.ARRAY(sa.Uuid())), "uuid")
+
+
+def in_texts(column: ColumnElement[Any], param: str) -> InList:
+    """Like `in_uuids` for short text values."""
+    return InList(column, sa.bindparam(param, type_=postgresql.ARRAY(sa.String())), "text")
+
+
+class TagsOverlap(ColumnElement[bool]):
+    """A text-list column shares at least one element with a bound list."""
+
+    inherit_cache = True
+    type = sa.Boolean()
+
+    def __init__(self, column: ColumnElement[Any], values: BindParameter[Any]) -> None:
+        self.column = column
+        self.values = values
+
+
+@compiles(TagsOverlap, "postgresql")
+def _overlap_pg(element: TagsOverlap, compiler: SQLCompiler, **kw: Any) -> str:
+    col = compiler.process(element.column, **kw)
+    return f"{col} && {compiler.process(element.values, **kw)}"
+
+
+@compiles(TagsOverlap, "oracle")
+def _overlap_oracle(element: TagsOverlap, compiler: SQLCompiler, **kw: Any) -> str:
+    col = compiler.process(element.column, **kw)
+    values = compiler.process(element.values, **kw)
+    cols = "COLUMNS (v VARCHAR2(4000) PATH '$')"
+    return (
+        f"EXISTS (SELECT 1 FROM JSON_TABLE({col}, '$[*]' {cols}) a "
+        f"JOIN JSON_TABLE({values}, '$[*]' {cols}) b ON a.v = b.v)"
+    )
+
+
+def tags_overlap(column: ColumnElement[Any], param: str) -> TagsOverlap:
+    """`column && :param` on PostgreSQL; a JSON_TABLE semi-join on Oracle."""
+    return TagsOverlap(column, sa.bindparam(param, type_=postgresql.ARRAY(sa.Text())))
+
+
+# --------------------------------------------------------------------------- upsert
+
+
+class Incoming(ColumnElement[Any]):
+    """The value offered by an upsert for a column (`excluded.col` / `s.col`)."""
+
+    inherit_cache = True
+
+    def __init__(self, column: sa.Column[Any]) -> None:
+        self.column = column
+        self.type = column.type
+
+
+@compiles(Incoming, "postgresql")
+def _incoming_pg(element: Incoming, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"excluded.{compiler.preparer.quote(element.column.name)}"
+
+
+@compiles(Incoming, "oracle")
+def _incoming_oracle(element: Incoming, compiler: SQLCompiler, **kw: Any) -> str:
+    return f"s.{compiler.preparer.quote(element.column.name)}"
+
+
+def incoming(column: sa.Column[Any]) -> Incoming:
+    """Refer to the offered value of `column` inside an upsert's update expressions."""
+    return Incoming(column)
+
+
+class Upsert(Executable, ClauseElement):
+    """Insert a row, or on a key conflict update some columns (or do nothing).
+
+    PostgreSQL: `INSERT ... ON CONFLICT (key) DO UPDATE SET ... | DO NOTHING`.
+    Oracle: `MERGE INTO t USING (SELECT :a AS a ... FROM dual) s ON (key) ...`.
+    Every value is a bind parameter named after its column.
+    """
+
+    inherit_cache = False
+    # Read by SQLCompiler after the PostgreSQL form compiled an INSERT in its place.
+    _inline = False
+    _return_defaults = False
+
+    def __init__(
+        self,
+        table: sa.Table,
+        columns: Sequence[str],
+        key: Sequence[str],
+        update: Mapping[str, ColumnElement[Any]] | None,
+    ) -> None:
+        self.table = table
+        self.columns = tuple(columns)
+        self.key = tuple(key)
+        self.update = dict(update) if update else None
+
+    def bind_params(self) -> dict[str, BindParameter[Any]]:
+        return {c: sa.bindparam(c, type_=self.table.c[c].type) for c in self.columns}
+
+
+@compiles(Upsert, "postgresql")
+def _upsert_pg(element: Upsert, compiler: SQLCompiler, **kw: Any) -> str:
+    stmt = postgresql.insert(element.table).values(element.bind_params())
+    if element.update is None:
+        stmt = stmt.on_conflict_do_nothing(index_elements=list(element.key))
+    else:
+        stmt = stmt.on_conflict_do_update(index_elements=list(element.key), set_=element.update)
+    return compiler.process(stmt, **kw)
+
+
+@compiles(Upsert, "oracle")
+def _upsert_oracle(element: Upsert, compiler: SQLCompiler, **kw: Any) -> str:
+    quote = compiler.preparer.quote
+    table = compiler.preparer.format_table(element.table)
+    params = element.bind_params()
+    source = ", ".join(
+        f"{compiler.process(params[c], **kw)} AS {quote(c)}" for c in element.columns
+    )
+    on = " AND ".join(f"{table}.{quote(c)} = s.{quote(c)}" for c in element.key)
+    sql = f"MERGE INTO {table} USING (SELECT {source} FROM dual) s ON ({on})"
+    if element.update:
+        sets = ", ".join(
+            f"{table}.{quote(c)} = {compiler.process(expr, **kw)}"
+            for c, expr in element.update.items()
+        )
+        sql += f" WHEN MATCHED THEN UPDATE SET {sets}"
+    cols = ", ".join(quote(c) for c in element.columns)
+    vals = ", ".join(f"s.{quote(c)}" for c in element.columns)
+    return sql + f" WHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({vals})"
+
+
+def upsert(
+    table: sa.Table,
+    columns: Sequence[str],
+    key: Sequence[str],
+    update: Mapping[str, ColumnElement[Any]] | None = None,
+) -> Upsert:
+    """An upsert of `columns` (all bound by name) keyed on `key`; `update=None` inserts
+    only if absent."""
+    return Upsert(table, columns, key, update)

@@ -1,0 +1,122 @@
+"""The public entry point: `async with open_store(url) as store: ...`."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, field
+
+from repo.backends.base import Backend, validate_schema_name
+from repo.migrations import migrate
+from repo.repositories import (
+    BankRepository,
+    DocumentRepository,
+    MemoryRepository,
+    ObservationRepository,
+    OperationRepository,
+    RecallRepository,
+)
+from repo.urls import backend_name
+from schema.types import DEFAULT_EMBEDDING_DIM
+
+
+@dataclass
+class Store:
+    """The repositories over one backend and tenant schema."""
+
+    backend: Backend
+    url: str
+    dim: int = DEFAULT_EMBEDDING_DIM
+    banks: BankRepository = field(init=False)
+    documents: DocumentRepository = field(init=False)
+    memories: MemoryRepository = field(init=False)
+    observations: ObservationRepository = field(init=False)
+    operations: OperationRepository = field(init=False)
+    recall: RecallRepository = field(init=False)
+
+    def __post_init__(self) -> None:
+        kw = {"dim": self.dim}
+        self.banks = BankRepository(self.backend, **kw)
+        self.documents = DocumentRepository(self.backend, **kw)
+        self.memories = MemoryRepository(self.backend, **kw)
+        self.observations = ObservationRepository(self.backend, **kw)
+        self.operations = OperationRepository(self.backend, **kw)
+        self.recall = RecallRepository(self.backend, **kw)
+
+    @property
+    def schema(self) -> str:
+        return self.backend.schema
+
+    def transaction(self) -> AbstractAsyncContextManager[None]:
+        """Group repository calls into one transaction (nested calls use savepoints)."""
+        return self.backend.transaction()
+
+    async def close(self) -> None:
+        await self.backend.close()
+
+
+async def connect_backend(
+    url: str,
+    *,
+    schema: str = "public",
+    min_size: int = 1,
+    max_size: int = 10,
+    statement_timeout_ms: int | None = None,
+) -> Backend:
+    """Open the backend a URL names (`postgresql://...` or `oracle://...`)."""
+    validate_schema_name(schema)
+    if backend_name(url) == "postgresql":
+        from repo.backends.postgres import PostgresBackend
+        from repo.urls import asyncpg_url
+
+        return await PostgresBackend.connect(
+            asyncpg_url(url),
+            schema=schema,
+            min_size=min_size,
+            max_size=max_size,
+            statement_timeout_ms=statement_timeout_ms,
+        )
+    from repo.backends.oracle import OracleBackend
+
+    return await OracleBackend.connect(
+        url,
+        schema=schema,
+        min_size=min_size,
+        max_size=max_size,
+        statement_timeout_ms=statement_timeout_ms,
+    )
+
+
+@contextlib.asynccontextmanager
+async def open_store(
+    url: str | None = None,
+    *,
+    schema: str = "public",
+    run_migrations: bool = True,
+    min_size: int = 1,
+    max_size: int = 10,
+    statement_timeout_ms: int | None = None,
+) -> AsyncIterator[Store]:
+    """Open a store on `url`, or on the embedded PostgreSQL when `url` is None.
+
+    Migrations run first (`run_migrations=False` to skip); the pool closes on exit.
+    """
+    if url is None:
+        from repo.embedded import embedded_url
+
+        url = embedded_url()
+    if run_migrations:
+        await migrate(url, schema=schema)
+    backend = await connect_backend(
+        url,
+        schema=schema,
+        min_size=min_size,
+        max_size=max_size,
+        statement_timeout_ms=statement_timeout_ms,
+    )
+    store = Store(backend, url)
+    try:
+        yield store
+    finally:
+        await store.close()

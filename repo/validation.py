@@ -1,0 +1,198 @@
+"""Input validation. Every check runs before any SQL, so bad input writes nothing."""
+
+from __future__ import annotations
+
+import json
+import math
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from repo.errors import ValidationError
+from schema.tables import FACT_TYPES, LINK_TYPES
+from schema.types import ID_LENGTH
+
+#: Longest memory text, context or document content accepted, in characters.
+MAX_TEXT_LENGTH = 1_000_000
+#: Longest full-text query accepted, in characters.
+MAX_QUERY_LENGTH = 10_000
+#: Largest `limit` / `k` accepted by any read.
+MAX_LIMIT = 10_000
+#: Most items in one batch write.
+MAX_BATCH = 100_000
+
+
+def check_text(field: str, value: object, *, max_length: int = MAX_TEXT_LENGTH) -> str:
+    """Non-empty text without NUL bytes or lone surrogates, at most `max_length` characters.
+
+    Empty text is rejected because Oracle stores `''` as NULL.
+    """
+    if not isinstance(value, str):
+        raise ValidationError(field, f"expected str, got {type(value).__name__}")
+    if not value:
+        raise ValidationError(field, "must not be empty")
+    if len(value) > max_length:
+        raise ValidationError(field, f"longer than {max_length} characters")
+    if "\x00" in value:
+        raise ValidationError(field, "contains a NUL byte")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(field, "is not valid UTF-8 (lone surrogate)") from None
+    return value
+
+
+def check_optional_text(
+    field: str, value: object, *, max_length: int = MAX_TEXT_LENGTH
+) -> str | None:
+    return None if value is None else check_text(field, value, max_length=max_length)
+
+
+def check_id(field: str, value: object) -> str:
+    """A string identifier (bank, document, chunk): 1..255 characters, no NUL."""
+    return check_text(field, value, max_length=ID_LENGTH)
+
+
+def check_uuid(field: str, value: object) -> uuid.UUID:
+    """A UUID, given as `uuid.UUID` or its string form."""
+    if isinstance(value, uuid.UUID):
+        return value
+    if isinstance(value, str):
+        try:
+            return uuid.UUID(value)
+        except ValueError:
+            pass
+    raise ValidationError(field, f"not a UUID: {value!r:.80}")
+
+
+def check_uuids(
+    field: str, values: Iterable[object], *, max_items: int = MAX_BATCH
+) -> list[uuid.UUID]:
+    if isinstance(values, str | bytes):
+        raise ValidationError(field, "expected a sequence of UUIDs, got a string")
+    out = [check_uuid(field, v) for v in values]
+    if len(out) > max_items:
+        raise ValidationError(field, f"more than {max_items} ids")
+    return out
+
+
+def check_embedding(field: str, value: object, dim: int) -> list[float]:
+    """Exactly `dim` finite numbers."""
+    if isinstance(value, str | bytes) or not isinstance(value, Sequence | Iterable):
+        raise ValidationError(field, "expected a sequence of floats")
+    try:
+        floats = [float(x) for x in value]  # type: ignore[union-attr]
+    except (TypeError, ValueError):
+        raise ValidationError(field, "expected a sequence of floats") from None
+    if len(floats) != dim:
+        raise ValidationError(field, f"expected {dim} dimensions, got {len(floats)}")
+    if not all(map(math.isfinite, floats)):
+        raise ValidationError(field, "contains NaN or infinity")
+    return floats
+
+
+def check_fact_type(field: str, value: object) -> str:
+    if value not in FACT_TYPES:
+        raise ValidationError(
+            field, f"unknown fact type {value!r:.40}; expected one of {FACT_TYPES}"
+        )
+    return str(value)
+
+
+def check_fact_types(field: str, values: Iterable[object] | None) -> tuple[str, ...]:
+    """A subset of the fact types, in canonical order; None means all of them."""
+    if values is None:
+        return FACT_TYPES
+    if isinstance(values, str):
+        values = [values]
+    chosen = {check_fact_type(field, v) for v in values}
+    if not chosen:
+        raise ValidationError(field, "must name at least one fact type")
+    return tuple(ft for ft in FACT_TYPES if ft in chosen)
+
+
+def check_link_type(field: str, value: object) -> str:
+    if value not in LINK_TYPES:
+        raise ValidationError(
+            field, f"unknown link type {value!r:.40}; expected one of {LINK_TYPES}"
+        )
+    return str(value)
+
+
+def check_weight(field: str, value: object) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ValidationError(field, "expected a number")
+    weight = float(value)
+    if not (math.isfinite(weight) and 0.0 <= weight <= 1.0):
+        raise ValidationError(field, "must be between 0 and 1")
+    return weight
+
+
+def check_limit(field: str, value: object, *, maximum: int = MAX_LIMIT) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(field, f"expected an int, got {type(value).__name__}")
+    if not 1 <= value <= maximum:
+        raise ValidationError(field, f"must be between 1 and {maximum}, got {value}")
+    return value
+
+
+def check_count(field: str, value: object, *, maximum: int = 1_000_000) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= maximum:
+        raise ValidationError(field, f"expected an int between 0 and {maximum}")
+    return value
+
+
+def check_datetime(field: str, value: object) -> datetime:
+    """A timezone-aware datetime (naive ones are ambiguous across servers)."""
+    if not isinstance(value, datetime):
+        raise ValidationError(field, f"expected datetime, got {type(value).__name__}")
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValidationError(field, "must be timezone-aware")
+    return value
+
+
+def check_optional_datetime(field: str, value: object) -> datetime | None:
+    return None if value is None else check_datetime(field, value)
+
+
+def check_tags(field: str, values: Iterable[object] | None) -> list[str]:
+    if values is None:
+        return []
+    if isinstance(values, str | bytes):
+        raise ValidationError(field, "expected a sequence of strings, got a string")
+    tags = [check_text(field, v, max_length=ID_LENGTH) for v in values]
+    if len(tags) > 1000:
+        raise ValidationError(field, "more than 1000 tags")
+    return list(dict.fromkeys(tags))
+
+
+def check_json(field: str, value: object) -> dict[str, Any] | None:
+    """A JSON object (or None) whose strings hold no NUL bytes or lone surrogates."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ValidationError(field, f"expected a mapping, got {type(value).__name__}")
+    try:
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+    except (TypeError, ValueError) as exc:
+        raise ValidationError(field, f"not JSON-serialisable: {exc}") from None
+    if "\\u0000" in text:
+        raise ValidationError(field, "contains a NUL character")
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValidationError(field, "is not valid UTF-8 (lone surrogate)") from None
+    return dict(value)
+
+
+def check_batch(field: str, items: Sequence[object], *, allow_empty: bool = False) -> None:
+    if not allow_empty and not items:
+        raise ValidationError(field, "must not be empty")
+    if len(items) > MAX_BATCH:
+        raise ValidationError(field, f"more than {MAX_BATCH} items")
+
+
+def check_query(field: str, value: object) -> str:
+    """A user full-text query: any text up to `MAX_QUERY_LENGTH`, no NUL bytes."""
+    return check_text(field, value, max_length=MAX_QUERY_LENGTH)

@@ -1,0 +1,260 @@
+"""Every table, constraint and index, named explicitly. Every table is keyed by bank.
+
+Indexes that exist on one dialect only (HNSW, GIN, partial) carry `ddl_if(dialect=...)`;
+Oracle's vector and Oracle Text indexes are created by the Oracle half of the migrations.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from schema.types import (
+    DEFAULT_EMBEDDING_DIM,
+    embedding_type,
+    json_type,
+    long_text,
+    short_text,
+    text_list_type,
+    timestamp_type,
+    uuid_list_type,
+    uuid_type,
+)
+
+FACT_TYPES = ("world", "experience", "observation")
+LINK_TYPES = ("temporal", "semantic", "entity", "causal")
+OPERATION_STATUSES = ("pending", "processing", "completed", "failed")
+
+#: PostgreSQL full-text configuration used by the expression index and the queries.
+TS_CONFIG = "english"
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+
+
+def _in(column: str, values: tuple[str, ...]) -> str:
+    return f"{column} IN ({', '.join(repr(v) for v in values)})"
+
+
+def _bank_fk() -> sa.ForeignKey:
+    return sa.ForeignKey("banks.bank_id", ondelete="CASCADE")
+
+
+def _created() -> sa.Column[object]:
+    return sa.Column("created_at", timestamp_type(), nullable=False)
+
+
+def _updated() -> sa.Column[object]:
+    return sa.Column("updated_at", timestamp_type(), nullable=False)
+
+
+banks = sa.Table(
+    "banks",
+    metadata,
+    sa.Column("bank_id", short_text(), primary_key=True),
+    sa.Column("name", short_text(), nullable=False),
+    sa.Column("metadata", json_type(), nullable=True),
+    _created(),
+    _updated(),
+)
+
+documents = sa.Table(
+    "documents",
+    metadata,
+    sa.Column("bank_id", short_text(), _bank_fk(), primary_key=True),
+    sa.Column("document_id", short_text(), primary_key=True),
+    sa.Column("content_hash", short_text(64), nullable=False),
+    sa.Column("content", long_text(), nullable=True),
+    sa.Column("metadata", json_type(), nullable=True),
+    sa.Column("version", sa.Integer(), nullable=False),
+    _created(),
+    _updated(),
+)
+
+chunks = sa.Table(
+    "chunks",
+    metadata,
+    sa.Column("bank_id", short_text(), primary_key=True),
+    sa.Column("chunk_id", short_text(), primary_key=True),
+    sa.Column("document_id", short_text(), nullable=False),
+    sa.Column("chunk_index", sa.Integer(), nullable=False),
+    sa.Column("text", long_text(), nullable=False),
+    sa.ForeignKeyConstraint(
+        ["bank_id", "document_id"],
+        ["documents.bank_id", "documents.document_id"],
+        ondelete="CASCADE",
+        name="fk_chunks_document",
+    ),
+    sa.Index("ix_chunks_document", "bank_id", "document_id", "chunk_index"),
+)
+
+memory_units = sa.Table(
+    "memory_units",
+    metadata,
+    sa.Column("id", uuid_type(), primary_key=True),
+    sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
+    sa.Column("document_id", short_text(), nullable=True),
+    sa.Column("chunk_id", short_text(), nullable=True),
+    sa.Column("text", long_text(), nullable=False),
+    sa.Column("context", long_text(), nullable=True),
+    sa.Column("embedding", embedding_type(DEFAULT_EMBEDDING_DIM), nullable=False),
+    sa.Column("fact_type", short_text(16), nullable=False),
+    sa.Column("event_date", timestamp_type(), nullable=True),
+    sa.Column("occurred_start", timestamp_type(), nullable=True),
+    sa.Column("occurred_end", timestamp_type(), nullable=True),
+    sa.Column("mentioned_at", timestamp_type(), nullable=True),
+    sa.Column("tags", text_list_type(), nullable=True),
+    sa.Column("metadata", json_type(), nullable=True),
+    sa.Column("proof_count", sa.Integer(), nullable=False),
+    sa.Column("source_memory_ids", uuid_list_type(), nullable=True),
+    _created(),
+    _updated(),
+    sa.CheckConstraint(_in("fact_type", FACT_TYPES), name="fact_type"),
+    sa.CheckConstraint("proof_count >= 0", name="proof_count"),
+    sa.ForeignKeyConstraint(
+        ["bank_id", "document_id"],
+        ["documents.bank_id", "documents.document_id"],
+        ondelete="CASCADE",
+        name="fk_memory_units_document",
+    ),
+    sa.Index("ix_memory_units_bank_fact_date", "bank_id", "fact_type", "event_date"),
+    sa.Index("ix_memory_units_bank_created", "bank_id", "created_at", "id"),
+    sa.Index("ix_memory_units_document", "bank_id", "document_id"),
+)
+
+sa.Index(
+    "ix_memory_units_embedding_hnsw",
+    memory_units.c.embedding,
+    postgresql_using="hnsw",
+    postgresql_with={"m": 16, "ef_construction": 64},
+    postgresql_ops={"embedding": "vector_cosine_ops"},
+).ddl_if(dialect="postgresql")
+
+sa.Index(
+    "ix_memory_units_text_fts",
+    sa.func.to_tsvector(sa.literal_column(f"'{TS_CONFIG}'::regconfig"), memory_units.c.text),
+    postgresql_using="gin",
+).ddl_if(dialect="postgresql")
+
+sa.Index(
+    "ix_memory_units_source_ids",
+    memory_units.c.source_memory_ids,
+    postgresql_using="gin",
+).ddl_if(dialect="postgresql")
+
+entities = sa.Table(
+    "entities",
+    metadata,
+    sa.Column("id", uuid_type(), primary_key=True),
+    sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
+    sa.Column("name", short_text(), nullable=False),
+    sa.Column("canonical_name", short_text(), nullable=False),
+    sa.Column("entity_type", short_text(64), nullable=True),
+    sa.Column("metadata", json_type(), nullable=True),
+    sa.Column("mention_count", sa.Integer(), nullable=False),
+    _created(),
+    _updated(),
+    sa.UniqueConstraint("bank_id", "canonical_name", name="uq_entities_bank_canonical_name"),
+)
+
+unit_entities = sa.Table(
+    "unit_entities",
+    metadata,
+    sa.Column(
+        "unit_id",
+        uuid_type(),
+        sa.ForeignKey("memory_units.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "entity_id",
+        uuid_type(),
+        sa.ForeignKey("entities.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
+    sa.Index("ix_unit_entities_entity", "entity_id", "unit_id"),
+)
+
+memory_links = sa.Table(
+    "memory_links",
+    metadata,
+    sa.Column(
+        "from_unit_id",
+        uuid_type(),
+        sa.ForeignKey("memory_units.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column(
+        "to_unit_id",
+        uuid_type(),
+        sa.ForeignKey("memory_units.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("link_type", short_text(16), primary_key=True),
+    sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
+    sa.Column("weight", sa.Float(), nullable=False),
+    _created(),
+    sa.CheckConstraint(_in("link_type", LINK_TYPES), name="link_type"),
+    sa.CheckConstraint("weight >= 0 AND weight <= 1", name="weight"),
+    sa.Index("ix_memory_links_to_unit", "to_unit_id"),
+)
+
+observation_sources = sa.Table(
+    "observation_sources",
+    metadata,
+    sa.Column(
+        "observation_id",
+        uuid_type(),
+        sa.ForeignKey("memory_units.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("source_id", uuid_type(), primary_key=True),
+    sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
+    sa.Index("ix_observation_sources_source", "source_id"),
+)
+
+async_operations = sa.Table(
+    "async_operations",
+    metadata,
+    sa.Column("id", uuid_type(), primary_key=True),
+    sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
+    sa.Column("operation_type", short_text(64), nullable=False),
+    sa.Column("status", short_text(16), nullable=False),
+    sa.Column("payload", json_type(), nullable=True),
+    sa.Column("result", json_type(), nullable=True),
+    sa.Column("error_message", long_text(), nullable=True),
+    sa.Column("attempts", sa.Integer(), nullable=False),
+    sa.Column("max_attempts", sa.Integer(), nullable=False),
+    # When a pending operation may next be claimed, or when a claim's lease expires.
+    sa.Column("next_attempt_at", timestamp_type(), nullable=False),
+    sa.Column(
+        "parent_id",
+        uuid_type(),
+        sa.ForeignKey("async_operations.id", ondelete="CASCADE"),
+        nullable=True,
+    ),
+    sa.Column("claimed_by", short_text(), nullable=True),
+    sa.Column("claimed_at", timestamp_type(), nullable=True),
+    sa.Column("completed_at", timestamp_type(), nullable=True),
+    _created(),
+    _updated(),
+    sa.CheckConstraint(_in("status", OPERATION_STATUSES), name="status"),
+    sa.CheckConstraint("attempts >= 0 AND max_attempts >= 1", name="attempts"),
+    sa.Index("ix_async_operations_parent", "parent_id"),
+    sa.Index("ix_async_operations_bank_status", "bank_id", "status"),
+)
+
+sa.Index(
+    "ix_async_operations_claimable",
+    async_operations.c.next_attempt_at,
+    postgresql_where=sa.text("status IN ('pending', 'processing')"),
+).ddl_if(dialect="postgresql")
+
+ALL_TABLES = tuple(metadata.sorted_tables)
