@@ -12,11 +12,11 @@ import asyncio
 import os
 from typing import Any
 
+from alembic import context
 from sqlalchemy import pool, text
 from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from alembic import context
 from repo.backends.base import validate_schema_name
 from repo.migrations import ADVISORY_LOCK_KEY, include_object
 from repo.urls import backend_name, sqlalchemy_url

@@ -15,7 +15,9 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--url", help="database URL (default: the embedded PostgreSQL)")
     demo.add_argument("--items", type=int, default=300)
 
-    sub.add_parser("bench", help="benchmark against the raw driver and alternatives", add_help=False)
+    sub.add_parser(
+        "bench", help="benchmark against the raw driver and alternatives", add_help=False
+    )
 
     mig = sub.add_parser("migrate", help="upgrade a database to the latest schema")
     mig.add_argument("url")
@@ -29,7 +31,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "bench":
         from repo.bench.cli import main as bench_main
 
-        return bench_main(rest)
+        return int(bench_main(rest))
     if rest:
         parser.error(f"unrecognized arguments: {' '.join(rest)}")
     if args.command == "demo":

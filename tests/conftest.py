@@ -60,7 +60,11 @@ def provider(request: pytest.FixtureRequest, forced_provider: str | None) -> Ite
     if chosen and name not in chosen:
         pytest.skip(f"{name} not selected (--backend {' '.join(chosen)})")
     try:
-        prov = resolve_postgres(forced_provider) if name == "postgresql" else resolve_oracle(forced_provider)
+        prov = (
+            resolve_postgres(forced_provider)
+            if name == "postgresql"
+            else resolve_oracle(forced_provider)
+        )
     except Unavailable as exc:
         _served.setdefault(name, f"skipped: {exc.reason}")
         pytest.skip(exc.reason)

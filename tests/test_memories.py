@@ -29,7 +29,9 @@ async def test_retain_stores_units_entities_and_links(store: Store, bank: str) -
     assert first["metadata"] == {"k": [1, "é"]}
     assert list(first["tags"]) == ["tag0"]
     assert first["event_date"] == T0
-    assert [round(x, 5) for x in first["embedding"][:3]] == [round(x, 5) for x in units[0].embedding[:3]]
+    assert [round(x, 5) for x in first["embedding"][:3]] == [
+        round(x, 5) for x in units[0].embedding[:3]
+    ]
     assert rows[ids[1]]["context"] == "at work"
     entities = await store.recall.entities_of(bank, ids)
     names = sorted((str(r["unit_id"]) == str(ids[0]), r["name"]) for r in entities)
@@ -37,7 +39,10 @@ async def test_retain_stores_units_entities_and_links(store: Store, bank: str) -
     assert [n for _, n in names].count("Alice") == 2
     assert {n for _, n in names} == {"Alice", "Lisbon", "Bob"}
     expanded = await store.recall.expand(bank, [ids[0]], k=10)
-    assert {(r["arm"], r["id"]) for r in expanded} >= {("graph:link", ids[1]), ("graph:entity", ids[1])}
+    assert {(r["arm"], r["id"]) for r in expanded} >= {
+        ("graph:link", ids[1]),
+        ("graph:entity", ids[1]),
+    }
 
 
 async def test_retain_is_atomic_when_the_database_rejects_a_link(store: Store, bank: str) -> None:

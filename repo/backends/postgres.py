@@ -13,9 +13,9 @@ import json
 import struct
 import sys
 from array import array
-from collections.abc import AsyncIterator, Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Mapping, Sequence
 from contextvars import ContextVar
-from typing import Any, NoReturn
+from typing import Any, NoReturn, cast
 
 import asyncpg
 import sqlalchemy as sa
@@ -32,7 +32,7 @@ from repo.errors import (
 from repo.rows import Row
 from repo.sql.cache import Statement
 
-DIALECT = PGDialect_asyncpg()
+DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 _LITTLE_ENDIAN = sys.byteorder == "little"
 _VECTOR_HEADER = struct.Struct(">HH")
 
@@ -77,7 +77,7 @@ def translate_error(exc: BaseException) -> NoReturn:
         raise StatementTimeoutError(str(exc)) from exc
     if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
         raise ConflictError(str(exc)) from exc
-    if isinstance(exc, asyncpg.DataError | asyncpg.DataError):
+    if isinstance(exc, asyncpg.DataError):
         raise ValidationError("value", str(exc)) from exc
     if isinstance(
         exc,
@@ -113,9 +113,7 @@ class PostgresBackend(Backend):
     def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
         self._pool = pool
         self.schema = schema
-        self._conn: ContextVar[asyncpg.Connection | None] = ContextVar(
-            f"memrepo_pg_conn_{id(self)}", default=None
-        )
+        self._conn: ContextVar[Any] = ContextVar(f"memrepo_pg_conn_{id(self)}", default=None)
 
     @classmethod
     async def connect(
@@ -154,23 +152,26 @@ class PostgresBackend(Backend):
         """The asyncpg pool (for callers that need the raw driver)."""
         return self._pool
 
-    def _executor(self) -> asyncpg.Connection | asyncpg.Pool:
+    def _executor(self) -> Any:
         conn = self._conn.get()
         return self._pool if conn is None else conn
 
     async def fetch(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> list[Row]:
         c = stmt.compiled(DIALECT)
         try:
-            return await self._executor().fetch(c.sql, *c.args(params))  # type: ignore[no-any-return]
+            rows = await self._executor().fetch(c.sql, *c.args(params))
         except _DRIVER_ERRORS as exc:
             translate_error(exc)
+        # asyncpg.Record satisfies Row natively; the stubs type its __getitem__ narrowly.
+        return cast("list[Row]", rows)
 
     async def fetchrow(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> Row | None:
         c = stmt.compiled(DIALECT)
         try:
-            return await self._executor().fetchrow(c.sql, *c.args(params))  # type: ignore[no-any-return]
+            row = await self._executor().fetchrow(c.sql, *c.args(params))
         except _DRIVER_ERRORS as exc:
             translate_error(exc)
+        return cast("Row | None", row)
 
     async def fetchval(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> Any:
         c = stmt.compiled(DIALECT)
@@ -218,7 +219,7 @@ class PostgresBackend(Backend):
         return await self.fetch(stmt, {**params, "limit": limit})
 
     @contextlib.asynccontextmanager
-    async def _connection(self) -> AsyncIterator[asyncpg.Connection]:
+    async def _connection(self) -> AsyncIterator[Any]:
         conn = self._conn.get()
         if conn is not None:
             yield conn
@@ -256,7 +257,3 @@ class PostgresBackend(Backend):
 
     async def close(self) -> None:
         await self._pool.close()
-
-    def raw_executor(self) -> Callable[..., Any]:
-        """The pool's `fetch` (used by the benchmark's raw-driver comparison)."""
-        return self._pool.fetch

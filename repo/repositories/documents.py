@@ -19,10 +19,11 @@ from repo.repositories.observations import ObservationRepository
 from repo.rows import Row
 from repo.sql import Statement, upsert
 from repo.validation import check_batch, check_id, check_json, check_text
-from schema.tables import chunks, documents, memory_units
+from schema.tables import chunks as chunk_table
+from schema.tables import documents, memory_units
 
 _d = documents.c
-_c = chunks.c
+_c = chunk_table.c
 _u = memory_units.c
 _BANK = sa.bindparam("bank_id", type_=_d.bank_id.type)
 _DOC = sa.bindparam("document_id", type_=_d.document_id.type)
@@ -58,11 +59,13 @@ DELETE = Statement(
 )
 CHUNKS_DELETE = Statement(
     "chunks.delete_for_document",
-    sa.delete(chunks).where(_c.bank_id == _BANK, _c.document_id == _DOC),
+    sa.delete(chunk_table).where(_c.bank_id == _BANK, _c.document_id == _DOC),
 )
 CHUNKS_LIST = Statement(
     "chunks.list_for_document",
-    sa.select(chunks).where(_c.bank_id == _BANK, _c.document_id == _DOC).order_by(_c.chunk_index),
+    sa.select(chunk_table)
+    .where(_c.bank_id == _BANK, _c.document_id == _DOC)
+    .order_by(_c.chunk_index),
 )
 UNIT_IDS = Statement(
     "documents.unit_ids",
@@ -193,7 +196,7 @@ class DocumentRepository(Repository):
                 await self.db.execute(CHUNKS_DELETE, key)
             if chunk_rows:
                 await self.db.bulk_insert(
-                    chunks, list(chunk_rows[0]), [tuple(r.values()) for r in chunk_rows]
+                    chunk_table, list(chunk_rows[0]), [tuple(r.values()) for r in chunk_rows]
                 )
             unit_ids = await memories.retain(bank_id, units, links) if units else []
         return IngestResult(

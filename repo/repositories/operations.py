@@ -33,7 +33,10 @@ from schema.tables import async_operations
 
 _o = async_operations.c
 _NOW = sa.bindparam("now", type_=_o.next_attempt_at.type)
-_ACTIVE = sa.literal_column("'pending'"), sa.literal_column("'processing'")
+_ACTIVE: tuple[sa.ColumnElement[Any], ...] = (
+    sa.literal_column("'pending'"),
+    sa.literal_column("'processing'"),
+)
 
 OP_COLUMNS = [
     "id", "bank_id", "operation_type", "status", "payload", "result", "error_message",
@@ -154,7 +157,8 @@ class OperationRepository(Repository):
 
     def backoff(self, attempts: int) -> timedelta:
         """Delay before the next attempt after `attempts` failed ones."""
-        return min(self.base_backoff * (2 ** max(attempts - 1, 0)), self.max_backoff)
+        delay: timedelta = self.base_backoff * (2 ** max(attempts - 1, 0))
+        return min(delay, self.max_backoff)
 
     async def submit(self, bank_id: str, op: OperationIn) -> list[uuid.UUID]:
         """Queue an operation and its children in one transaction; return [parent, *children]."""
@@ -179,7 +183,9 @@ class OperationRepository(Repository):
     ) -> dict[str, Any]:  # fmt: skip
         return {
             "id": op_id, "bank_id": bank_id,
-            "operation_type": check_text(f"{field}.operation_type", op.operation_type, max_length=64),
+            "operation_type": check_text(
+                f"{field}.operation_type", op.operation_type, max_length=64
+            ),
             "status": "pending", "payload": check_json(f"{field}.payload", op.payload),
             "result": None, "error_message": None, "attempts": 0,
             "max_attempts": check_limit(f"{field}.max_attempts", op.max_attempts, maximum=100),

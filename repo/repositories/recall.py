@@ -16,6 +16,7 @@ from repo.repositories.base import Repository
 from repo.repositories.memories import UNIT_COLUMNS
 from repo.rows import Row
 from repo.sql import Statement, StatementFamily, cosine_distance, in_uuids, text_match
+from repo.sql.constructs import approx_limit
 from repo.validation import (
     check_datetime,
     check_embedding,
@@ -39,7 +40,7 @@ def _arm(name: str) -> sa.ColumnElement[str]:
 def _semantic(fact_type: str, k_param: str = "k") -> sa.Select[Any]:
     """Nearest units of one fact type; the fact type is literal so each arm plans alone."""
     distance = cosine_distance(_u.embedding, "embedding")
-    return (
+    stmt = (
         sa.select(
             *UNIT_COLUMNS,
             _arm(f"semantic:{fact_type}"),
@@ -47,8 +48,8 @@ def _semantic(fact_type: str, k_param: str = "k") -> sa.Select[Any]:
         )
         .where(_u.bank_id == _BANK, _u.fact_type == sa.literal_column(f"'{fact_type}'"))
         .order_by(distance)
-        .limit(sa.bindparam(k_param))
     )
+    return approx_limit(stmt, k_param)
 
 
 def _fulltext(k_param: str = "k") -> sa.Select[Any]:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql import ClauseElement
+from sqlalchemy.types import TypeEngine
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from repo.errors import StatementParameterError
 
@@ -33,6 +35,9 @@ class CompiledSQL:
     sql: str
     params: tuple[str, ...]
     positional: bool
+    #: The dialect's type of each parameter, in `params` order (variants resolved), for
+    #: drivers that need bind types (python-oracledb: vectors vs JSON lists, RAW, JSON).
+    types: tuple[TypeEngine[Any], ...] = field(default=(), compare=False, repr=False)
 
     def args(self, values: Mapping[str, Any]) -> list[Any]:
         """Positional arguments for drivers with `$n` parameters (asyncpg)."""
@@ -58,6 +63,7 @@ def compile_statement(name: str, stmt: ClauseElement, dialect: Dialect) -> Compi
     global _compiles
     _compiles += 1
     compiled = stmt.compile(dialect=dialect)
+    assert isinstance(compiled, SQLCompiler)
     positiontup = getattr(compiled, "positiontup", None)
     if positiontup is not None:
         order: tuple[str, ...] = tuple(dict.fromkeys(positiontup))
@@ -73,7 +79,8 @@ def compile_statement(name: str, stmt: ClauseElement, dialect: Dialect) -> Compi
         raise ValueError(f"statement {name!r} uses bind names the dialect must quote: {escaped}")
     if "POSTCOMPILE" in compiled.string:
         raise ValueError(f"statement {name!r} has a post-compile parameter; bind it instead")
-    return CompiledSQL(name, compiled.string, order, positional)
+    types = tuple(compiled.binds[p].type.dialect_impl(dialect) for p in order)
+    return CompiledSQL(name, compiled.string, order, positional, types)
 
 
 class Statement:
@@ -110,7 +117,7 @@ class Statement:
             return self._compiled[dialect.name]
         except KeyError:
             if self.only is not None and self.only != dialect.name:
-                raise ValueError(f"statement {self.name!r} is for {self.only} only")
+                raise ValueError(f"statement {self.name!r} is for {self.only} only") from None
             stmt = self._overrides.get(dialect.name, self.stmt)
             result = compile_statement(self.name, stmt, dialect)
             self._compiled[dialect.name] = result
@@ -194,3 +201,14 @@ class Registry:
 
 
 REGISTRY = Registry()
+
+
+def reset_compiled() -> None:
+    """Forget every compilation (tests use this to count compilations from a clean slate)."""
+    for stmt in REGISTRY.all_statements():
+        stmt._compiled.clear()
+
+
+def compiled_entries() -> int:
+    """How many (statement shape, dialect) compilations are cached right now."""
+    return sum(len(stmt._compiled) for stmt in REGISTRY.all_statements())

@@ -49,6 +49,19 @@ def cosine_distance(column: ColumnElement[Any], param: str) -> CosineDistance:
     return CosineDistance(column, sa.bindparam(param, type_=column.type))
 
 
+def approx_limit(stmt: sa.Select[Any], param: str) -> sa.Select[Any]:
+    """Top-k by a vector index: `LIMIT :param` on PostgreSQL (unchanged), and
+    `FETCH APPROX FIRST :param ROWS ONLY` on Oracle, which lets the optimizer use the
+    vector index (it falls back to an exact search when it cannot).
+
+    Uses SQLAlchemy's own `oracle_fetch_approximate` option: `fetch(None, ...)` records the
+    option without a FETCH clause, then `limit()` binds `k`; the Oracle compiler renders
+    the limit as FETCH FIRST and rewrites it to FETCH APPROX FIRST. The limit stays a bind
+    parameter, so one compilation serves every k.
+    """
+    return stmt.fetch(None, oracle_fetch_approximate=True).limit(sa.bindparam(param))
+
+
 # --------------------------------------------------------------------------- full text
 
 

@@ -1,0 +1,54 @@
+"""Nothing compiles on the hot path: compilations are bounded by the number of shapes."""
+
+from __future__ import annotations
+
+import random
+from datetime import timedelta
+
+import pytest
+
+from repo.models import MemoryFilter, RecallQuery
+from repo.sql.cache import compile_count, compiled_entries, reset_compiled
+from repo.store import Store
+from tests.helpers import T0, embedding, unit
+
+pytestmark = pytest.mark.integration
+
+
+async def test_thousand_mixed_calls_compile_each_shape_once(store: Store, bank: str) -> None:
+    ids = await store.memories.retain(bank, [unit(i, entities=[f"e{i % 3}"]) for i in range(30)])
+    reset_compiled()
+    before = compile_count()
+    rng = random.Random(1)
+    filters = [
+        MemoryFilter(),
+        MemoryFilter(fact_types=["world"]),
+        MemoryFilter(tags=["tag1"], since=T0),
+        MemoryFilter(fact_types=["experience", "world"], until=T0 + timedelta(days=1)),
+    ]
+    calls = 0
+    while calls < 1000:
+        choice = rng.randrange(6)
+        if choice == 0:
+            await store.memories.list(bank, rng.choice(filters), limit=rng.randint(1, 50))
+        elif choice == 1:
+            await store.recall.semantic(bank, embedding(rng.random()), fact_type=rng.choice(
+                ["world", "experience"]), k=rng.randint(1, 30))  # fmt: skip
+        elif choice == 2:
+            await store.recall.fulltext(
+                bank, rng.choice(["topic1", "memory", "x y"]), k=rng.randint(1, 9)
+            )
+        elif choice == 3:
+            await store.memories.get(bank, rng.sample(ids, rng.randint(1, 10)))
+        elif choice == 4:
+            await store.recall.expand(
+                bank, rng.sample(ids, rng.randint(1, 5)), k=rng.randint(1, 20)
+            )
+        else:
+            await store.recall.recall(bank, RecallQuery(embedding=embedding(rng.random()),
+                text=rng.choice([None, "memory"]), k_semantic=rng.randint(1, 20)))  # fmt: skip
+        calls += 1
+    compiled = compile_count() - before
+    # Each shape that ran was compiled exactly once, whatever the limits and list lengths.
+    assert compiled == compiled_entries()
+    assert compiled <= 20
