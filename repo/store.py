@@ -12,6 +12,8 @@ from repo.migrations import migrate
 from repo.repositories import (
     BankRepository,
     DocumentRepository,
+    EntityRepository,
+    LinkRepository,
     MemoryRepository,
     ObservationRepository,
     OperationRepository,
@@ -30,19 +32,23 @@ class Store:
     dim: int = DEFAULT_EMBEDDING_DIM
     banks: BankRepository = field(init=False)
     documents: DocumentRepository = field(init=False)
+    entities: EntityRepository = field(init=False)
+    links: LinkRepository = field(init=False)
     memories: MemoryRepository = field(init=False)
     observations: ObservationRepository = field(init=False)
     operations: OperationRepository = field(init=False)
     recall: RecallRepository = field(init=False)
 
     def __post_init__(self) -> None:
-        kw = {"dim": self.dim}
-        self.banks = BankRepository(self.backend, **kw)
-        self.documents = DocumentRepository(self.backend, **kw)
-        self.memories = MemoryRepository(self.backend, **kw)
-        self.observations = ObservationRepository(self.backend, **kw)
-        self.operations = OperationRepository(self.backend, **kw)
-        self.recall = RecallRepository(self.backend, **kw)
+        db, dim = self.backend, self.dim
+        self.banks = BankRepository(db, dim=dim)
+        self.documents = DocumentRepository(db, dim=dim)
+        self.entities = EntityRepository(db, dim=dim)
+        self.links = LinkRepository(db, dim=dim)
+        self.memories = MemoryRepository(db, dim=dim)
+        self.observations = ObservationRepository(db, dim=dim)
+        self.operations = OperationRepository(db, dim=dim)
+        self.recall = RecallRepository(db, dim=dim)
 
     @property
     def schema(self) -> str:

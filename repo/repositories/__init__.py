@@ -2,6 +2,8 @@
 
 from repo.repositories.banks import BankRepository
 from repo.repositories.documents import DocumentRepository, IngestResult
+from repo.repositories.entities import EntityRepository
+from repo.repositories.links import LinkRepository
 from repo.repositories.memories import MemoryRepository
 from repo.repositories.observations import ObservationRepository
 from repo.repositories.operations import OperationRepository
@@ -10,7 +12,9 @@ from repo.repositories.recall import RecallRepository, RecallResult
 __all__ = [
     "BankRepository",
     "DocumentRepository",
+    "EntityRepository",
     "IngestResult",
+    "LinkRepository",
     "MemoryRepository",
     "ObservationRepository",
     "OperationRepository",

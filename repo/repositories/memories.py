@@ -193,6 +193,24 @@ def unit_record(
     )
 
 
+def link_rows(bank_id: str, links: Sequence[LinkIn], now: datetime) -> list[dict[str, Any]]:
+    """Validate links and return their rows, one per (from, to, type)."""
+    rows: dict[tuple[uuid.UUID, uuid.UUID, str], dict[str, Any]] = {}
+    for i, link in enumerate(links):
+        f = f"links[{i}]"
+        key = (
+            check_uuid(f"{f}.from_id", link.from_id),
+            check_uuid(f"{f}.to_id", link.to_id),
+            check_link_type(f"{f}.link_type", link.link_type),
+        )
+        rows[key] = {
+            "from_unit_id": key[0], "to_unit_id": key[1], "link_type": key[2],
+            "bank_id": bank_id, "weight": check_weight(f"{f}.weight", link.weight),
+            "created_at": now,
+        }  # fmt: skip
+    return list(rows.values())
+
+
 class MemoryRepository(Repository):
     async def retain(
         self, bank_id: str, units: Sequence[MemoryIn], links: Sequence[LinkIn] = ()
@@ -210,14 +228,14 @@ class MemoryRepository(Repository):
         if len(set(ids)) != len(ids):
             raise ValidationError("units", "duplicate unit ids")
         mentions = self._entity_mentions(bank_id, units, now)
-        link_rows = self.link_rows(bank_id, links, now)
+        edges = link_rows(bank_id, links, now)
 
         async with self.db.transaction():
             await self.db.bulk_insert(memory_units, UNIT_INSERT_COLUMNS, records)
             if mentions:
                 await self._attach_entities(bank_id, ids, mentions)
-            if link_rows:
-                await self.db.executemany(LINK_INSERT, link_rows)
+            if edges:
+                await self.db.executemany(LINK_INSERT, edges)
         return ids
 
     def _entity_mentions(
@@ -269,29 +287,11 @@ class MemoryRepository(Repository):
             [(unit_ids[i], id_of[canonical], bank_id) for i, canonical, _ in mentions],
         )
 
-    def link_rows(
-        self, bank_id: str, links: Sequence[LinkIn], now: datetime
-    ) -> list[dict[str, Any]]:
-        rows: dict[tuple[uuid.UUID, uuid.UUID, str], dict[str, Any]] = {}
-        for i, link in enumerate(links):
-            f = f"links[{i}]"
-            key = (
-                check_uuid(f"{f}.from_id", link.from_id),
-                check_uuid(f"{f}.to_id", link.to_id),
-                check_link_type(f"{f}.link_type", link.link_type),
-            )
-            rows[key] = {
-                "from_unit_id": key[0], "to_unit_id": key[1], "link_type": key[2],
-                "bank_id": bank_id, "weight": check_weight(f"{f}.weight", link.weight),
-                "created_at": now,
-            }  # fmt: skip
-        return list(rows.values())
-
     async def add_links(self, bank_id: str, links: Sequence[LinkIn]) -> None:
         """Add links between existing units (existing links are kept as they are)."""
         check_id("bank_id", bank_id)
         check_batch("links", links)
-        rows = self.link_rows(bank_id, links, self.now())
+        rows = link_rows(bank_id, links, self.now())
         async with self.db.transaction():
             await self.db.executemany(LINK_INSERT, rows)
 
