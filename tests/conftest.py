@@ -9,9 +9,11 @@ by bank; tests that need a schema of their own use `fresh_store`.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any
 
 import pytest
 
@@ -96,14 +98,23 @@ def new_schema() -> str:
     return f"t_{uuid.uuid4().hex[:16]}"
 
 
+@contextlib.asynccontextmanager
+async def store_on_new_schema(provider: Provider, **options: Any) -> AsyncIterator[Store]:
+    """A store on a freshly migrated schema of its own, dropped on exit."""
+    schema = new_schema()
+    await prepare_schema(provider.url, schema)
+    try:
+        async with open_store(provider.url, schema=schema, **options) as s:
+            yield s
+    finally:
+        await drop_schema(provider.url, schema)
+
+
 @pytest.fixture(scope="session")
 async def store(provider: Provider) -> AsyncIterator[Store]:
     """A store on a schema migrated once per backend for the session."""
-    schema = new_schema()
-    await prepare_schema(provider.url, schema)
-    async with open_store(provider.url, schema=schema, max_size=8) as s:
+    async with store_on_new_schema(provider, max_size=8) as s:
         yield s
-    await drop_schema(provider.url, schema)
 
 
 @pytest.fixture
@@ -117,11 +128,8 @@ async def bank(store: Store) -> str:
 @pytest.fixture
 async def fresh_store(provider: Provider) -> AsyncIterator[Store]:
     """A store on a schema of its own, dropped afterwards."""
-    schema = new_schema()
-    await prepare_schema(provider.url, schema)
-    async with open_store(provider.url, schema=schema, max_size=10) as s:
+    async with store_on_new_schema(provider, max_size=10) as s:
         yield s
-    await drop_schema(provider.url, schema)
 
 
 @pytest.fixture

@@ -77,6 +77,13 @@ UNITS_DELETE = Statement(
 )
 
 
+def _key(bank_id: str, document_id: str) -> dict[str, Any]:
+    return {
+        "bank_id": check_id("bank_id", bank_id),
+        "document_id": check_id("document_id", document_id),
+    }
+
+
 def content_hash(content: str) -> str:
     return hashlib.sha256(content.encode("utf-8")).hexdigest()
 
@@ -98,27 +105,18 @@ class DocumentRepository(Repository):
 
         Call inside `store.transaction()`; concurrent writers of the same document wait.
         """
-        params = {
-            "bank_id": check_id("bank_id", bank_id),
-            "document_id": check_id("document_id", document_id),
-        }
+        params = _key(bank_id, document_id)
         return await self.db.fetchrow(LOCK, params)
 
     async def get(self, bank_id: str, document_id: str) -> Row:
-        params = {
-            "bank_id": check_id("bank_id", bank_id),
-            "document_id": check_id("document_id", document_id),
-        }
+        params = _key(bank_id, document_id)
         row = await self.db.fetchrow(GET, params)
         if row is None:
             raise NotFoundError(f"document {document_id!r} not found in bank {bank_id!r}")
         return row
 
     async def chunks(self, bank_id: str, document_id: str) -> list[Row]:
-        params = {
-            "bank_id": check_id("bank_id", bank_id),
-            "document_id": check_id("document_id", document_id),
-        }
+        params = _key(bank_id, document_id)
         return await self.db.fetch(CHUNKS_LIST, params)
 
     async def upsert(
@@ -205,10 +203,7 @@ class DocumentRepository(Repository):
 
     async def delete(self, bank_id: str, document_id: str) -> bool:
         """Delete a document with its chunks and memory units (by cascade)."""
-        params = {
-            "bank_id": check_id("bank_id", bank_id),
-            "document_id": check_id("document_id", document_id),
-        }
+        params = _key(bank_id, document_id)
         return await self.db.execute(DELETE, params) > 0
 
 

@@ -101,14 +101,16 @@ CHILDREN = Statement(
     .where(_o.parent_id == sa.bindparam("parent_id", type_=_o.id.type))
     .order_by(_o.created_at, _o.id),
 )
+#: The operation is still claimed by this worker (its lease was not lost to another).
+_CLAIMED_BY_WORKER = (
+    _o.id == sa.bindparam("id", type_=_o.id.type),
+    _o.status == sa.literal_column("'processing'"),
+    _o.claimed_by == sa.bindparam("worker"),
+)
 COMPLETE = Statement(
     "operations.complete",
     sa.update(async_operations)
-    .where(
-        _o.id == sa.bindparam("id", type_=_o.id.type),
-        _o.status == sa.literal_column("'processing'"),
-        _o.claimed_by == sa.bindparam("worker"),
-    )
+    .where(*_CLAIMED_BY_WORKER)
     .values(
         status=sa.literal_column("'completed'"),
         result=sa.bindparam("result", type_=_o.result.type),
@@ -119,11 +121,7 @@ COMPLETE = Statement(
 FAIL = Statement(
     "operations.fail",
     sa.update(async_operations)
-    .where(
-        _o.id == sa.bindparam("id", type_=_o.id.type),
-        _o.status == sa.literal_column("'processing'"),
-        _o.claimed_by == sa.bindparam("worker"),
-    )
+    .where(*_CLAIMED_BY_WORKER)
     .values(
         status=sa.bindparam("status"),
         error_message=sa.bindparam("error"),
