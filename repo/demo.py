@@ -15,6 +15,7 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from repo.models import LinkIn, MemoryIn, RecallQuery
+from repo.rows import Row
 from repo.store import open_store
 from schema.types import DEFAULT_EMBEDDING_DIM
 
@@ -72,6 +73,14 @@ def _table(rows: Sequence[tuple[str, ...]], headers: tuple[str, ...]) -> str:
     return "\n".join([line, sep, *body])
 
 
+def _by_arm(rows: Sequence[Row]) -> dict[str, list[Row]]:
+    """Rows grouped by recall arm, each group best first."""
+    arms: dict[str, list[Row]] = {}
+    for r in rows:
+        arms.setdefault(str(r["arm"]), []).append(r)
+    return {arm: sorted(hits, key=lambda r: -float(r["score"])) for arm, hits in arms.items()}
+
+
 async def run_demo(url: str | None = None, *, items: int = 300) -> int:
     print("memrepo demo - embeddings are deterministic hashed word vectors, not a model")
     t0 = time.perf_counter()
@@ -96,10 +105,9 @@ async def run_demo(url: str | None = None, *, items: int = 300) -> int:
             result = await store.recall.recall("demo", query)
             ms = (time.perf_counter() - t) * 1000
             print(f"\nrecall {question!r}: {len(result.all_rows())} candidates in {ms:.1f} ms")
-            best = sorted(result.all_rows(), key=lambda r: -float(r["score"]))[:8]
-            rows = [
-                (str(r["arm"]), f"{float(r['score']):.3f}", str(r["fact_type"]), str(r["text"]))
-                for r in best
-            ]
-            print(_table(rows, ("arm", "score", "fact", "text")))
+            rows = []
+            for arm, hits in _by_arm(result.all_rows()).items():
+                for r in hits[:2]:
+                    rows.append((arm, str(len(hits)), f"{float(r['score']):.3f}", str(r["text"])))
+            print(_table(rows, ("arm", "hits", "score", "best matches")))
     return 0

@@ -25,4 +25,4 @@ async def test_demo_runs(provider: Provider, capsys: pytest.CaptureFixture[str])
     out = capsys.readouterr().out
     assert "retained 60 memories" in out
     assert "recall 'Alice debugged the vector index'" in out
-    assert "semantic:" in out
+    assert "semantic:world" in out and "graph:link" in out
