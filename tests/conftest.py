@@ -15,11 +15,17 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from typing import Any
 
+import platformdirs
 import pytest
 
 from repo.store import Store, open_store
 from tests.providers import Provider, Unavailable, resolve_oracle, resolve_postgres
 from tests.tenants import drop_schema, prepare_schema
+
+# The embedded server of the tests lives apart from the one the demo and apps use.
+os.environ.setdefault(
+    "MEMREPO_EMBEDDED_DIR", str(platformdirs.user_cache_path("memrepo") / "pg18-tests")
+)
 
 BACKENDS = ("postgresql", "oracle")
 _served: dict[str, str] = {}
