@@ -43,7 +43,9 @@ def _configure(**kw: Any) -> None:
     context.configure(
         target_metadata=metadata,
         include_object=include_object,
-        version_table_schema=SCHEMA if BACKEND == "postgresql" else None,
+        # Oracle: qualify the version table with a tenant schema too, so Alembic finds it
+        # whatever the connection's default schema is ("public" = the user's own schema).
+        version_table_schema=None if BACKEND == "oracle" and SCHEMA == "public" else SCHEMA,
         compare_type=True,
         **kw,
     )
@@ -56,10 +58,18 @@ def _prepare_postgresql(connection: Connection) -> None:
     connection.execute(text(f'SET LOCAL search_path TO "{SCHEMA}", public'))
 
 
-def _prepare_oracle(connection: Connection) -> None:
-    connection.execute(text(f"ALTER SESSION SET DDL_LOCK_TIMEOUT = {ORACLE_DDL_LOCK_TIMEOUT}"))
+def _oracle_session_sql() -> list[str]:
+    """Session settings for Oracle migrations (SCHEMA is validated: [a-z_][a-z0-9_]*)."""
+    statements = [f"ALTER SESSION SET DDL_LOCK_TIMEOUT = {ORACLE_DDL_LOCK_TIMEOUT}"]
     if SCHEMA != "public":
-        connection.execute(text(f'ALTER SESSION SET CURRENT_SCHEMA = "{SCHEMA.upper()}"'))
+        statements.append(f'ALTER SESSION SET CURRENT_SCHEMA = "{SCHEMA.upper()}"')
+    return statements
+
+
+def _prepare_oracle(connection: Connection) -> None:
+    # Repeated for a connection handed in by the caller (config.attributes["connection"]).
+    for statement in _oracle_session_sql():
+        connection.execute(text(statement))
 
 
 def do_run_migrations(connection: Connection) -> None:
@@ -87,9 +97,21 @@ def run_migrations_online() -> None:
     elif BACKEND == "postgresql":
         asyncio.run(run_async_migrations())
     else:
-        from sqlalchemy import create_engine
+        from sqlalchemy import create_engine, event
 
         engine = create_engine(sqlalchemy_url(URL), poolclass=pool.NullPool)
+
+        # Before SQLAlchemy initialises the dialect on the first connection (insert=True),
+        # so its default schema, used by reflection and the drift comparison, is the tenant.
+        @event.listens_for(engine, "connect", insert=True)
+        def _oracle_session(dbapi_connection: Any, connection_record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            try:
+                for statement in _oracle_session_sql():
+                    cursor.execute(statement)
+            finally:
+                cursor.close()
+
         with engine.connect() as connection:
             do_run_migrations(connection)
         engine.dispose()
@@ -100,6 +122,9 @@ def run_migrations_offline() -> None:
     _configure(url=sqlalchemy_url(URL), literal_binds=True, dialect_opts={"paramstyle": "named"})
     with context.begin_transaction():
         context.run_migrations()
+        if BACKEND == "oracle":
+            # Oracle DDL commits itself, the alembic_version change does not.
+            context.execute("COMMIT")
 
 
 if context.is_offline_mode():

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from typing import Any
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
 
 from repo.errors import ConfigurationError
 
@@ -43,3 +44,33 @@ def sqlalchemy_url(url: str) -> str:
     if service:
         query.setdefault("service_name", service)
     return urlunsplit(parts._replace(scheme="oracle+oracledb", path="/", query=urlencode(query)))
+
+
+#: The Oracle listener's default port.
+ORACLE_DEFAULT_PORT = 1521
+
+
+def oracle_connect_params(url: str) -> dict[str, Any]:
+    """python-oracledb connect arguments (user, password, host, port, service_name) for
+    `oracle://u:p@host:port/SERVICE` or `oracle+oracledb://u:p@host:port/?service_name=S`."""
+    if backend_name(url) != "oracle":
+        raise ConfigurationError(f"not an Oracle URL: {urlsplit(url).scheme}://...")
+    parts = urlsplit(url)
+    query = dict(parse_qsl(parts.query))
+    service = unquote(parts.path.lstrip("/")) or query.get("service_name", "")
+    if not service:
+        raise ConfigurationError("Oracle URL needs a service: oracle://user:pass@host:1521/SERVICE")
+    try:
+        port = parts.port or ORACLE_DEFAULT_PORT
+    except ValueError:
+        raise ConfigurationError("Oracle URL has an invalid port") from None
+    params: dict[str, Any] = {
+        "host": parts.hostname or "localhost",
+        "port": port,
+        "service_name": service,
+    }
+    if parts.username:
+        params["user"] = unquote(parts.username)
+    if parts.password is not None:
+        params["password"] = unquote(parts.password)
+    return params

@@ -27,7 +27,8 @@ def uuid_type() -> sa.types.TypeEngine[Any]:
 def embedding_type(dim: int = DEFAULT_EMBEDDING_DIM) -> sa.types.TypeEngine[Any]:
     """pgvector `vector(dim)` on PostgreSQL, `VECTOR(dim, FLOAT32)` on Oracle."""
     pg: sa.types.TypeEngine[Any] = PG_VECTOR(dim)
-    return pg.with_variant(oracle.VECTOR(dim, oracle.VectorStorageFormat.FLOAT32), "oracle")
+    ora = oracle.VECTOR(dim, oracle.VectorStorageFormat.FLOAT32)  # type: ignore[no-untyped-call]
+    return pg.with_variant(ora, "oracle")
 
 
 def json_type() -> sa.types.TypeEngine[Any]:

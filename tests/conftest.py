@@ -77,6 +77,10 @@ def provider(request: pytest.FixtureRequest, forced_provider: str | None) -> Ite
         _served.setdefault(name, f"skipped: {exc.reason}")
         pytest.skip(exc.reason)
     _served[name] = f"{prov.kind} ({_redact(prov.url)})"
+    if prov.backend == "oracle" and prov.admin_url:
+        from tests.oracle_tenants import register_admin_url
+
+        register_admin_url(prov.url, prov.admin_url)
     try:
         yield prov
     finally:

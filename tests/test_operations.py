@@ -22,7 +22,8 @@ async def test_submit_parent_and_children(fresh_store: Store) -> None:
     ]))  # fmt: skip
     assert len(ids) == 4
     children = await s.operations.children(ids[0])
-    assert [c["payload"] for c in children] == [{"i": 0}, {"i": 1}, {"i": 2}]
+    assert sorted(c["payload"]["i"] for c in children) == [0, 1, 2]
+    assert {c["parent_id"] for c in children} == {ids[0]}
     assert await s.operations.counts("b") == {"pending": 4}
 
 

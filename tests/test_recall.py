@@ -98,10 +98,11 @@ async def test_filtered_vector_search_still_returns_k(store: Store, bank: str) -
 
     if store.backend.name != "postgresql":
         return
-    # The proof that the filter is the hard case. With the planner steered onto the HNSW
-    # index (at this size it would sort a seq scan; at ~6,000 rows it picks HNSW by itself),
-    # the library's statement returns k rows, and the same statement with pgvector's
-    # iterative scans switched off returns fewer.
+    # The proof that the filter is the hard case: steered onto the HNSW index (at this
+    # size the planner would sort a seq scan; at ~6,000 rows it picks HNSW by itself),
+    # the index path without pgvector's iterative scans returns fewer than k rows. With
+    # them it usually returns k, but a scan can still stop at hnsw.max_scan_tuples when
+    # the filter is very selective in a large table: the repository then searches exactly.
     from repo.backends.postgres import DIALECT, PostgresBackend
     from repo.repositories.recall import SEMANTIC
 
@@ -114,6 +115,35 @@ async def test_filtered_vector_search_still_returns_k(store: Store, bank: str) -
             await conn.execute("SET LOCAL enable_sort = off")
             plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + compiled.sql, *args))
             assert "Index Scan using ix_memory_units_embedding_hnsw" in plan, plan
-            assert len(await conn.fetch(compiled.sql, *args)) == min(20, matching)
             await conn.execute("SET LOCAL hnsw.iterative_scan = off")
             assert len(await conn.fetch(compiled.sql, *args)) < min(20, matching), fact_type
+
+
+async def test_exact_search_backs_up_a_short_index_scan(store: Store, bank: str) -> None:
+    """When the index path returns fewer than k rows, the exact search fills them in."""
+    if store.backend.name != "postgresql":
+        pytest.skip("steers PostgreSQL's planner")
+    await store.memories.retain(bank, [unit(i, fact_type="world") for i in range(30)])
+    query = embedding("probe")
+    expected = await store.recall.semantic(bank, query, fact_type="world", k=30)
+    async with store.transaction():
+        # An HNSW scan that stops after a handful of candidates, as an iterative scan does at
+        # hnsw.max_scan_tuples on a huge, selectively filtered table.
+        from repo.backends.postgres import PostgresBackend
+
+        assert isinstance(store.backend, PostgresBackend)
+        conn = store.backend._conn.get()
+        await conn.execute("SET LOCAL enable_seqscan = off")
+        await conn.execute("SET LOCAL enable_sort = off")
+        await conn.execute("SET LOCAL hnsw.iterative_scan = off")
+        await conn.execute("SET LOCAL hnsw.ef_search = 5")
+        from repo.repositories.recall import SEMANTIC
+
+        index_path = await store.backend.fetch(
+            SEMANTIC.shape(fact_type="world"), {"bank_id": bank, "embedding": query, "k": 30}
+        )
+        assert len(index_path) < 30  # the index path alone runs short here
+        rows = await store.recall.semantic(bank, query, fact_type="world", k=30)
+        combined = await store.recall.recall(bank, RecallQuery(embedding=query, k_semantic=30))
+    assert [r["id"] for r in rows] == [r["id"] for r in expected]
+    assert [r["id"] for r in combined.semantic["world"]] == [r["id"] for r in expected]

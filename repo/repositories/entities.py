@@ -52,16 +52,6 @@ UNITS = Statement(
 
 
 class EntityRepository(Repository):
-    async def list(self, bank_id: str, *, after: str = "", limit: int = 100) -> list[Row]:
-        """Entities by canonical name, keyset-paginated: pass the last `canonical_name`."""
-        params: dict[str, Any] = {
-            "bank_id": check_id("bank_id", bank_id),
-            "limit": check_limit("limit", limit),
-        }
-        if after:
-            params["after"] = check_text("after", after, max_length=255)
-        return await self.db.fetch(LIST.shape(after=bool(after)), params)
-
     async def by_name(self, bank_id: str, name: str) -> Row:
         """The entity with this name (matched case- and space-insensitively)."""
         canonical = canonical_entity_name(check_text("name", name, max_length=255))
@@ -86,3 +76,13 @@ class EntityRepository(Repository):
             "limit": check_limit("limit", limit),
         }
         return await self.db.fetch(UNITS, params)
+
+    async def list(self, bank_id: str, *, after: str = "", limit: int = 100) -> list[Row]:
+        """Entities by canonical name, keyset-paginated: pass the last `canonical_name`."""
+        params: dict[str, Any] = {
+            "bank_id": check_id("bank_id", bank_id),
+            "limit": check_limit("limit", limit),
+        }
+        if after:
+            params["after"] = check_text("after", after, max_length=255)
+        return await self.db.fetch(LIST.shape(after=bool(after)), params)

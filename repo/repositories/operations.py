@@ -57,12 +57,18 @@ _claimable = (
     )
     .order_by(_o.next_attempt_at)
 )
+# Oracle has no partial index: its function-based index `ixo_async_operations_claimable`
+# covers this CASE expression, which the query must repeat for the index to be used.
+_claim_key = sa.case((_o.status.in_(_ACTIVE), _o.next_attempt_at))
+_claimable_oracle = (
+    sa.select(_o.id).where(_claim_key <= _NOW, _o.attempts < _o.max_attempts).order_by(_claim_key)
+)
 CLAIMABLE = Statement(
     "operations.claimable",
     _claimable.limit(sa.bindparam("limit")).with_for_update(skip_locked=True),
     # ORA-02014: Oracle rejects FETCH FIRST with FOR UPDATE; its backend fetches n rows
     # from the open cursor instead.
-    overrides={"oracle": _claimable.with_for_update(skip_locked=True)},
+    overrides={"oracle": _claimable_oracle.with_for_update(skip_locked=True)},
 )
 CLAIM = Statement(
     "operations.claim",

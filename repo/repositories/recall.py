@@ -62,7 +62,35 @@ def _fulltext(k_param: str = "k") -> sa.Select[Any]:
     )
 
 
-SEMANTIC = StatementFamily("recall.semantic", _semantic, [{"fact_type": ft} for ft in FACT_TYPES])
+def _semantic_exact(fact_type: str) -> sa.Select[Any]:
+    """The exact nearest units of one fact type: filter first, then sort every match.
+
+    Used when the index path returned fewer than k rows (a selective filter can exhaust
+    an HNSW scan, even an iterative one, before k matches are found). On PostgreSQL the
+    filtered rows are a MATERIALIZED CTE, so the vector index cannot be used; Oracle
+    searches exactly without FETCH APPROX.
+    """
+    candidates = (
+        sa.select(*UNIT_COLUMNS, _u.embedding)
+        .where(_u.bank_id == _BANK, _u.fact_type == sa.literal_column(f"'{fact_type}'"))
+        .cte("candidates")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    distance = cosine_distance(candidates.c.embedding, "embedding")
+    return (
+        sa.select(
+            *(candidates.c[c.name] for c in UNIT_COLUMNS),
+            _arm(f"semantic:{fact_type}"),
+            (sa.literal_column("1.0") - distance).label("score"),
+        )
+        .order_by(distance)
+        .limit(sa.bindparam("k"))
+    )
+
+
+_PER_FACT_TYPE = [{"fact_type": ft} for ft in FACT_TYPES]
+SEMANTIC = StatementFamily("recall.semantic", _semantic, _PER_FACT_TYPE)
+SEMANTIC_EXACT = StatementFamily("recall.semantic_exact", _semantic_exact, _PER_FACT_TYPE)
 FULLTEXT = Statement("recall.fulltext", _fulltext())
 TEMPORAL = Statement(
     "recall.temporal",
@@ -173,14 +201,21 @@ class RecallRepository(Repository):
     async def semantic(
         self, bank_id: str, embedding: Sequence[float], *, fact_type: str, k: int = 20
     ) -> list[Row]:
-        """The k nearest units of one fact type (cosine), nearest first, with `score`."""
+        """The k nearest units of one fact type (cosine), nearest first, with `score`.
+
+        Returns k rows whenever k units match: if the vector index path returns fewer,
+        the exact search runs.
+        """
         params = {
             "bank_id": check_id("bank_id", bank_id),
             "embedding": check_embedding("embedding", embedding, self.dim),
             "k": check_limit("k", k),
         }
-        stmt = SEMANTIC.shape(fact_type=check_fact_type("fact_type", fact_type))
-        return await self.db.fetch(stmt, params)
+        fact_type = check_fact_type("fact_type", fact_type)
+        rows = await self.db.fetch(SEMANTIC.shape(fact_type=fact_type), params)
+        if len(rows) < k:
+            rows = await self.db.fetch(SEMANTIC_EXACT.shape(fact_type=fact_type), params)
+        return rows
 
     async def fulltext(self, bank_id: str, query: str, *, k: int = 20) -> list[Row]:
         """The k best full-text matches for any user text, best first, with `score`."""
@@ -244,6 +279,13 @@ class RecallRepository(Repository):
                 result.text.append(row)
             else:
                 result.semantic[arm[9:]].append(row)
+        for fact_type, rows in result.semantic.items():
+            if len(rows) < params["k_semantic"]:  # the index path ran short: search exactly
+                exact = {"bank_id": bank_id, "embedding": params["embedding"]}
+                exact["k"] = params["k_semantic"]
+                result.semantic[fact_type] = await self.db.fetch(
+                    SEMANTIC_EXACT.shape(fact_type=fact_type), exact
+                )
 
         seeds = _best_seeds(result, n_seeds)
         if seeds:

@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlalchemy.engine.interfaces import Dialect
 from sqlalchemy.sql import ClauseElement
-from sqlalchemy.types import TypeEngine
 from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.types import TypeEngine
 
 from repo.errors import StatementParameterError
 

@@ -1,0 +1,5 @@
+-- documents.get [oracle]
+-- params: bank_id, document_id
+SELECT documents.bank_id, documents.document_id, documents.content_hash, documents.content, documents.metadata, documents.version, documents.created_at, documents.updated_at 
+FROM documents 
+WHERE documents.bank_id = :bank_id AND documents.document_id = :document_id

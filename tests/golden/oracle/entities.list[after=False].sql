@@ -1,0 +1,6 @@
+-- entities.list[after=False] [oracle]
+-- params: bank_id, limit
+SELECT entities.id, entities.bank_id, entities.name, entities.canonical_name, entities.entity_type, entities.metadata, entities.mention_count, entities.created_at, entities.updated_at 
+FROM entities 
+WHERE entities.bank_id = :bank_id ORDER BY entities.canonical_name
+ FETCH FIRST :limit ROWS ONLY

@@ -1,0 +1,3 @@
+-- links.insert_if_absent [oracle]
+-- params: from_unit_id, to_unit_id, link_type, bank_id, weight, created_at
+MERGE INTO memory_links USING (SELECT :from_unit_id AS from_unit_id, :to_unit_id AS to_unit_id, :link_type AS link_type, :bank_id AS bank_id, :weight AS weight, :created_at AS created_at FROM dual) s ON (memory_links.from_unit_id = s.from_unit_id AND memory_links.to_unit_id = s.to_unit_id AND memory_links.link_type = s.link_type) WHEN NOT MATCHED THEN INSERT (from_unit_id, to_unit_id, link_type, bank_id, weight, created_at) VALUES (s.from_unit_id, s.to_unit_id, s.link_type, s.bank_id, s.weight, s.created_at)

@@ -1,0 +1,3 @@
+-- memories.delete [oracle]
+-- params: bank_id, ids
+DELETE FROM memory_units WHERE memory_units.bank_id = :bank_id AND memory_units.id IN (SELECT HEXTORAW(jt.v) FROM JSON_TABLE(:ids, '$[*]' COLUMNS (v VARCHAR2(32) PATH '$')) jt)

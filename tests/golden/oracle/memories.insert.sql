@@ -1,0 +1,3 @@
+-- memories.insert [oracle]
+-- params: id, bank_id, document_id, chunk_id, text, context, embedding, fact_type, event_date, occurred_start, occurred_end, mentioned_at, tags, metadata, proof_count, source_memory_ids, created_at, updated_at
+INSERT INTO memory_units (id, bank_id, document_id, chunk_id, text, context, embedding, fact_type, event_date, occurred_start, occurred_end, mentioned_at, tags, metadata, proof_count, source_memory_ids, created_at, updated_at) VALUES (:id, :bank_id, :document_id, :chunk_id, :text, :context, :embedding, :fact_type, :event_date, :occurred_start, :occurred_end, :mentioned_at, :tags, :metadata, :proof_count, :source_memory_ids, :created_at, :updated_at)

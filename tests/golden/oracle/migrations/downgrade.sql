@@ -1,0 +1,94 @@
+-- Running downgrade 0001 -> 
+
+DROP INDEX ix_unit_entities_entity
+
+/
+
+DROP TABLE unit_entities
+
+/
+
+DROP INDEX ix_observation_sources_source
+
+/
+
+DROP TABLE observation_sources
+
+/
+
+DROP INDEX ix_memory_links_to_unit
+
+/
+
+DROP TABLE memory_links
+
+/
+
+DROP INDEX ixo_memory_units_text
+
+/
+
+DROP INDEX ixo_memory_units_embedding
+
+/
+
+DROP INDEX ix_memory_units_document
+
+/
+
+DROP INDEX ix_memory_units_bank_fact_date
+
+/
+
+DROP INDEX ix_memory_units_bank_created
+
+/
+
+DROP TABLE memory_units
+
+/
+
+DROP INDEX ix_chunks_document
+
+/
+
+DROP TABLE chunks
+
+/
+
+DROP TABLE entities
+
+/
+
+DROP TABLE documents
+
+/
+
+DROP INDEX ix_async_operations_parent
+
+/
+
+DROP INDEX ixo_async_operations_claimable
+
+/
+
+DROP INDEX ix_async_operations_bank_status
+
+/
+
+DROP TABLE async_operations
+
+/
+
+DROP TABLE banks
+
+/
+
+DELETE FROM alembic_version WHERE alembic_version.version_num = '0001'
+
+/
+
+COMMIT
+
+/
+

@@ -1,0 +1,214 @@
+CREATE TABLE alembic_version (
+    version_num VARCHAR2(32 CHAR) NOT NULL, 
+    CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
+)
+
+/
+
+-- Running upgrade  -> 0001
+
+CREATE TABLE banks (
+    bank_id VARCHAR2(255 CHAR) NOT NULL, 
+    name VARCHAR2(255 CHAR) NOT NULL, 
+    metadata JSON, 
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    CONSTRAINT pk_banks PRIMARY KEY (bank_id)
+)
+
+/
+
+CREATE TABLE async_operations (
+    id RAW(16) NOT NULL, 
+    bank_id VARCHAR2(255 CHAR) NOT NULL, 
+    operation_type VARCHAR2(64 CHAR) NOT NULL, 
+    status VARCHAR2(16 CHAR) NOT NULL, 
+    payload JSON, 
+    result JSON, 
+    error_message CLOB, 
+    attempts INTEGER NOT NULL, 
+    max_attempts INTEGER NOT NULL, 
+    next_attempt_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    parent_id RAW(16), 
+    claimed_by VARCHAR2(255 CHAR), 
+    claimed_at TIMESTAMP WITH TIME ZONE, 
+    completed_at TIMESTAMP WITH TIME ZONE, 
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    CONSTRAINT pk_async_operations PRIMARY KEY (id), 
+    CONSTRAINT ck_async_operations_status CHECK (status IN ('pending', 'processing', 'completed', 'failed')), 
+    CONSTRAINT ck_async_operations_attempts CHECK (attempts >= 0 AND max_attempts >= 1), 
+    CONSTRAINT fk_async_operations_bank_id_banks FOREIGN KEY(bank_id) REFERENCES banks (bank_id) ON DELETE CASCADE, 
+    CONSTRAINT fk_async_operations_parent_id_async_operations FOREIGN KEY(parent_id) REFERENCES async_operations (id) ON DELETE CASCADE
+)
+
+/
+
+CREATE INDEX ix_async_operations_bank_status ON async_operations (bank_id, status)
+
+/
+
+CREATE INDEX ixo_async_operations_claimable ON async_operations (CASE WHEN status IN ('pending', 'processing') THEN next_attempt_at END)
+
+/
+
+CREATE INDEX ix_async_operations_parent ON async_operations (parent_id)
+
+/
+
+CREATE TABLE documents (
+    bank_id VARCHAR2(255 CHAR) NOT NULL, 
+    document_id VARCHAR2(255 CHAR) NOT NULL, 
+    content_hash VARCHAR2(64 CHAR) NOT NULL, 
+    content CLOB, 
+    metadata JSON, 
+    version INTEGER NOT NULL, 
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    CONSTRAINT pk_documents PRIMARY KEY (bank_id, document_id), 
+    CONSTRAINT fk_documents_bank_id_banks FOREIGN KEY(bank_id) REFERENCES banks (bank_id) ON DELETE CASCADE
+)
+
+/
+
+CREATE TABLE entities (
+    id RAW(16) NOT NULL, 
+    bank_id VARCHAR2(255 CHAR) NOT NULL, 
+    name VARCHAR2(255 CHAR) NOT NULL, 
+    canonical_name VARCHAR2(255 CHAR) NOT NULL, 
+    entity_type VARCHAR2(64 CHAR), 
+    metadata JSON, 
+    mention_count INTEGER NOT NULL, 
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    CONSTRAINT pk_entities PRIMARY KEY (id), 
+    CONSTRAINT fk_entities_bank_id_banks FOREIGN KEY(bank_id) REFERENCES banks (bank_id) ON DELETE CASCADE, 
+    CONSTRAINT uq_entities_bank_canonical_name UNIQUE (bank_id, canonical_name)
+)
+
+/
+
+CREATE TABLE chunks (
+    bank_id VARCHAR2(255 CHAR) NOT NULL, 
+    chunk_id VARCHAR2(255 CHAR) NOT NULL, 
+    document_id VARCHAR2(255 CHAR) NOT NULL, 
+    chunk_index INTEGER NOT NULL, 
+    text CLOB NOT NULL, 
+    CONSTRAINT pk_chunks PRIMARY KEY (bank_id, chunk_id), 
+    CONSTRAINT fk_chunks_document FOREIGN KEY(bank_id, document_id) REFERENCES documents (bank_id, document_id) ON DELETE CASCADE
+)
+
+/
+
+CREATE INDEX ix_chunks_document ON chunks (bank_id, document_id, chunk_index)
+
+/
+
+CREATE TABLE memory_units (
+    id RAW(16) NOT NULL, 
+    bank_id VARCHAR2(255 CHAR) NOT NULL, 
+    document_id VARCHAR2(255 CHAR), 
+    chunk_id VARCHAR2(255 CHAR), 
+    text CLOB NOT NULL, 
+    context CLOB, 
+    embedding VECTOR(384, FLOAT32) NOT NULL, 
+    fact_type VARCHAR2(16 CHAR) NOT NULL, 
+    event_date TIMESTAMP WITH TIME ZONE, 
+    occurred_start TIMESTAMP WITH TIME ZONE, 
+    occurred_end TIMESTAMP WITH TIME ZONE, 
+    mentioned_at TIMESTAMP WITH TIME ZONE, 
+    tags JSON, 
+    metadata JSON, 
+    proof_count INTEGER NOT NULL, 
+    source_memory_ids JSON, 
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    updated_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    CONSTRAINT pk_memory_units PRIMARY KEY (id), 
+    CONSTRAINT ck_memory_units_fact_type CHECK (fact_type IN ('world', 'experience', 'observation')), 
+    CONSTRAINT ck_memory_units_proof_count CHECK (proof_count >= 0), 
+    CONSTRAINT fk_memory_units_document FOREIGN KEY(bank_id, document_id) REFERENCES documents (bank_id, document_id) ON DELETE CASCADE, 
+    CONSTRAINT fk_memory_units_bank_id_banks FOREIGN KEY(bank_id) REFERENCES banks (bank_id) ON DELETE CASCADE
+)
+
+/
+
+CREATE INDEX ix_memory_units_bank_created ON memory_units (bank_id, created_at, id)
+
+/
+
+CREATE INDEX ix_memory_units_bank_fact_date ON memory_units (bank_id, fact_type, event_date)
+
+/
+
+CREATE INDEX ix_memory_units_document ON memory_units (bank_id, document_id)
+
+/
+
+CREATE VECTOR INDEX ixo_memory_units_embedding ON memory_units (embedding) ORGANIZATION NEIGHBOR PARTITIONS DISTANCE COSINE WITH TARGET ACCURACY 95
+
+/
+
+CREATE INDEX ixo_memory_units_text ON memory_units (text) INDEXTYPE IS CTXSYS.CONTEXT PARAMETERS ('SYNC (ON COMMIT)')
+
+/
+
+CREATE TABLE memory_links (
+    from_unit_id RAW(16) NOT NULL, 
+    to_unit_id RAW(16) NOT NULL, 
+    link_type VARCHAR2(16 CHAR) NOT NULL, 
+    bank_id VARCHAR2(255 CHAR) NOT NULL, 
+    weight FLOAT NOT NULL, 
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    CONSTRAINT pk_memory_links PRIMARY KEY (from_unit_id, to_unit_id, link_type), 
+    CONSTRAINT ck_memory_links_link_type CHECK (link_type IN ('temporal', 'semantic', 'entity', 'causal')), 
+    CONSTRAINT ck_memory_links_weight CHECK (weight >= 0 AND weight <= 1), 
+    CONSTRAINT fk_memory_links_bank_id_banks FOREIGN KEY(bank_id) REFERENCES banks (bank_id) ON DELETE CASCADE, 
+    CONSTRAINT fk_memory_links_from_unit_id_memory_units FOREIGN KEY(from_unit_id) REFERENCES memory_units (id) ON DELETE CASCADE, 
+    CONSTRAINT fk_memory_links_to_unit_id_memory_units FOREIGN KEY(to_unit_id) REFERENCES memory_units (id) ON DELETE CASCADE
+)
+
+/
+
+CREATE INDEX ix_memory_links_to_unit ON memory_links (to_unit_id)
+
+/
+
+CREATE TABLE observation_sources (
+    observation_id RAW(16) NOT NULL, 
+    source_id RAW(16) NOT NULL, 
+    bank_id VARCHAR2(255 CHAR) NOT NULL, 
+    CONSTRAINT pk_observation_sources PRIMARY KEY (observation_id, source_id), 
+    CONSTRAINT fk_observation_sources_bank_id_banks FOREIGN KEY(bank_id) REFERENCES banks (bank_id) ON DELETE CASCADE, 
+    CONSTRAINT fk_observation_sources_observation_id_memory_units FOREIGN KEY(observation_id) REFERENCES memory_units (id) ON DELETE CASCADE
+)
+
+/
+
+CREATE INDEX ix_observation_sources_source ON observation_sources (source_id)
+
+/
+
+CREATE TABLE unit_entities (
+    unit_id RAW(16) NOT NULL, 
+    entity_id RAW(16) NOT NULL, 
+    bank_id VARCHAR2(255 CHAR) NOT NULL, 
+    CONSTRAINT pk_unit_entities PRIMARY KEY (unit_id, entity_id), 
+    CONSTRAINT fk_unit_entities_bank_id_banks FOREIGN KEY(bank_id) REFERENCES banks (bank_id) ON DELETE CASCADE, 
+    CONSTRAINT fk_unit_entities_entity_id_entities FOREIGN KEY(entity_id) REFERENCES entities (id) ON DELETE CASCADE, 
+    CONSTRAINT fk_unit_entities_unit_id_memory_units FOREIGN KEY(unit_id) REFERENCES memory_units (id) ON DELETE CASCADE
+)
+
+/
+
+CREATE INDEX ix_unit_entities_entity ON unit_entities (entity_id, unit_id)
+
+/
+
+INSERT INTO alembic_version (version_num) VALUES ('0001') RETURNING alembic_version.version_num INTO :ret_0
+
+/
+
+COMMIT
+
+/
+

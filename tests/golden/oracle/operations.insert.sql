@@ -1,0 +1,3 @@
+-- operations.insert [oracle]
+-- params: id, bank_id, operation_type, status, payload, result, error_message, attempts, max_attempts, next_attempt_at, parent_id, claimed_by, claimed_at, completed_at, created_at, updated_at
+INSERT INTO async_operations (id, bank_id, operation_type, status, payload, result, error_message, attempts, max_attempts, next_attempt_at, parent_id, claimed_by, claimed_at, completed_at, created_at, updated_at) VALUES (:id, :bank_id, :operation_type, :status, :payload, :result, :error_message, :attempts, :max_attempts, :next_attempt_at, :parent_id, :claimed_by, :claimed_at, :completed_at, :created_at, :updated_at)

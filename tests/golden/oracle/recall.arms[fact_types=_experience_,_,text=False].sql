@@ -1,0 +1,7 @@
+-- recall.arms[fact_types=('experience',),text=False] [oracle]
+-- params: embedding, bank_id, k_semantic
+SELECT s_experience.id, s_experience.bank_id, s_experience.document_id, s_experience.chunk_id, s_experience.text, s_experience.context, s_experience.fact_type, s_experience.event_date, s_experience.occurred_start, s_experience.occurred_end, s_experience.mentioned_at, s_experience.tags, s_experience.metadata, s_experience.proof_count, s_experience.source_memory_ids, s_experience.created_at, s_experience.updated_at, s_experience.arm, s_experience.score 
+FROM (SELECT memory_units.id AS id, memory_units.bank_id AS bank_id, memory_units.document_id AS document_id, memory_units.chunk_id AS chunk_id, memory_units.text AS text, memory_units.context AS context, memory_units.fact_type AS fact_type, memory_units.event_date AS event_date, memory_units.occurred_start AS occurred_start, memory_units.occurred_end AS occurred_end, memory_units.mentioned_at AS mentioned_at, memory_units.tags AS tags, memory_units.metadata AS metadata, memory_units.proof_count AS proof_count, memory_units.source_memory_ids AS source_memory_ids, memory_units.created_at AS created_at, memory_units.updated_at AS updated_at, 'semantic:experience' AS arm, 1.0 - VECTOR_DISTANCE(memory_units.embedding, :embedding, COSINE) AS score 
+FROM memory_units 
+WHERE memory_units.bank_id = :bank_id AND memory_units.fact_type = 'experience' ORDER BY VECTOR_DISTANCE(memory_units.embedding, :embedding, COSINE)
+ FETCH APPROX FIRST :k_semantic ROWS ONLY) s_experience

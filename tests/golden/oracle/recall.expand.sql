@@ -1,0 +1,11 @@
+-- recall.expand [oracle]
+-- params: bank_id, seeds, k
+SELECT memory_units.id, memory_units.bank_id, memory_units.document_id, memory_units.chunk_id, memory_units.text, memory_units.context, memory_units.fact_type, memory_units.event_date, memory_units.occurred_start, memory_units.occurred_end, memory_units.mentioned_at, memory_units.tags, memory_units.metadata, memory_units.proof_count, memory_units.source_memory_ids, memory_units.created_at, memory_units.updated_at, 'graph:link' AS arm, linked.score AS score 
+FROM memory_units JOIN (SELECT memory_links.to_unit_id AS unit_id, max(memory_links.weight) AS score 
+FROM memory_links 
+WHERE memory_links.bank_id = :bank_id AND memory_links.from_unit_id IN (SELECT HEXTORAW(jt.v) FROM JSON_TABLE(:seeds, '$[*]' COLUMNS (v VARCHAR2(32) PATH '$')) jt) GROUP BY memory_links.to_unit_id ORDER BY max(memory_links.weight) DESC, memory_links.to_unit_id
+ FETCH FIRST :k ROWS ONLY) linked ON linked.unit_id = memory_units.id UNION ALL SELECT memory_units.id, memory_units.bank_id, memory_units.document_id, memory_units.chunk_id, memory_units.text, memory_units.context, memory_units.fact_type, memory_units.event_date, memory_units.occurred_start, memory_units.occurred_end, memory_units.mentioned_at, memory_units.tags, memory_units.metadata, memory_units.proof_count, memory_units.source_memory_ids, memory_units.created_at, memory_units.updated_at, 'graph:entity' AS arm, CAST(shared.score AS FLOAT) AS score 
+FROM memory_units JOIN (SELECT other_mentions.unit_id AS unit_id, count(*) AS score 
+FROM unit_entities seed_mentions JOIN unit_entities other_mentions ON other_mentions.entity_id = seed_mentions.entity_id 
+WHERE seed_mentions.bank_id = :bank_id AND seed_mentions.unit_id IN (SELECT HEXTORAW(jt.v) FROM JSON_TABLE(:seeds, '$[*]' COLUMNS (v VARCHAR2(32) PATH '$')) jt) AND NOT other_mentions.unit_id IN (SELECT HEXTORAW(jt.v) FROM JSON_TABLE(:seeds, '$[*]' COLUMNS (v VARCHAR2(32) PATH '$')) jt) GROUP BY other_mentions.unit_id ORDER BY count(*) DESC, other_mentions.unit_id
+ FETCH FIRST :k ROWS ONLY) shared ON shared.unit_id = memory_units.id

@@ -1,0 +1,5 @@
+-- entities.by_ids [postgresql]
+-- params: bank_id, ids
+SELECT entities.id, entities.bank_id, entities.name, entities.canonical_name, entities.entity_type, entities.metadata, entities.mention_count, entities.created_at, entities.updated_at 
+FROM entities 
+WHERE entities.bank_id = $1::VARCHAR AND entities.id = ANY($2::UUID[])

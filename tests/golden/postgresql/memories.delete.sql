@@ -1,0 +1,3 @@
+-- memories.delete [postgresql]
+-- params: bank_id, ids
+DELETE FROM memory_units WHERE memory_units.bank_id = $1::VARCHAR AND memory_units.id = ANY($2::UUID[])

@@ -1,0 +1,3 @@
+-- memories.update[embedding=True] [postgresql]
+-- params: embedding, updated_at, bank_id, unit_id
+UPDATE memory_units SET embedding=$1, updated_at=$2::TIMESTAMP WITH TIME ZONE WHERE memory_units.bank_id = $3::VARCHAR AND memory_units.id = $4::UUID

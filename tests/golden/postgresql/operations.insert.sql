@@ -1,0 +1,3 @@
+-- operations.insert [postgresql]
+-- params: id, bank_id, operation_type, status, payload, result, error_message, attempts, max_attempts, next_attempt_at, parent_id, claimed_by, claimed_at, completed_at, created_at, updated_at
+INSERT INTO async_operations (id, bank_id, operation_type, status, payload, result, error_message, attempts, max_attempts, next_attempt_at, parent_id, claimed_by, claimed_at, completed_at, created_at, updated_at) VALUES ($1::UUID, $2::VARCHAR, $3::VARCHAR, $4::VARCHAR, $5::JSONB, $6::JSONB, $7::VARCHAR, $8::INTEGER, $9::INTEGER, $10::TIMESTAMP WITH TIME ZONE, $11::UUID, $12::VARCHAR, $13::TIMESTAMP WITH TIME ZONE, $14::TIMESTAMP WITH TIME ZONE, $15::TIMESTAMP WITH TIME ZONE, $16::TIMESTAMP WITH TIME ZONE)

@@ -1,0 +1,7 @@
+-- recall.arms[fact_types=('observation',),text=False] [postgresql]
+-- params: embedding, bank_id, k_semantic
+SELECT s_observation.id, s_observation.bank_id, s_observation.document_id, s_observation.chunk_id, s_observation.text, s_observation.context, s_observation.fact_type, s_observation.event_date, s_observation.occurred_start, s_observation.occurred_end, s_observation.mentioned_at, s_observation.tags, s_observation.metadata, s_observation.proof_count, s_observation.source_memory_ids, s_observation.created_at, s_observation.updated_at, s_observation.arm, s_observation.score 
+FROM (SELECT memory_units.id AS id, memory_units.bank_id AS bank_id, memory_units.document_id AS document_id, memory_units.chunk_id AS chunk_id, memory_units.text AS text, memory_units.context AS context, memory_units.fact_type AS fact_type, memory_units.event_date AS event_date, memory_units.occurred_start AS occurred_start, memory_units.occurred_end AS occurred_end, memory_units.mentioned_at AS mentioned_at, memory_units.tags AS tags, memory_units.metadata AS metadata, memory_units.proof_count AS proof_count, memory_units.source_memory_ids AS source_memory_ids, memory_units.created_at AS created_at, memory_units.updated_at AS updated_at, 'semantic:observation' AS arm, 1.0 - (memory_units.embedding <=> $1) AS score 
+FROM memory_units 
+WHERE memory_units.bank_id = $2::VARCHAR AND memory_units.fact_type = 'observation' ORDER BY (memory_units.embedding <=> $1) 
+ LIMIT $3) AS s_observation
