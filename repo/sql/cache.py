@@ -127,6 +127,13 @@ class Statement:
         return f"Statement({self.name!r})"
 
 
+def _label(value: Hashable) -> str:
+    """A shape value as it appears in a statement name (tuples as `a+b`)."""
+    if isinstance(value, tuple):
+        return "+".join(map(str, value))
+    return str(value)
+
+
 class StatementFamily:
     """Statements that differ by shape (e.g. optional filters). Each shape is built once.
 
@@ -153,7 +160,7 @@ class StatementFamily:
         try:
             return self._shapes[key]
         except KeyError:
-            label = ",".join(f"{k}={v}" for k, v in key)
+            label = ",".join(f"{k}={_label(v)}" for k, v in key)
             stmt = Statement(f"{self.name}[{label}]", self._build(**flags), register=False)
             self._shapes[key] = stmt
             return stmt
