@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 import math
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from array import array
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -89,6 +90,9 @@ def check_embedding(field: str, value: object, dim: int) -> list[float]:
         raise ValidationError(field, f"expected {dim} dimensions, got {len(floats)}")
     if not all(map(math.isfinite, floats)):
         raise ValidationError(field, "contains NaN or infinity")
+    # Both backends store float32: a finite double beyond its range would become inf.
+    if not all(map(math.isfinite, array("f", floats))):
+        raise ValidationError(field, "has a value outside the float32 range")
     return floats
 
 
@@ -177,13 +181,31 @@ def check_json(field: str, value: object) -> dict[str, Any] | None:
         text = json.dumps(value, allow_nan=False, ensure_ascii=False)
     except (TypeError, ValueError) as exc:
         raise ValidationError(field, f"not JSON-serialisable: {exc}") from None
-    if "\\u0000" in text:
+    except RecursionError:
+        raise ValidationError(field, "nested too deeply") from None
+    # "\\u0000" in `text` is only a quick pre-check: the 6 valid characters `\u0000`
+    # (a backslash, then "u0000") serialise to it too, so look at the strings themselves.
+    if "\\u0000" in text and any("\x00" in s for s in _strings(value)):
         raise ValidationError(field, "contains a NUL character")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
         raise ValidationError(field, "is not valid UTF-8 (lone surrogate)") from None
     return dict(value)
+
+
+def _strings(value: object) -> Iterator[str]:
+    """Every string in a JSON-like value, keys included (iteratively: any depth)."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            yield item
+        elif isinstance(item, Mapping):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            stack.extend(item)
 
 
 def check_batch(field: str, items: Sequence[object], *, allow_empty: bool = False) -> None:

@@ -4,6 +4,15 @@ Session setup rides on the connection's startup packet (no extra round trip):
 `search_path` for the tenant schema, pgvector's iterative HNSW scans (so filtered
 vector searches still return k rows) and the statement timeout. Codecs for
 `vector` (as `array.array('f')`) and `jsonb` are registered once per connection.
+
+Lost connections (server restart, terminated backend): the first error that shows a
+connection died expires every pooled connection, so each is replaced on its next use.
+What is safe to repeat is retried once on a fresh connection: a SELECT outside a
+transaction, and the BEGIN of a transaction (nothing has run yet). A write outside a
+transaction is never retried (the server may have applied it): it may raise
+`ConnectionLostError` once, and the next call gets a fresh connection. Inside a
+transaction nothing is retried: it raises `ConnectionLostError`, and the server rolls
+it back. See docs/guarantees.md.
 """
 
 from __future__ import annotations
@@ -83,18 +92,58 @@ def translate_error(exc: BaseException) -> NoReturn:
         exc,
         asyncpg.ConnectionDoesNotExistError
         | asyncpg.AdminShutdownError
+        | asyncpg.CrashShutdownError
         | asyncpg.CannotConnectNowError
         | asyncpg.InterfaceError
         | ConnectionError
         | OSError,
     ):
         raise ConnectionLostError(str(exc)) from exc
+    if isinstance(exc, asyncpg.InternalClientError):
+        # "cannot switch to state ...": the protocol met a server message it did not
+        # expect (the FATAL of a terminated session); the connection is unusable.
+        raise ConnectionLostError(f"connection broken: {exc}") from exc
     if isinstance(exc, asyncpg.PostgresError):
         raise DatabaseError(str(exc)) from exc
     raise exc
 
 
-_DRIVER_ERRORS = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
+_DRIVER_ERRORS = (
+    asyncpg.PostgresError,
+    asyncpg.InterfaceError,
+    asyncpg.InternalClientError,
+    OSError,
+)
+
+#: Errors that show an established connection died: the server closed it (restart,
+#: `pg_terminate_backend`, crash) or the socket broke.
+_LOST = (
+    asyncpg.ConnectionDoesNotExistError,
+    asyncpg.AdminShutdownError,
+    asyncpg.CrashShutdownError,
+    ConnectionResetError,
+    ConnectionAbortedError,
+    BrokenPipeError,
+)
+
+#: Errors after which a connection cannot be trusted and work that cannot have run is
+#: retried on a fresh one: the above, and a protocol left in a broken state by a server
+#: message it did not expect (e.g. the FATAL a terminated session sends while idle).
+_RETRY = (*_LOST, asyncpg.InternalClientError)
+
+
+def _is_closed(conn: Any) -> bool:
+    """Whether a pooled connection is closed. The pool detaches the proxy of a connection
+    that closed under it, and the proxy then raises on every call."""
+    try:
+        return bool(conn.is_closed())
+    except asyncpg.InterfaceError:
+        return True
+
+
+def _is_select(stmt: Statement) -> bool:
+    """A read, safe to run again (SELECT, UNION, also FOR UPDATE: its locks die with it)."""
+    return bool(getattr(stmt.stmt, "is_select", False))
 
 
 def _rowcount(status: str) -> int:
@@ -152,40 +201,54 @@ class PostgresBackend(Backend):
         """The asyncpg pool (for callers that need the raw driver)."""
         return self._pool
 
-    def _executor(self) -> Any:
+    async def _fail(self, exc: BaseException, conn: Any = None) -> NoReturn:
+        """Raise the memrepo error for `exc` (`conn`: the connection it ran on, if known).
+
+        After a lost connection, expire the pool's connections so each is replaced on its
+        next use (after a restart all of them are dead)."""
+        closed = conn is not None and _is_closed(conn)
+        if closed or isinstance(exc, _RETRY):
+            await self._pool.expire_connections()
+        if closed and isinstance(exc, _DRIVER_ERRORS):
+            # Whatever the driver made of it (e.g. a protocol error mid-COPY), it is this.
+            raise ConnectionLostError(f"connection lost: {exc}") from exc
+        translate_error(exc)
+
+    async def _read(self, method: str, stmt: Statement, params: Mapping[str, Any]) -> Any:
+        """`fetch`/`fetchrow`/`fetchval`: a SELECT outside a transaction whose connection
+        turns out dead is run once more on a fresh one."""
+        c = stmt.compiled(DIALECT)
+        args = c.args(params)
         conn = self._conn.get()
-        return self._pool if conn is None else conn
+        try:
+            return await getattr(self._pool if conn is None else conn, method)(c.sql, *args)
+        except _DRIVER_ERRORS as exc:
+            if conn is not None or not isinstance(exc, _RETRY) or not _is_select(stmt):
+                await self._fail(exc, conn)
+            await self._pool.expire_connections()
+        try:
+            return await getattr(self._pool, method)(c.sql, *args)
+        except _DRIVER_ERRORS as exc:
+            await self._fail(exc)
 
     async def fetch(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> list[Row]:
-        c = stmt.compiled(DIALECT)
-        try:
-            rows = await self._executor().fetch(c.sql, *c.args(params))
-        except _DRIVER_ERRORS as exc:
-            translate_error(exc)
         # asyncpg.Record satisfies Row natively; the stubs type its __getitem__ narrowly.
-        return cast("list[Row]", rows)
+        return cast("list[Row]", await self._read("fetch", stmt, params))
 
     async def fetchrow(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> Row | None:
-        c = stmt.compiled(DIALECT)
-        try:
-            row = await self._executor().fetchrow(c.sql, *c.args(params))
-        except _DRIVER_ERRORS as exc:
-            translate_error(exc)
-        return cast("Row | None", row)
+        return cast("Row | None", await self._read("fetchrow", stmt, params))
 
     async def fetchval(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> Any:
-        c = stmt.compiled(DIALECT)
-        try:
-            return await self._executor().fetchval(c.sql, *c.args(params))
-        except _DRIVER_ERRORS as exc:
-            translate_error(exc)
+        return await self._read("fetchval", stmt, params)
 
     async def execute(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> int:
         c = stmt.compiled(DIALECT)
+        args = c.args(params)
+        conn = self._conn.get()
         try:
-            status = await self._executor().execute(c.sql, *c.args(params))
+            status = await (self._pool if conn is None else conn).execute(c.sql, *args)
         except _DRIVER_ERRORS as exc:
-            translate_error(exc)
+            await self._fail(exc, conn)
         return _rowcount(status)
 
     async def executemany(self, stmt: Statement, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -193,11 +256,12 @@ class PostgresBackend(Backend):
             return
         c = stmt.compiled(DIALECT)
         args = [c.args(r) for r in rows]
+        conn = self._conn.get()
         try:
             # asyncpg runs executemany atomically (an implicit transaction when none is open).
-            await self._executor().executemany(c.sql, args)
+            await (self._pool if conn is None else conn).executemany(c.sql, args)
         except _DRIVER_ERRORS as exc:
-            translate_error(exc)
+            await self._fail(exc, conn)
 
     async def bulk_insert(
         self, table: sa.Table, columns: Sequence[str], records: Sequence[Sequence[Any]]
@@ -210,7 +274,7 @@ class PostgresBackend(Backend):
                     table.name, records=records, columns=list(columns), schema_name=self.schema
                 )
             except _DRIVER_ERRORS as exc:
-                translate_error(exc)
+                await self._fail(exc, conn)
 
     async def fetch_locked(
         self, stmt: Statement, params: Mapping[str, Any], limit: int
@@ -228,28 +292,80 @@ class PostgresBackend(Backend):
             async with self._pool.acquire() as conn:
                 yield conn
         except _DRIVER_ERRORS as exc:
-            translate_error(exc)
+            await self._fail(exc)
+
+    async def _begin(self) -> tuple[Any, Any]:
+        """A pooled connection with a transaction begun on it. If the connection turns out
+        dead (nothing has run yet), once more on a fresh one."""
+        for attempt in (1, 2):
+            conn = None
+            try:
+                conn = await self._pool.acquire()
+                tx = conn.transaction()
+                await tx.start()
+                return conn, tx
+            except BaseException as exc:
+                if conn is not None:
+                    with contextlib.suppress(*_DRIVER_ERRORS):
+                        await self._pool.release(conn)
+                if not isinstance(exc, _DRIVER_ERRORS):
+                    raise
+                dead = isinstance(exc, _RETRY) or (conn is not None and _is_closed(conn))
+                if attempt == 2 or not dead:
+                    await self._fail(exc, conn)
+                await self._pool.expire_connections()
+        raise AssertionError("unreachable")  # pragma: no cover
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[None]:
         outer = self._conn.get()
         if outer is not None:
-            # asyncpg turns a nested transaction into a savepoint.
+            # A savepoint. Its ROLLBACK TO must not fail silently on a live connection: the
+            # caller may go on with the outer transaction.
             try:
-                async with outer.transaction():
-                    yield
+                savepoint = outer.transaction()
+                await savepoint.start()
             except _DRIVER_ERRORS as exc:
-                translate_error(exc)
-            return
-        try:
-            async with self._pool.acquire() as conn, conn.transaction():
-                token = self._conn.set(conn)
+                await self._fail(exc, outer)
+            try:
+                yield
+            except BaseException:
                 try:
-                    yield
-                finally:
-                    self._conn.reset(token)
-        except _DRIVER_ERRORS as exc:
-            translate_error(exc)
+                    await savepoint.rollback()
+                except _DRIVER_ERRORS as exc:
+                    if not _is_closed(outer):
+                        await self._fail(exc, outer)
+                raise
+            try:
+                await savepoint.commit()
+            except _DRIVER_ERRORS as exc:
+                await self._fail(exc, outer)
+            return
+        conn, tx = await self._begin()
+        token = self._conn.set(conn)
+        ok = False
+        try:
+            try:
+                yield
+            except BaseException:
+                # The body's error is the one to raise. A failed ROLLBACK is not: on a dead
+                # connection the server has rolled back already, and the pool resets (or
+                # discards) the connection on release.
+                with contextlib.suppress(Exception):
+                    await tx.rollback()
+                raise
+            try:
+                await tx.commit()
+            except _DRIVER_ERRORS as exc:
+                await self._fail(exc, conn)
+            ok = True
+        finally:
+            self._conn.reset(token)
+            try:
+                await self._pool.release(conn)
+            except _DRIVER_ERRORS as exc:
+                if ok:
+                    await self._fail(exc)
 
     def fulltext_query(self, text: str) -> str:
         # websearch_to_tsquery accepts any text without syntax errors.

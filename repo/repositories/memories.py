@@ -251,6 +251,8 @@ class MemoryRepository(Repository):
                 e = ent if isinstance(ent, EntityIn) else EntityIn(ent)
                 name = check_text(f"units[{i}].entities", e.name, max_length=255)
                 canonical = canonical_entity_name(name)
+                if len(canonical) > 255:  # case folding can lengthen a name ("ß" -> "ss")
+                    raise ValidationError(f"units[{i}].entities", "too long once case-folded")
                 if not canonical or canonical in seen:
                     continue
                 seen.add(canonical)

@@ -158,6 +158,8 @@ class OperationRepository(Repository):
     #: First retry delay; doubled per attempt, capped at `max_backoff`.
     base_backoff = timedelta(seconds=1)
     max_backoff = timedelta(minutes=10)
+    #: Longest lease a claim may take.
+    max_lease = timedelta(days=30)
 
     def backoff(self, attempts: int) -> timedelta:
         """Delay before the next attempt after `attempts` failed ones."""
@@ -207,8 +209,10 @@ class OperationRepository(Repository):
         """
         check_id("worker", worker)
         check_limit("n", n)
-        if lease <= timedelta(0):
-            raise ValidationError("lease", "must be positive")
+        if not isinstance(lease, timedelta):
+            raise ValidationError("lease", f"expected a timedelta, got {type(lease).__name__}")
+        if not timedelta(0) < lease <= self.max_lease:
+            raise ValidationError("lease", f"must be positive and at most {self.max_lease}")
         now = self.now()
         async with self.db.transaction():
             await self.db.execute(EXPIRE_EXHAUSTED, {"now": now})

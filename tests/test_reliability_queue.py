@@ -1,0 +1,263 @@
+"""The task queue under contention: exactly-once processing, backoff, leases of dead workers.
+
+The queue is not bank-scoped (`claim` takes any due operation), so every test here works
+in a schema of its own (`fresh_store`). Nothing measures time: the clock-driven tests
+inject the repository's clock, and the contention test only checks orderings of the
+timestamps the database stored.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, cast
+
+import pytest
+
+from repo.errors import ConflictError
+from repo.models import OperationIn
+from repo.repositories.operations import OperationRepository
+from repo.store import Store, open_store
+
+pytestmark = [pytest.mark.integration, pytest.mark.reliability]
+
+PARENTS = 5
+CHILDREN = 999  # 5 parents x (1 + 999 children) = 5,000 operations
+TOTAL = PARENTS * (1 + CHILDREN)
+WORKERS = 8
+BATCH = 25
+FLAKY_EVERY = 50  # every 50th operation fails its first attempt (100 of them)
+ABANDONED = 20  # operations claimed by a worker that then dies
+#: Bounds of the drain loop: wall time (a safety net, not an assertion) and iterations.
+DEADLINE_S = 90.0
+MAX_POLLS = 20_000
+
+
+class Clock:
+    """A settable clock for a repository (`clock=`): tests move time, nothing sleeps."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, delta: timedelta) -> None:
+        self.now += delta
+
+
+T0 = datetime(2030, 1, 1, tzinfo=UTC)
+TICK = timedelta(microseconds=1)
+
+
+def ops_at(store: Store, clock: Clock) -> OperationRepository:
+    """The store's queue seen through a clock the test controls."""
+    return OperationRepository(store.backend, dim=store.dim, clock=clock)
+
+
+@dataclass
+class Ledger:
+    """What the workers saw: every claim, failure and completion."""
+
+    claims: dict[uuid.UUID, list[tuple[str, int, datetime]]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
+    #: For each failed operation: its claim that failed (index) and its next_attempt_at.
+    retry_due: dict[uuid.UUID, tuple[int, datetime]] = field(default_factory=dict)
+    completed: list[tuple[uuid.UUID, str]] = field(default_factory=list)
+
+
+async def test_workers_drain_5000_operations_exactly_once(fresh_store: Store) -> None:
+    s = fresh_store
+    await s.banks.create("q")
+    s.operations.base_backoff = timedelta(milliseconds=50)
+
+    def payload(n: int) -> dict[str, Any]:
+        return {"n": n, "flaky": n % FLAKY_EVERY == 0}
+
+    def tree(p: int) -> OperationIn:
+        first = p * (1 + CHILDREN)
+        children = [OperationIn("child", payload(first + 1 + i)) for i in range(CHILDREN)]
+        return OperationIn("parent", payload(first), children=children)
+
+    # Bulk submit: one transaction per parent with its 999 children, parents concurrently.
+    submitted = await asyncio.gather(*(s.operations.submit("q", tree(p)) for p in range(PARENTS)))
+    all_ids = {op_id for ids in submitted for op_id in ids}
+    assert len(all_ids) == TOTAL
+
+    ledger = Ledger()
+
+    # A worker in another process claims, then dies mid-task: its pool goes away and its
+    # operations stay `processing` under a short lease.
+    lease = timedelta(milliseconds=300)
+    async with open_store(s.url, schema=s.schema, run_migrations=False, max_size=1) as doomed:
+        abandoned_rows = await doomed.operations.claim("doomed", ABANDONED, lease=lease)
+    abandoned = {r["id"]: r["next_attempt_at"] for r in abandoned_rows}
+    assert len(abandoned) == ABANDONED
+    for r in abandoned_rows:
+        ledger.claims[r["id"]].append(("doomed", r["attempts"], r["claimed_at"]))
+
+    failed_once: set[uuid.UUID] = set()
+    deadline = time.monotonic() + DEADLINE_S
+
+    async def worker(name: str) -> None:
+        for _ in range(MAX_POLLS):
+            if len(ledger.completed) >= TOTAL or time.monotonic() > deadline:
+                return
+            batch = await s.operations.claim(name, BATCH)
+            if not batch:
+                await asyncio.sleep(0.02)  # operations backing off or under a lease
+                continue
+            finished: list[tuple[uuid.UUID, str]] = []
+            # The batch's outcomes commit together (one commit per batch keeps 5,000
+            # operations quick); each is still guarded by the worker's claim.
+            async with s.transaction():
+                for row in batch:
+                    op_id = row["id"]
+                    ledger.claims[op_id].append((name, row["attempts"], row["claimed_at"]))
+                    if row["payload"]["flaky"] and op_id not in failed_once:
+                        failed_once.add(op_id)
+                        after = await s.operations.fail(op_id, name, "transient")
+                        assert after["status"] == "pending"
+                        failing_claim = len(ledger.claims[op_id]) - 1
+                        ledger.retry_due[op_id] = (failing_claim, after["next_attempt_at"])
+                    else:
+                        await s.operations.complete(op_id, name, {"by": name})
+                        finished.append((op_id, name))
+            ledger.completed.extend(finished)
+
+    await asyncio.gather(*(worker(f"w{i}") for i in range(WORKERS)))
+
+    # Exactly once: every operation completed, none twice, none lost.
+    done = [op_id for op_id, _ in ledger.completed]
+    assert len(done) == len(set(done)) == TOTAL
+    assert set(done) == all_ids
+    assert await s.operations.counts("q") == {"completed": TOTAL}
+    assert await s.operations.claim("late", 100) == []  # the queue is empty
+
+    # No two workers ever held the same attempt: each operation's claims are attempts
+    # 1, 2, 3... in order, and the database counted exactly those claims.
+    rows = {r["id"]: r for r in await s.operations.get_many(list(all_ids))}
+    completer = dict(ledger.completed)
+    for op_id, claims in ledger.claims.items():
+        assert [a for _, a, _ in claims] == list(range(1, len(claims) + 1)), claims
+        row = rows[op_id]
+        assert row["attempts"] == len(claims)
+        assert row["claimed_by"] == completer[op_id] == claims[-1][0]
+        assert row["result"] == {"by": completer[op_id]}
+    assert set(ledger.claims) == all_ids
+
+    # Retries respect the backoff: a failed operation is not claimed again before the
+    # `next_attempt_at` its failure set.
+    assert len(ledger.retry_due) == TOTAL // FLAKY_EVERY
+    for op_id, (failing_claim, due) in ledger.retry_due.items():
+        retries = ledger.claims[op_id][failing_claim + 1 :]
+        assert retries and all(at >= due for _, _, at in retries), (due, retries)
+
+    # The dead worker's operations were reclaimed only after its lease, by live workers,
+    # and a late completion by the dead worker is refused.
+    for op_id, lease_end in abandoned.items():
+        later = ledger.claims[op_id][1:]
+        assert later and all(w != "doomed" and at >= lease_end for w, _, at in later)
+    with pytest.raises(ConflictError):
+        await s.operations.complete(next(iter(abandoned)), "doomed")
+
+
+async def test_failed_operation_waits_for_its_backoff(fresh_store: Store) -> None:
+    s = fresh_store
+    await s.banks.create("b")
+    clock = Clock(T0)
+    ops = ops_at(s, clock)
+    [op] = await ops.submit("b", OperationIn("job", max_attempts=4))
+    for attempt in (1, 2, 3):
+        [row] = await ops.claim("w", 5)
+        assert (row["id"], row["attempts"]) == (op, attempt)
+        failed = await ops.fail(op, "w", f"attempt {attempt}")
+        assert failed["status"] == "pending"
+        assert failed["next_attempt_at"] == clock.now + ops.backoff(attempt)
+        clock.advance(ops.backoff(attempt) - TICK)
+        assert await ops.claim("other", 5) == []  # one microsecond early: not yet
+        clock.advance(TICK)
+    [last] = await ops.claim("w", 5)
+    assert last["attempts"] == 4
+    final = await ops.fail(op, "w", "attempt 4")
+    assert (final["status"], final["completed_at"]) == ("failed", clock.now)
+    clock.advance(ops.max_backoff * 10)
+    assert await ops.claim("w", 5) == []  # failed for good
+    assert await ops.counts("b") == {"failed": 1}
+
+
+def test_backoff_doubles_up_to_its_cap() -> None:
+    ops = OperationRepository(cast(Any, None), dim=1)
+    delays = [ops.backoff(n) for n in range(1, 16)]
+    assert delays[:4] == [ops.base_backoff * k for k in (1, 2, 4, 8)]
+    assert max(delays) == delays[-1] == ops.max_backoff
+    assert delays == sorted(delays)
+
+
+async def test_dead_workers_operation_is_reclaimable_after_its_lease(fresh_store: Store) -> None:
+    s = fresh_store
+    await s.banks.create("b")
+    clock = Clock(T0)
+    [op] = await ops_at(s, clock).submit("b", OperationIn("job"))
+
+    # The worker claims on its own connection pool, then its process dies.
+    async with open_store(s.url, schema=s.schema, run_migrations=False, max_size=1) as doomed:
+        [row] = await ops_at(doomed, clock).claim("doomed", 1, lease=timedelta(seconds=30))
+    assert (row["status"], row["claimed_by"]) == ("processing", "doomed")
+
+    ops = ops_at(s, clock)
+    clock.advance(timedelta(seconds=30) - TICK)
+    assert await ops.claim("w2", 1) == []  # the lease still holds
+    clock.advance(TICK)
+    [again] = await ops.claim("w2", 1)
+    assert (again["id"], again["claimed_by"], again["attempts"]) == (op, "w2", 2)
+    with pytest.raises(ConflictError):
+        await ops.complete(op, "doomed")  # the dead worker came back too late
+    with pytest.raises(ConflictError):
+        await ops.fail(op, "doomed", "late")
+    await ops.complete(op, "w2", {"ok": True})
+    assert (await ops.get(op))["status"] == "completed"
+
+
+async def test_lease_expiry_on_the_last_attempt_fails_the_operation(fresh_store: Store) -> None:
+    s = fresh_store
+    await s.banks.create("b")
+    clock = Clock(T0)
+    ops = ops_at(s, clock)
+    [op] = await ops.submit("b", OperationIn("job", max_attempts=1))
+    await ops.claim("doomed", 1, lease=timedelta(seconds=10))
+    clock.advance(timedelta(seconds=10))
+    assert await ops.claim("w2", 1) == []  # no attempt left: not handed out again
+    row = await ops.get(op)
+    assert (row["status"], row["error_message"]) == ("failed", "lease expired")
+    assert row["completed_at"] == clock.now
+
+
+async def test_concurrent_claimers_on_separate_pools_never_share(fresh_store: Store) -> None:
+    """Claimers in different processes (own pools) split the queue without overlap."""
+    s = fresh_store
+    await s.banks.create("b")
+    ids = await s.operations.submit(
+        "b", OperationIn("p", children=[OperationIn("c") for _ in range(299)])
+    )
+    seen: dict[uuid.UUID, str] = {}
+
+    async def process(name: str) -> None:
+        async with open_store(s.url, schema=s.schema, run_migrations=False, max_size=2) as mine:
+            for _ in range(len(ids)):
+                batch = await mine.operations.claim(name, 7)
+                if not batch:
+                    return
+                for row in batch:
+                    assert row["id"] not in seen, (row["id"], seen.get(row["id"]), name)
+                    seen[row["id"]] = name
+                    await mine.operations.complete(row["id"], name)
+
+    await asyncio.gather(*(process(f"p{i}") for i in range(4)))
+    assert set(seen) == set(ids)
+    assert await s.operations.counts("b") == {"completed": len(ids)}
