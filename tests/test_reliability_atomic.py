@@ -11,120 +11,22 @@ from __future__ import annotations
 import itertools
 import types
 import uuid
-from collections.abc import Awaitable, Callable, Mapping, Sequence
-from contextlib import AbstractAsyncContextManager
-from typing import Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
 import repo.repositories.operations as operations_module
-from repo.backends.base import EMPTY, Backend
 from repo.errors import ConflictError
 from repo.models import ChunkIn, EntityIn, LinkIn, MemoryIn, OperationIn
-from repo.rows import Row
 from repo.sql import Statement
 from repo.store import Store
-from schema.tables import ALL_TABLES, entities
+from schema.tables import entities
 from tests.helpers import embedding, unit
+from tests.inspection import ALL_ROWS, BY_BANK, bank_row_counts, spied, table_row_counts
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
-
-T = TypeVar("T")
-
-
-def _count(table: sa.Table, by_bank: bool) -> Statement:
-    stmt = sa.select(sa.func.count()).select_from(table)
-    if by_bank:
-        stmt = stmt.where(table.c.bank_id == sa.bindparam("bank_id"))
-    suffix = "bank" if by_bank else "all"
-    return Statement(f"test.count.{table.name}.{suffix}", stmt, register=False)
-
-
-_BY_BANK = {t.name: _count(t, True) for t in ALL_TABLES}
-_ALL = {t.name: _count(t, False) for t in ALL_TABLES}
-
-
-async def bank_row_counts(store: Store, bank_id: str) -> dict[str, int]:
-    """Rows of `bank_id` in every table (all tables carry `bank_id`)."""
-    return {
-        name: int(await store.backend.fetchval(stmt, {"bank_id": bank_id}))
-        for name, stmt in _BY_BANK.items()
-    }
-
-
-async def table_row_counts(store: Store) -> dict[str, int]:
-    """Rows in every table of the store's schema, all banks together."""
-    return {name: int(await store.backend.fetchval(stmt)) for name, stmt in _ALL.items()}
-
-
-class SpyBackend(Backend):
-    """A backend that delegates to a real one and records every call it makes:
-    (verb, statement name or table, succeeded)."""
-
-    def __init__(self, inner: Backend) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.dialect = inner.dialect
-        self.capabilities = inner.capabilities
-        self.schema = inner.schema
-        self.calls: list[tuple[str, str, bool]] = []
-
-    async def _run(self, verb: str, what: str, call: Awaitable[T]) -> T:
-        try:
-            result = await call
-        except BaseException:
-            self.calls.append((verb, what, False))
-            raise
-        self.calls.append((verb, what, True))
-        return result
-
-    async def fetch(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> list[Row]:
-        return await self._run("fetch", stmt.name, self.inner.fetch(stmt, params))
-
-    async def fetchrow(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> Row | None:
-        return await self._run("fetchrow", stmt.name, self.inner.fetchrow(stmt, params))
-
-    async def fetchval(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> Any:
-        return await self._run("fetchval", stmt.name, self.inner.fetchval(stmt, params))
-
-    async def execute(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> int:
-        return await self._run("execute", stmt.name, self.inner.execute(stmt, params))
-
-    async def executemany(self, stmt: Statement, rows: Sequence[Mapping[str, Any]]) -> None:
-        await self._run("executemany", stmt.name, self.inner.executemany(stmt, rows))
-
-    async def bulk_insert(
-        self, table: sa.Table, columns: Sequence[str], records: Sequence[Sequence[Any]]
-    ) -> None:
-        await self._run("bulk_insert", table.name, self.inner.bulk_insert(table, columns, records))
-
-    async def fetch_locked(
-        self, stmt: Statement, params: Mapping[str, Any], limit: int
-    ) -> list[Row]:
-        return await self._run(
-            "fetch_locked", stmt.name, self.inner.fetch_locked(stmt, params, limit)
-        )
-
-    def transaction(self) -> AbstractAsyncContextManager[None]:
-        self.calls.append(("transaction", "", True))
-        return self.inner.transaction()
-
-    def fulltext_query(self, text: str) -> str:
-        return self.inner.fulltext_query(text)
-
-    async def close(self) -> None:
-        """The spied store's owner closes the real backend."""
-
-    def succeeded(self) -> list[str]:
-        """The statements (or bulk-loaded tables) that ran without error, in order."""
-        return [what for verb, what, ok in self.calls if ok and verb != "transaction"]
-
-
-def spied(store: Store) -> tuple[Store, SpyBackend]:
-    """The same store, with every backend call recorded."""
-    spy = SpyBackend(store.backend)
-    return Store(spy, store.url, dim=store.dim), spy
 
 
 def test_row_count_statements_compile_for_both_dialects() -> None:
@@ -134,7 +36,7 @@ def test_row_count_statements_compile_for_both_dialects() -> None:
     from repo.backends.oracle_codecs import build_bind_plan
 
     pg, ora = PGDialect_asyncpg(), OracleDialect_oracledb()  # type: ignore[no-untyped-call]
-    for stmt in [*_BY_BANK.values(), *_ALL.values(), ENTITY_COUNT]:
+    for stmt in [*BY_BANK.values(), *ALL_ROWS.values(), ENTITY_COUNT]:
         assert stmt.compiled(pg).sql.startswith("SELECT")
         compiled = stmt.compiled(ora)
         assert compiled.params in ((), ("bank_id",))

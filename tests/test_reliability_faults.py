@@ -26,8 +26,8 @@ from repo.errors import ConnectionLostError, DatabaseError, StatementTimeoutErro
 from repo.sql import Statement
 from repo.store import Store, open_store
 from tests.helpers import unit
+from tests.inspection import bank_row_counts
 from tests.providers import Provider
-from tests.test_reliability_atomic import bank_row_counts
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 

@@ -32,7 +32,7 @@ from repo.models import (
 )
 from repo.store import Store
 from tests.helpers import embedding, unit
-from tests.test_reliability_atomic import bank_row_counts, spied, table_row_counts
+from tests.inspection import bank_row_counts, spied, table_row_counts
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
