@@ -1,0 +1,307 @@
+"""The recall workload: variants interleaved in small batches, at a fixed concurrency.
+
+Round r runs a batch of `batch` recalls for every variant, in an order rotated by r
+(A B C, B C A, C A B, ...), so machine noise (other tenants, CPU frequency, autovacuum)
+falls on every variant alike. Within a batch, `concurrency` workers share the batch's
+queries; each recall's latency is timed from the call to the last column read. All
+variants replay the same queries; a warm-up (other queries) precedes the measurement.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import cProfile
+import io
+import json
+import pstats
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from repo.backends.postgres import DIALECT, _init_connection
+from repo.bench.bank import HNSW_INDEX, TEXT_INDEX, session_settings
+from repo.bench.data import Query
+from repo.bench.progress import Progress, optional_import
+from repo.bench.variants import (
+    ARMS_STATEMENT,
+    RECALL_STATEMENTS,
+    RecallVariant,
+    Target,
+    recall_flow,
+)
+from repo.sql import Statement
+
+
+def current_rss() -> int | None:
+    psutil, _ = optional_import("psutil")
+    if psutil is None:
+        return None
+    return int(psutil.Process().memory_info().rss)
+
+
+@dataclass
+class RecallRun:
+    latencies: dict[str, list[float]] = field(default_factory=dict)
+    #: Column values read per query index (the same for every variant when all agree).
+    reads: dict[str, dict[int, int]] = field(default_factory=dict)
+    busy_s: dict[str, float] = field(default_factory=dict)
+    #: This process's CPU time during the measured batches (the client side of recalls:
+    #: driver decoding, library code, row reads), far less noisy than latency.
+    cpu_s: dict[str, float] = field(default_factory=dict)
+    #: Mean latency of each measured batch (round index -> seconds), for paired ratios.
+    batch_means: dict[str, dict[int, float]] = field(default_factory=dict)
+    rss_peak: dict[str, int] = field(default_factory=dict)
+    failed: dict[str, str] = field(default_factory=dict)
+
+    def throughput(self, name: str) -> float:
+        busy = self.busy_s.get(name, 0.0)
+        return len(self.latencies.get(name, [])) / busy if busy else 0.0
+
+    def cpu_per_recall(self, name: str) -> float | None:
+        n = len(self.latencies.get(name, []))
+        return self.cpu_s[name] / n if n and name in self.cpu_s else None
+
+    def paired_ratio(self, name: str, baseline: str) -> float | None:
+        """Median over rounds of (this variant's batch mean / the baseline's batch mean in
+        the same round): robust to noise that drifts between rounds."""
+        mine, base = self.batch_means.get(name, {}), self.batch_means.get(baseline, {})
+        ratios = [mine[r] / base[r] for r in mine if r in base and base[r] > 0]
+        return statistics.median(ratios) if ratios else None
+
+    def mismatches(self, reference: str) -> dict[str, int]:
+        """Per variant, how many queries read a different number of columns than `reference`."""
+        ref = self.reads.get(reference, {})
+        out: dict[str, int] = {}
+        for name, reads in self.reads.items():
+            out[name] = sum(1 for i, n in reads.items() if i in ref and ref[i] != n)
+        return out
+
+
+async def run_batch(
+    variant: RecallVariant,
+    queries: Sequence[Query],
+    indices: Sequence[int],
+    concurrency: int,
+    on_done: Callable[[int, float, int], None],
+) -> float:
+    """Run the recalls of `indices` with `concurrency` workers; return the wall time."""
+    pending = iter(indices)
+
+    async def worker() -> None:
+        for i in pending:
+            t0 = time.perf_counter()
+            n = await variant.recall(queries[i])
+            on_done(i, time.perf_counter() - t0, n)
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(worker() for _ in range(concurrency)))
+    return time.perf_counter() - t0
+
+
+async def run_recall(
+    variants: Sequence[RecallVariant],
+    queries: Sequence[Query],
+    *,
+    recalls: int,
+    warmup: int,
+    batch: int,
+    concurrency: int,
+    progress: bool = True,
+) -> RecallRun:
+    """Warm up, then measure `recalls` recalls per variant, interleaved by batch.
+
+    `queries` holds at least `recalls + warmup` queries: the first `recalls` are measured,
+    the rest warm up.
+    """
+    run = RecallRun()
+    active = list(variants)
+    for v in active:
+        run.latencies[v.name] = []
+        run.reads[v.name] = {}
+    warm = list(range(recalls, recalls + warmup))
+    measured = list(range(recalls))
+    total = (len(warm) + len(measured)) * len(active)
+    with Progress(total, "recall", enabled=progress, unit="recall") as bar:
+        for phase, indices in (("warm-up", warm), ("measure", measured)):
+            batches = [indices[i : i + batch] for i in range(0, len(indices), batch)]
+            for r, chunk in enumerate(batches):
+                order = active[r % len(active) :] + active[: r % len(active)] if active else []
+                for v in order:
+                    if v.name in run.failed:
+                        continue
+
+                    def done(
+                        i: int, lat: float, n: int, v: RecallVariant = v, phase: str = phase
+                    ) -> None:
+                        bar.update()
+                        if phase == "measure":
+                            run.latencies[v.name].append(lat)
+                            run.reads[v.name][i] = n
+
+                    first = len(run.latencies[v.name])
+                    cpu0 = time.process_time()
+                    try:
+                        wall = await run_batch(v, queries, chunk, concurrency, done)
+                    except Exception as exc:
+                        run.failed[v.name] = f"{type(exc).__name__}: {exc}"
+                        continue
+                    if phase == "measure":
+                        cpu = time.process_time() - cpu0
+                        run.cpu_s[v.name] = run.cpu_s.get(v.name, 0.0) + cpu
+                        run.busy_s[v.name] = run.busy_s.get(v.name, 0.0) + wall
+                        lats = run.latencies[v.name][first:]
+                        run.batch_means.setdefault(v.name, {})[r] = statistics.fmean(lats)
+                        rss = current_rss()
+                        if rss is not None:
+                            run.rss_peak[v.name] = max(run.rss_peak.get(v.name, 0), rss)
+                bar.set_postfix(f"{phase} {r + 1}/{len(batches)}")
+    return run
+
+
+async def profile_variant(
+    variant: RecallVariant, queries: Sequence[Query], n: int, concurrency: int, top: int = 25
+) -> str:
+    """cProfile `n` recalls of one variant (after the measurement); the top functions by
+    cumulative time, then by own time."""
+    prof = cProfile.Profile()
+    indices = [i % len(queries) for i in range(n)]
+    prof.enable()
+    await run_batch(variant, queries, indices, concurrency, lambda i, lat, c: None)
+    prof.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(prof, stream=out)
+    stats.strip_dirs().sort_stats("cumulative").print_stats(top)
+    out.write("\n-- by own time --\n")
+    stats.sort_stats("tottime").print_stats(top)
+    return out.getvalue()
+
+
+# --------------------------------------------------------------------------- EXPLAIN
+
+
+def _walk(node: dict[str, Any]) -> list[dict[str, Any]]:
+    out = [node]
+    for child in node.get("Plans", []):
+        out.extend(_walk(child))
+    return out
+
+
+def _text_of(node: dict[str, Any]) -> str:
+    keys = ("Filter", "Index Cond", "Recheck Cond", "Order By", "Sort Key", "Alias")
+    return " ".join(str(node.get(k, "")) for k in keys)
+
+
+def arm_indexes(plan: dict[str, Any]) -> dict[str, list[str]]:
+    """For the arms statement's plan: each arm (`semantic:<fact type>`, `text`) and the
+    indexes its subtree scans."""
+    root = plan["Plan"]
+    children = root.get("Plans", []) if root.get("Node Type") == "Append" else [root]
+    out: dict[str, list[str]] = {}
+    for child in children:
+        nodes = _walk(child)
+        text = " ".join(_text_of(n) for n in nodes)
+        indexes = sorted({str(n["Index Name"]) for n in nodes if "Index Name" in n})
+        if "<=>" in text:
+            fact = next(
+                (ft for ft in ("world", "experience", "observation") if f"'{ft}'" in text), "?"
+            )
+            label = f"semantic:{fact}"
+        elif "@@" in text:
+            label = "text"
+        else:
+            label = str(child.get("Alias", child.get("Node Type")))
+        out[label] = indexes
+    return out
+
+
+def scans(plan: dict[str, Any]) -> list[str]:
+    """Every scan node of a plan: `<node type> <relation> [using <index>]`."""
+    out = []
+    for n in _walk(plan["Plan"]):
+        if "Scan" in str(n.get("Node Type", "")):
+            rel = n.get("Relation Name", n.get("Alias", ""))
+            idx = f" using {n['Index Name']}" if "Index Name" in n else ""
+            out.append(f"{n['Node Type']} {rel}{idx}".strip())
+    return out
+
+
+async def explain_recall(dsn: str, target: Target, query: Query) -> dict[str, Any]:
+    """EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) of each recall statement for `query`, with
+    the same session settings and codecs as the variants.
+
+    `plan` is the plan for these values (what the first executions of a prepared statement
+    get); `steady_plan` is the plan of a prepared statement after six executions, when
+    PostgreSQL may have switched to its generic plan: what the benchmark mostly runs.
+    """
+    conn = await asyncpg.connect(dsn, server_settings=session_settings(target.schema))
+    try:
+        await _init_connection(conn)
+        captured: dict[str, dict[str, Any]] = {}
+
+        async def fetch(stmt: Statement, params: Any) -> list[Any]:
+            c = stmt.compiled(DIALECT)
+            args = c.args(params)
+            options = "ANALYZE, BUFFERS, FORMAT JSON"
+            plan = _load_json(await conn.fetchval(f"EXPLAIN ({options}) {c.sql}", *args))[0]
+            entry: dict[str, Any] = {"sql": c.sql, "plan": plan, "scans": scans(plan)}
+            name = f"bench_{len(captured)}"
+            literals = ", ".join(sql_literal(a) for a in args)
+            await conn.execute(f"PREPARE {name} AS {c.sql}")
+            try:
+                for _ in range(6):
+                    await conn.execute(f"EXECUTE {name}({literals})")
+                raw = await conn.fetchval(f"EXPLAIN ({options}) EXECUTE {name}({literals})")
+            finally:
+                await conn.execute(f"DEALLOCATE {name}")
+            steady = _load_json(raw)[0]
+            entry["steady_plan"] = steady
+            entry["steady_scans"] = scans(steady)
+            if stmt is ARMS_STATEMENT:
+                entry["arm_indexes"] = arm_indexes(plan)
+                entry["steady_arm_indexes"] = arm_indexes(steady)
+            captured[stmt.name] = entry
+            return await conn.fetch(c.sql, *args)  # type: ignore[no-any-return]
+
+        await recall_flow(fetch, target, query)
+        out = {n: captured.pop(s.name) for n, s in RECALL_STATEMENTS.items() if s.name in captured}
+        return {**out, **captured}  # + exact searches, when an index path ran short
+    finally:
+        await conn.close()
+
+
+def sql_literal(value: Any) -> str:
+    """A literal for the recall statements' parameter values (text, ints, floats as a
+    vector, UUIDs as an array); the prepared statement's parameter types coerce it."""
+    if isinstance(value, bool) or value is None:
+        raise TypeError(f"no literal for {value!r}")
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, str):
+        return "'" + value.replace("'", "''") + "'"
+    items = list(value)
+    if all(isinstance(x, float) for x in items):
+        return "'[" + ",".join(repr(x) for x in items) + "]'"
+    return "'{" + ",".join(str(x) for x in items) + "}'"
+
+
+def _load_json(raw: Any) -> list[dict[str, Any]]:
+    value = json.loads(raw) if isinstance(raw, str) else raw
+    return list(value)
+
+
+def index_findings(explain: dict[str, Any]) -> dict[str, bool]:
+    """Whether every semantic arm scans the HNSW index and the text arm the GIN index,
+    in the plan for the query's values and in the steady (cached) plan."""
+    out: dict[str, bool] = {}
+    for key, prefix in (("arm_indexes", ""), ("steady_arm_indexes", "steady_")):
+        arms = explain.get("recall.arms", {}).get(key, {})
+        semantic = [v for k, v in arms.items() if k.startswith("semantic:")]
+        out[f"{prefix}semantic_arms_use_hnsw"] = bool(semantic) and all(
+            HNSW_INDEX in v for v in semantic
+        )
+        out[f"{prefix}text_arm_uses_gin"] = TEXT_INDEX in arms.get("text", [])
+    return out

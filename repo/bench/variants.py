@@ -1,0 +1,440 @@
+"""One combined recall, done by each library the way its users would do it.
+
+Every variant runs the same recall as `RecallRepository.recall`: one UNION ALL round
+trip for the semantic arms (one per fact type) and the full-text arm, graph expansion
+from the best 20 seeds, then the entities of every candidate. Every variant reads every
+column of every returned row by name (as a caller building its own objects does), so the
+cost of row access is counted, and returns how many column values it read.
+
+- `memrepo`: the library's public API (`store.recall.recall`).
+- `raw_asyncpg`: the library's compiled SQL text on a bare asyncpg pool with the same
+  codecs and session settings: the limit.
+- `sqlalchemy_async`: the same Core statements through SQLAlchemy's `AsyncEngine`
+  (asyncpg driver), one `engine.connect()` per recall, `result.mappings()`.
+- `wrapped_rows`: the library with every row wrapped in a Python `Mapping` class: the
+  original +24% regression, kept as a reference point.
+- `databases`: encode/databases, the same SQL text (`:name` parameters), same codecs.
+- `sqlspec`: sqlspec's asyncpg adapter, the same SQL text (`$n`), same codecs.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+import importlib
+import re
+from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import asyncpg
+
+from repo.backends.base import EMPTY
+from repo.backends.postgres import DIALECT, PostgresBackend, _init_connection
+from repo.bench.bank import session_settings
+from repo.bench.data import Query
+from repo.models import RecallQuery
+from repo.repositories.memories import UNIT_COLUMNS
+from repo.repositories.recall import (
+    ARMS,
+    EXPAND,
+    SEMANTIC_EXACT,
+    UNIT_ENTITIES,
+    RecallResult,
+    _best_seeds,
+)
+from repo.rows import Row
+from repo.sql import Statement
+from repo.store import Store, open_store
+from repo.urls import sqlalchemy_url
+from schema.tables import FACT_TYPES
+
+#: Columns of a candidate row (every arm and the graph expansion) and of an entity row.
+CANDIDATE_COLUMNS: tuple[str, ...] = (*(c.name for c in UNIT_COLUMNS), "arm", "score")
+ENTITY_COLUMNS: tuple[str, ...] = ("unit_id", "entity_id", "name", "entity_type")
+
+ARMS_STATEMENT = ARMS.shape(fact_types=FACT_TYPES, text=True)
+RECALL_STATEMENTS: dict[str, Statement] = {
+    "recall.arms": ARMS_STATEMENT,
+    "recall.expand": EXPAND,
+    "recall.unit_entities": UNIT_ENTITIES,
+}
+
+
+@dataclass(frozen=True)
+class RecallShape:
+    """How big one recall is: ~1,000 candidate rows (3 x 200 + 200 + 2 x 100)."""
+
+    k_semantic: int = 200
+    k_text: int = 200
+    k_graph: int = 100
+    seeds: int = 20
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where the variants connect and what they read."""
+
+    url: str
+    dsn: str
+    schema: str
+    bank_id: str
+    pool_size: int
+    shape: RecallShape
+
+
+def read_all(rows: Sequence[Any], names: Sequence[str]) -> int:
+    """Read every named column of every row (what a caller does); return the count."""
+    for row in rows:
+        for name in names:
+            _ = row[name]
+    return len(rows) * len(names)
+
+
+def read_result(result: RecallResult) -> int:
+    return read_all(result.all_rows(), CANDIDATE_COLUMNS) + read_all(
+        result.entities, ENTITY_COLUMNS
+    )
+
+
+#: `fetch(statement, params)`: the rows (a list, as every driver here returns).
+Fetch = Callable[[Statement, Mapping[str, Any]], Awaitable[list[Any]]]
+
+
+async def recall_flow(fetch: Fetch, target: Target, q: Query) -> RecallResult:
+    """`RecallRepository.recall`'s algorithm over any `fetch(statement, params)`."""
+    shape = target.shape
+    bank = target.bank_id
+    params = {
+        "bank_id": bank,
+        "embedding": q.embedding,
+        "k_semantic": shape.k_semantic,
+        "query": q.text,
+        "k_text": shape.k_text,
+    }
+    result = RecallResult(semantic={ft: [] for ft in FACT_TYPES})
+    for row in await fetch(ARMS_STATEMENT, params):
+        arm = row["arm"]
+        if arm == "text":
+            result.text.append(row)
+        else:
+            result.semantic[arm[9:]].append(row)
+    for fact_type, rows in result.semantic.items():
+        if len(rows) < shape.k_semantic:  # the index path ran short: search exactly
+            exact = {"bank_id": bank, "embedding": q.embedding, "k": shape.k_semantic}
+            result.semantic[fact_type] = await fetch(
+                SEMANTIC_EXACT.shape(fact_type=fact_type), exact
+            )
+    seeds = _best_seeds(result, shape.seeds)
+    if seeds:
+        result.graph = await fetch(EXPAND, {"bank_id": bank, "seeds": seeds, "k": shape.k_graph})
+    ids = result.unit_ids()
+    if ids:
+        result.entities = await fetch(UNIT_ENTITIES, {"bank_id": bank, "ids": ids})
+    return result
+
+
+class SqlText:
+    """The library's compiled PostgreSQL text per statement (and its parameter order), taken
+    once per statement; `named=True` gives `:name` parameters instead of `$n`."""
+
+    def __init__(self, *, named: bool = False) -> None:
+        self._named = named
+        self._text: dict[str, tuple[str, tuple[str, ...]]] = {}
+
+    def __getitem__(self, stmt: Statement) -> tuple[str, tuple[str, ...]]:
+        try:
+            return self._text[stmt.name]
+        except KeyError:
+            c = stmt.compiled(DIALECT)
+            sql = named_sql(c.sql, c.params) if self._named else c.sql
+            self._text[stmt.name] = (sql, c.params)
+            return self._text[stmt.name]
+
+
+class RecallVariant(abc.ABC):
+    """One way of running the recall; `open` once, `recall` many times, `close`."""
+
+    name: ClassVar[str]
+    description: ClassVar[str]
+    #: Importable modules the variant needs (reported as missing when absent).
+    requires: ClassVar[tuple[str, ...]] = ()
+
+    @abc.abstractmethod
+    async def open(self, target: Target) -> None: ...
+
+    @abc.abstractmethod
+    async def recall(self, q: Query) -> int:
+        """Run one recall and read every column of every row; return the columns read."""
+
+    @abc.abstractmethod
+    async def close(self) -> None: ...
+
+
+# --------------------------------------------------------------------------- memrepo
+
+
+def recall_query(q: Query, shape: RecallShape) -> RecallQuery:
+    return RecallQuery(
+        embedding=q.embedding,
+        text=q.text,
+        k_semantic=shape.k_semantic,
+        k_text=shape.k_text,
+        k_graph=shape.k_graph,
+        seeds=shape.seeds,
+    )
+
+
+class MemrepoVariant(RecallVariant):
+    name = "memrepo"
+    description = "memrepo's public API: store.recall.recall()"
+
+    def __init__(self) -> None:
+        self._stack = contextlib.AsyncExitStack()
+        self.store: Store | None = None
+        self._bank = ""
+        self._shape = RecallShape()
+
+    async def open(self, target: Target) -> None:
+        self._bank, self._shape = target.bank_id, target.shape
+        self.store = await self._stack.enter_async_context(
+            open_store(
+                target.url,
+                schema=target.schema,
+                run_migrations=False,
+                min_size=target.pool_size,
+                max_size=target.pool_size,
+            )
+        )
+
+    async def recall(self, q: Query) -> int:
+        assert self.store is not None
+        result = await self.store.recall.recall(self._bank, recall_query(q, self._shape))
+        return read_result(result)
+
+    async def close(self) -> None:
+        await self._stack.aclose()
+
+
+class WrappedRow(Mapping[str, Any]):
+    """The original regression: a Python mapping class around every `asyncpg.Record`."""
+
+    __slots__ = ("_record",)
+
+    def __init__(self, record: Any) -> None:
+        self._record = record
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._record[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._record.keys())
+
+    def __len__(self) -> int:
+        return len(self._record)
+
+
+class WrappingBackend(PostgresBackend):
+    """The PostgreSQL backend as it was before rows were returned untouched."""
+
+    async def fetch(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> list[Row]:
+        return [WrappedRow(r) for r in await super().fetch(stmt, params)]  # type: ignore[misc]
+
+    async def fetchrow(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> Row | None:
+        row = await super().fetchrow(stmt, params)
+        return None if row is None else WrappedRow(row)  # type: ignore[return-value]
+
+
+class WrappedRowsVariant(MemrepoVariant):
+    name = "wrapped_rows"
+    description = "memrepo with each row wrapped in a Python Mapping class (the old regression)"
+
+    async def open(self, target: Target) -> None:
+        self._bank, self._shape = target.bank_id, target.shape
+        backend = await WrappingBackend.connect(
+            target.dsn,
+            schema=target.schema,
+            min_size=target.pool_size,
+            max_size=target.pool_size,
+        )
+        self.store = Store(backend, target.url)
+        self._stack.push_async_callback(self.store.close)
+
+
+# --------------------------------------------------------------------------- raw asyncpg
+
+
+class RawAsyncpgVariant(RecallVariant):
+    name = "raw_asyncpg"
+    description = "the library's compiled SQL on a bare asyncpg pool, same codecs (the limit)"
+
+    def __init__(self) -> None:
+        self.pool: asyncpg.Pool | None = None
+        self._sql = SqlText()
+
+    async def open(self, target: Target) -> None:
+        self.target = target
+        self.pool = await asyncpg.create_pool(
+            target.dsn,
+            min_size=target.pool_size,
+            max_size=target.pool_size,
+            init=_init_connection,
+            server_settings=session_settings(target.schema),
+        )
+
+    async def _fetch(self, stmt: Statement, params: Mapping[str, Any]) -> list[Any]:
+        assert self.pool is not None
+        sql, order = self._sql[stmt]
+        return await self.pool.fetch(sql, *[params[p] for p in order])  # type: ignore[no-any-return]
+
+    async def recall(self, q: Query) -> int:
+        return read_result(await recall_flow(self._fetch, self.target, q))
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()
+
+
+# --------------------------------------------------------------------------- SQLAlchemy
+
+
+class SQLAlchemyVariant(RecallVariant):
+    name = "sqlalchemy_async"
+    description = "the same Core statements on SQLAlchemy's AsyncEngine (asyncpg)"
+    requires = ("sqlalchemy.ext.asyncio", "greenlet")
+
+    def __init__(self) -> None:
+        self.engine: Any = None
+
+    async def open(self, target: Target) -> None:
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        self.target = target
+        self.engine = create_async_engine(
+            sqlalchemy_url(target.url),
+            pool_size=target.pool_size,
+            max_overflow=0,
+            connect_args={"server_settings": session_settings(target.schema)},
+        )
+        # Open the pool's connections now, as the other variants' pools do.
+        conns = [await self.engine.connect() for _ in range(target.pool_size)]
+        for conn in conns:
+            await conn.close()
+
+    async def recall(self, q: Query) -> int:
+        async with self.engine.connect() as conn:
+
+            async def fetch(stmt: Statement, params: Mapping[str, Any]) -> list[Any]:
+                result = await conn.execute(stmt.stmt, dict(params))
+                return result.mappings().all()  # type: ignore[no-any-return]
+
+            return read_result(await recall_flow(fetch, self.target, q))
+
+    async def close(self) -> None:
+        if self.engine is not None:
+            await self.engine.dispose()
+
+
+# --------------------------------------------------------------------------- databases
+
+
+def named_sql(sql: str, order: Sequence[str]) -> str:
+    """asyncpg's `$n` SQL with `:name` parameters (casts escaped) for `text()`-style APIs."""
+    escaped = sql.replace("::", r"\:\:")
+    return re.sub(r"\$(\d+)", lambda m: ":" + order[int(m[1]) - 1], escaped)
+
+
+class DatabasesVariant(RecallVariant):
+    name = "databases"
+    description = "encode/databases: the same SQL text with :name parameters, same codecs"
+    requires = ("databases",)
+
+    def __init__(self) -> None:
+        self.db: Any = None
+        self._sql = SqlText(named=True)
+
+    async def open(self, target: Target) -> None:
+        databases = importlib.import_module("databases")
+        self.target = target
+        self.db = databases.Database(
+            target.dsn,
+            min_size=target.pool_size,
+            max_size=target.pool_size,
+            init=_init_connection,
+            server_settings=session_settings(target.schema),
+        )
+        await self.db.connect()
+
+    async def _fetch(self, stmt: Statement, params: Mapping[str, Any]) -> list[Any]:
+        return await self.db.fetch_all(self._sql[stmt][0], dict(params))  # type: ignore[no-any-return]
+
+    async def recall(self, q: Query) -> int:
+        return read_result(await recall_flow(self._fetch, self.target, q))
+
+    async def close(self) -> None:
+        if self.db is not None:
+            await self.db.disconnect()
+
+
+# --------------------------------------------------------------------------- sqlspec
+
+
+class SqlspecVariant(RecallVariant):
+    name = "sqlspec"
+    description = "sqlspec's asyncpg adapter: the same SQL text ($n), same codecs"
+    requires = ("sqlspec.adapters.asyncpg",)
+
+    def __init__(self) -> None:
+        self.config: Any = None
+        self._sql = SqlText()
+
+    async def open(self, target: Target) -> None:
+        adapter = importlib.import_module("sqlspec.adapters.asyncpg")
+        self.target = target
+        self.config = adapter.AsyncpgConfig(
+            connection_config={
+                "dsn": target.dsn,
+                "min_size": target.pool_size,
+                "max_size": target.pool_size,
+                "server_settings": session_settings(target.schema),
+                "init": _init_connection,
+            },
+            # memrepo's codecs instead of sqlspec's own JSON and pgvector ones.
+            driver_features={"enable_json_codecs": False, "enable_pgvector": False},
+        )
+
+    async def recall(self, q: Query) -> int:
+        async with self.config.provide_session() as session:
+
+            async def fetch(stmt: Statement, params: Mapping[str, Any]) -> list[Any]:
+                sql, order = self._sql[stmt]
+                return await session.select(sql, *[params[p] for p in order])  # type: ignore[no-any-return]
+
+            return read_result(await recall_flow(fetch, self.target, q))
+
+    async def close(self) -> None:
+        if self.config is not None:
+            await self.config.close_pool()
+
+
+VARIANTS: tuple[type[RecallVariant], ...] = (
+    MemrepoVariant,
+    RawAsyncpgVariant,
+    SQLAlchemyVariant,
+    WrappedRowsVariant,
+    DatabasesVariant,
+    SqlspecVariant,
+)
+VARIANT_NAMES = tuple(v.name for v in VARIANTS)
+BASELINE = "raw_asyncpg"
+
+
+def missing_reason(variant: type[RecallVariant]) -> str | None:
+    """Why a variant cannot run here (a package is missing), or None."""
+    for module in variant.requires:
+        try:
+            importlib.import_module(module)
+        except Exception as exc:
+            why = f"{type(exc).__name__}: {exc}"
+            return f"{module} not importable ({why}); pip install 'memrepo[bench]'"
+    return None

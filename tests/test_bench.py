@@ -1,0 +1,159 @@
+"""The benchmark (`python -m repo bench`): its pure parts, and one tiny end-to-end run.
+
+The end-to-end run checks the structure of the JSON it writes (every variant measured or
+reported missing/failed, numbers positive), never timings.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import math
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from repo.bench.bank import BenchServer, drop_schema
+from repo.bench.data import BankSpec, SyntheticBank
+from repo.bench.recall import arm_indexes, sql_literal
+from repo.bench.report import percentile, recall_table, summarize
+from repo.bench.retain import RETAIN_VARIANTS
+from repo.bench.variants import VARIANT_NAMES, MemrepoVariant, missing_reason, named_sql
+from tests.providers import Provider
+
+# --------------------------------------------------------------------------- pure parts
+
+
+def test_bank_is_deterministic_and_well_formed() -> None:
+    a, b = SyntheticBank(BankSpec(300, seed=7)), SyntheticBank(BankSpec(300, seed=7))
+    assert a.unit(42) == b.unit(42)
+    assert a.query(3) == b.query(3)
+    assert SyntheticBank(BankSpec(300, seed=8)).unit(42) != a.unit(42)
+    units = a.units(0, 300)
+    assert len({u.id for u in units}) == 300
+    for u in units[:20]:
+        assert len(u.embedding) == 384
+        assert math.isclose(math.fsum(x * x for x in u.embedding), 1.0, rel_tol=1e-4)
+        assert 1 <= len(u.entities) <= 5
+    assert {u.fact_type for u in units} == {"world", "experience", "observation"}
+    ids = {u.id for u in units}
+    for link in a.links(0, 300):  # links only point at units of the bank
+        assert link.from_id in ids and link.to_id in ids
+    assert " or " in a.query(0).text
+
+
+def test_percentiles_and_summary() -> None:
+    values = [0.001 * i for i in range(1, 101)]
+    assert percentile(sorted(values), 50) == pytest.approx(0.0505)
+    assert percentile(sorted(values), 95) == pytest.approx(0.09505)
+    s = summarize(values)
+    assert s.n == 100 and s.min_s == 0.001 and s.max_s == 0.1
+    assert s.mean_s == pytest.approx(0.0505)
+
+
+def test_named_sql_keeps_casts() -> None:
+    sql = "SELECT x FROM t WHERE a = $2::VARCHAR AND b <=> $1 LIMIT $3"
+    assert named_sql(sql, ("emb", "bank", "k")) == (
+        r"SELECT x FROM t WHERE a = :bank\:\:VARCHAR AND b <=> :emb LIMIT :k"
+    )
+
+
+def test_sql_literals() -> None:
+    u = uuid.UUID(int=1)
+    assert sql_literal(5) == "5"
+    assert sql_literal("it's") == "'it''s'"
+    assert sql_literal([0.5, -1.0]) == "'[0.5,-1.0]'"
+    assert sql_literal([u]) == "'{" + str(u) + "}'"
+
+
+def test_a_variant_without_its_package_is_reported_missing() -> None:
+    class Absent(MemrepoVariant):
+        name = "absent"
+        requires = ("memrepo_no_such_package_for_bench",)
+
+    why = missing_reason(Absent)
+    assert why is not None and "memrepo_no_such_package_for_bench" in why
+    assert missing_reason(MemrepoVariant) is None
+    text = recall_table(
+        {"raw_asyncpg": summarize([0.01, 0.02])},
+        ["raw_asyncpg", "absent"],
+        "raw_asyncpg",
+        throughput={},
+        paired={},
+        cpu={},
+        rss={},
+        unavailable={"absent": f"missing: {why}"},
+    )
+    assert "| absent" in text and "missing: " in text
+
+
+def test_arm_indexes_reads_an_append_plan() -> None:
+    def arm(alias: str, filt: str, index: str, order: str = "") -> dict[str, Any]:
+        scan = {"Node Type": "Index Scan", "Index Name": index, "Filter": filt}
+        if order:
+            scan["Order By"] = order
+        return {"Node Type": "Subquery Scan", "Alias": alias, "Plans": [scan]}
+
+    plan = {
+        "Plan": {
+            "Node Type": "Append",
+            "Plans": [
+                arm("s_world", "(fact_type)::text = 'world'", "hnsw", "(embedding <=> '[1]')"),
+                arm("*SELECT* 2", "(to_tsvector(text) @@ q)", "gin"),
+            ],
+        }
+    }
+    assert arm_indexes(plan) == {"semantic:world": ["hnsw"], "text": ["gin"]}
+
+
+# --------------------------------------------------------------------------- end to end
+
+
+@pytest.fixture(scope="session")
+def pg_url(provider: Provider) -> str:
+    """The test matrix's PostgreSQL (the benchmark is PostgreSQL-only)."""
+    if provider.backend != "postgresql":
+        pytest.skip("the benchmark runs on PostgreSQL only")
+    return provider.url
+
+
+@pytest.mark.slow
+def test_bench_tiny_run_writes_complete_json(pg_url: str, tmp_path: Path) -> None:
+    from repo.bench.cli import main
+
+    schema = f"bench_t_{uuid.uuid4().hex[:12]}"
+    out = tmp_path / "bench.json"
+    png = tmp_path / "bench.png"
+    argv = [
+        "--url", pg_url, "--schema", schema, "--items", "500", "--recalls", "20",
+        "--warmup", "4", "--batch", "10", "--retain-items", "300", "--retain-reps", "1",
+        "--json", str(out), "--plot", str(png), "--profile", "--no-progress",
+    ]  # fmt: skip
+    try:
+        assert main(argv) == 0
+    finally:
+        asyncio.run(drop_schema(BenchServer(pg_url, "url"), schema))
+    doc = json.loads(out.read_text())
+    assert set(doc) == {"recall", "retain", "meta"}
+    meta = doc["meta"]
+    for name in VARIANT_NAMES:  # measured, or reported as missing/failed: never dropped
+        assert name in doc["recall"] or name in meta["missing"] or name in meta["failed"], name
+    assert "memrepo" in doc["recall"] and "raw_asyncpg" in doc["recall"]
+    for name, stats in doc["recall"].items():
+        assert stats["n"] == 20, name
+        for key in ("mean_s", "p50_s", "p95_s"):
+            assert stats[key] > 0, (name, key)
+        assert stats["p50_s"] <= stats["p95_s"]
+    assert not meta["failed"], meta["failed"]
+    assert set(doc["retain"]) == set(RETAIN_VARIANTS)
+    for name, rates in doc["retain"].items():
+        assert rates["rows_per_s"] > 0 and rates["rows_per_s_deferred_index"] > 0, name
+    assert {"recall.arms", "recall.expand", "recall.unit_entities"} <= set(meta["explain"])
+    assert meta["peak_rss_bytes"] > 0
+    assert meta["recall_shape"]["column_reads_per_recall_mean"] > 0
+    assert not any(meta["row_count_mismatches_vs_memrepo"].values())
+    assert meta["profile"]
+    if meta.get("plot") == str(png):
+        assert png.stat().st_size > 0
