@@ -7,7 +7,9 @@ is reused across runs, and runs as root by switching to a dedicated system user.
 from __future__ import annotations
 
 import os
+import re
 import warnings
+from collections.abc import Mapping
 from pathlib import Path
 
 import platformdirs
@@ -24,7 +26,13 @@ def default_data_dir() -> Path:
 class EmbeddedPostgres:
     """A handle on one embedded server; `url` is an asyncpg/libpq URL over its socket."""
 
-    def __init__(self, data_dir: Path | None = None, *, stop_at_exit: bool = True) -> None:
+    def __init__(
+        self,
+        data_dir: Path | None = None,
+        *,
+        stop_at_exit: bool = True,
+        settings: Mapping[str, str] | None = None,
+    ) -> None:
         with warnings.catch_warnings():
             # platformdirs warns when XDG_RUNTIME_DIR is unset (containers, CI); harmless.
             warnings.simplefilter("ignore")
@@ -41,6 +49,26 @@ class EmbeddedPostgres:
             "SET client_min_messages = warning; "
             "CREATE EXTENSION IF NOT EXISTS vector SCHEMA public;"
         )
+        if settings:
+            self.configure(settings)
+
+    def configure(self, settings: Mapping[str, str]) -> None:
+        """Persist server settings (`ALTER SYSTEM`); restart if any of them changed.
+
+        Names must be plain setting names; values are quoted as SQL literals.
+        """
+        changed = False
+        for name, value in settings.items():
+            if not _SETTING_NAME.fullmatch(name):
+                raise ValueError(f"invalid setting name {name!r}")
+            current = self._server.psql(f"SELECT current_setting('{name}') = '{_quote(value)}';")
+            if "| t" in current.replace(" t\n", "| t") or current.split()[2:3] == ["t"]:
+                continue
+            self._server.psql(f"ALTER SYSTEM SET {name} = '{_quote(value)}';")
+            changed = True
+        if changed:
+            self.stop()
+            self.start()
 
     @property
     def url(self) -> str:
@@ -56,6 +84,13 @@ class EmbeddedPostgres:
     def start(self) -> None:
         """Start a stopped server again."""
         self._server.ensure_postgres_running()
+
+
+_SETTING_NAME = re.compile(r"[a-z_][a-z0-9_.]*")
+
+
+def _quote(value: str) -> str:
+    return str(value).replace("'", "''")
 
 
 _default: EmbeddedPostgres | None = None

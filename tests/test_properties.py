@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import math
 import uuid
+from array import array
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -136,7 +137,7 @@ def test_check_embedding_accepts_exactly_finite_float32_vectors_of_the_dimension
     finite32 = all(math.isfinite(float(v)) and abs(float(v)) < F32_OVERFLOW for v in values)
     if len(values) == dim and finite32:
         out = check_embedding("e", values, dim)
-        assert out == [float(v) for v in values] and all(type(x) is float for x in out)
+        assert out == array("f", [float(v) for v in values])  # stored as float32
         assert check_embedding("e", tuple(values), dim) == out  # any sequence
     else:
         with pytest.raises(ValidationError):
@@ -158,8 +159,8 @@ def _not_a_number(text: str) -> bool:
         st.binary(),
         st.none(),
         st.integers(),
-        # Components go through float(): numbers of any type (numpy's too) and numeric
-        # strings are numbers; anything else is not.
+        # Components must be numbers (anything with __float__, numpy's too); strings,
+        # numeric or not, are not.
         st.lists(st.text(min_size=1).filter(_not_a_number), min_size=1),
         st.lists(st.one_of(st.none(), st.binary(), st.lists(st.floats())), min_size=1),
     )

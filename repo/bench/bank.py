@@ -49,12 +49,16 @@ class BenchServer:
     data_dir: Path | None = None
 
     @classmethod
-    def open(cls, url: str | None, data_dir: Path | None) -> BenchServer:
+    def open(
+        cls, url: str | None, data_dir: Path | None, settings: dict[str, str] | None = None
+    ) -> BenchServer:
+        """`settings` configure the embedded server (e.g. `shared_buffers`); a URL's server
+        is used as it is."""
         if url:
             return cls(url, "url")
         from repo.embedded import EmbeddedPostgres
 
-        server = EmbeddedPostgres(data_dir) if data_dir else EmbeddedPostgres()
+        server = EmbeddedPostgres(data_dir, settings=settings)
         return cls(server.url, "embedded", server.data_dir)
 
     @property

@@ -134,6 +134,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="embedded server data directory (default: $MEMREPO_BENCH_DIR or the user "
         "cache's memrepo/bench-pg18); the loaded bank is cached there between runs",
     )
+    p.add_argument(
+        "--shared-buffers",
+        default="1GB",
+        help="shared_buffers of the embedded server (default 1GB, so a 100,000-item bank "
+        "and its indexes stay in memory; PostgreSQL's own default is 128MB)",
+    )
     p.add_argument("--reload", action="store_true", help="reload the bank even if cached")
     p.add_argument(
         "--schema",
@@ -428,7 +434,11 @@ async def run(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
         f"memrepo bench: {cfg.items:,} items, seed {cfg.seed}, concurrency {cfg.concurrency}, "
         f"{cfg.recalls} recalls/variant (+{cfg.warmup} warm-up), batches of {cfg.batch}"
     )
-    server = BenchServer.open(args.url, None if args.url else (args.data_dir or default_data_dir()))
+    server = BenchServer.open(
+        args.url,
+        None if args.url else (args.data_dir or default_data_dir()),
+        {"shared_buffers": args.shared_buffers},
+    )
     say(f"server: {server.kind}" + (f" ({server.data_dir})" if server.data_dir else ""))
     info = await ensure_bank(
         server, spec, schema=args.schema, reload=args.reload, progress=not args.no_progress

@@ -234,8 +234,7 @@ class MemoryRepository(Repository):
             await self.db.bulk_insert(memory_units, UNIT_INSERT_COLUMNS, records)
             if mentions:
                 await self._attach_entities(bank_id, ids, mentions)
-            if edges:
-                await self.db.executemany(LINK_INSERT, edges)
+            await self._insert_links(edges, set(ids))
         return ids
 
     def _entity_mentions(
@@ -288,6 +287,17 @@ class MemoryRepository(Repository):
             ["unit_id", "entity_id", "bank_id"],
             [(unit_ids[i], id_of[canonical], bank_id) for i, canonical, _ in mentions],
         )
+
+    async def _insert_links(self, edges: list[dict[str, Any]], new_units: set[uuid.UUID]) -> None:
+        """Links leaving units of this batch cannot exist yet: bulk-load them. Links leaving
+        older units are inserted only if absent."""
+        fresh = [e for e in edges if e["from_unit_id"] in new_units]
+        older = [e for e in edges if e["from_unit_id"] not in new_units]
+        if fresh:
+            records = [tuple(e[c] for c in LINK_COLUMNS) for e in fresh]
+            await self.db.bulk_insert(memory_links, LINK_COLUMNS, records)
+        if older:
+            await self.db.executemany(LINK_INSERT, older)
 
     async def add_links(self, bank_id: str, links: Sequence[LinkIn]) -> None:
         """Add links between existing units (existing links are kept as they are)."""
