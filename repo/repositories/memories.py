@@ -227,21 +227,24 @@ class MemoryRepository(Repository):
         ids = [r[0] for r in records]
         if len(set(ids)) != len(ids):
             raise ValidationError("units", "duplicate unit ids")
-        mentions = self._entity_mentions(bank_id, units, now)
+        mentions, entity_rows = self._entity_mentions(bank_id, units, now)
         edges = link_rows(bank_id, links, now)
 
         async with self.db.transaction():
             await self.db.bulk_insert(memory_units, UNIT_INSERT_COLUMNS, records)
             if mentions:
-                await self._attach_entities(bank_id, ids, mentions)
+                await self._attach_entities(bank_id, ids, mentions, entity_rows)
             await self._insert_links(edges, set(ids))
         return ids
 
     def _entity_mentions(
         self, bank_id: str, units: Sequence[MemoryIn], now: datetime
-    ) -> list[tuple[int, str, dict[str, Any]]]:
-        """(unit index, canonical name, entity row) for every entity mention."""
-        out: list[tuple[int, str, dict[str, Any]]] = []
+    ) -> tuple[list[tuple[int, str]], list[dict[str, Any]]]:
+        """Validate every entity mention: (unit index, canonical name) per mention, and one
+        entity row per distinct name (first spelling and type win, mentions counted),
+        sorted by name so concurrent retains lock entity rows in the same order."""
+        mentions: list[tuple[int, str]] = []
+        entity_rows: dict[str, dict[str, Any]] = {}
         for i, unit in enumerate(units):
             if isinstance(unit.entities, str):
                 raise ValidationError(f"units[{i}].entities", "expected a sequence, got a string")
@@ -258,34 +261,33 @@ class MemoryRepository(Repository):
                 entity_type = check_optional_text(
                     f"units[{i}].entities.entity_type", e.entity_type, max_length=64
                 )
-                out.append((i, canonical, {
+                mentions.append((i, canonical))
+                row = entity_rows.get(canonical)
+                if row is not None:
+                    row["mention_count"] += 1
+                    continue
+                entity_rows[canonical] = {
                     "id": uuid.uuid4(), "bank_id": bank_id, "name": name,
                     "canonical_name": canonical, "entity_type": entity_type, "metadata": None,
                     "mention_count": 1, "created_at": now, "updated_at": now,
-                }))  # fmt: skip
-        return out
+                }  # fmt: skip
+        return mentions, [entity_rows[name] for name in sorted(entity_rows)]
 
     async def _attach_entities(
         self,
         bank_id: str,
         unit_ids: list[uuid.UUID],
-        mentions: list[tuple[int, str, dict[str, Any]]],
+        mentions: list[tuple[int, str]],
+        entity_rows: list[dict[str, Any]],
     ) -> None:
-        per_name: dict[str, dict[str, Any]] = {}
-        for _, canonical, row in mentions:
-            if canonical in per_name:
-                per_name[canonical]["mention_count"] += 1
-            else:
-                per_name[canonical] = dict(row)
-        # Sorted so concurrent retains lock entity rows in the same order.
-        rows = [per_name[name] for name in sorted(per_name)]
-        await self.db.executemany(ENTITY_UPSERT, rows)
-        found = await self.db.fetch(ENTITY_IDS, {"bank_id": bank_id, "names": sorted(per_name)})
+        await self.db.executemany(ENTITY_UPSERT, entity_rows)
+        names = [row["canonical_name"] for row in entity_rows]
+        found = await self.db.fetch(ENTITY_IDS, {"bank_id": bank_id, "names": names})
         id_of = {r["canonical_name"]: r["id"] for r in found}
         await self.db.bulk_insert(
             unit_entities,
             ["unit_id", "entity_id", "bank_id"],
-            [(unit_ids[i], id_of[canonical], bank_id) for i, canonical, _ in mentions],
+            [(unit_ids[i], id_of[canonical], bank_id) for i, canonical in mentions],
         )
 
     async def _insert_links(self, edges: list[dict[str, Any]], new_units: set[uuid.UUID]) -> None:
