@@ -41,11 +41,12 @@ APP = textwrap.dedent(
 @pytest.fixture(scope="module")
 def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("dist")
-    subprocess.run(
+    built = subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
          "-w", str(out), str(ROOT)],
-        check=True, capture_output=True,
+        capture_output=True, text=True,
     )  # fmt: skip
+    assert built.returncode == 0, built.stdout + built.stderr
     [whl] = out.glob("memrepo-*.whl")
     return whl
 
