@@ -18,7 +18,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from repo.backends.base import validate_schema_name
-from repo.migrations import ADVISORY_LOCK_KEY, include_object
+from repo.migrations import ADVISORY_LOCK_KEY, include_object_for
 from repo.urls import backend_name, sqlalchemy_url
 from schema.tables import metadata
 
@@ -42,7 +42,7 @@ ORACLE_DDL_LOCK_TIMEOUT = 30
 def _configure(**kw: Any) -> None:
     context.configure(
         target_metadata=metadata,
-        include_object=include_object,
+        include_object=include_object_for(BACKEND),
         # Oracle: qualify the version table with a tenant schema too, so Alembic finds it
         # whatever the connection's default schema is ("public" = the user's own schema).
         version_table_schema=None if BACKEND == "oracle" and SCHEMA == "public" else SCHEMA,

@@ -83,6 +83,24 @@ def include_object(
     return name not in EXPRESSION_INDEXES and not name.startswith(DIALECT_ONLY_INDEX_PREFIXES)
 
 
+IncludeObject = Callable[[object, "str | None", str, bool, object], bool]
+
+
+def include_object_for(dialect: str) -> IncludeObject:
+    """`include_object` for one dialect: metadata indexes declared for another dialect only
+    (`ddl_if(dialect=...)`, e.g. PostgreSQL's HNSW and GIN indexes) are not expected there."""
+
+    def include(
+        obj: object, name: str | None, type_: str, reflected: bool, compare_to: object
+    ) -> bool:
+        ddl_if = getattr(obj, "_ddl_if", None)
+        if not reflected and ddl_if is not None and ddl_if.dialect not in (None, dialect):
+            return False
+        return include_object(obj, name, type_, reflected, compare_to)
+
+    return include
+
+
 #: Index name prefixes that exist on one dialect only and are managed by migrations.
 DIALECT_ONLY_INDEX_PREFIXES: tuple[str, ...] = ("ixo_",)
 #: Expression indexes that autogenerate cannot compare.

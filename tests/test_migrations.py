@@ -15,7 +15,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
-from repo.migrations import downgrade_sync, include_object, migrate, script_location
+from repo.migrations import downgrade_sync, include_object_for, migrate, script_location
 from repo.urls import backend_name, sqlalchemy_url
 from schema.tables import metadata
 from tests.conftest import new_schema
@@ -30,7 +30,7 @@ def _diff(connection: Any, schema: str, dialect: str) -> list[Any]:
     if dialect == "postgresql":
         connection.execute(text(f'SET search_path TO "{schema}", public'))
     ctx = MigrationContext.configure(
-        connection, opts={"include_object": include_object, "compare_type": True}
+        connection, opts={"include_object": include_object_for(dialect), "compare_type": True}
     )
     return list(compare_metadata(ctx, metadata))
 
@@ -150,6 +150,16 @@ def test_every_revision_routes_through_run_for_dialect(path: Path) -> None:
         assert {k.arg for k in call.keywords} == {"pg", "oracle"}
     for half in ("_pg_upgrade", "_pg_downgrade", "_oracle_upgrade", "_oracle_downgrade"):
         assert half in funcs or half not in path.read_text(), f"{path.name}: {half}"
+
+
+def test_indexes_of_the_other_dialect_are_not_expected() -> None:
+    from schema.tables import memory_units
+
+    hnsw = next(i for i in memory_units.indexes if i.name == "ix_memory_units_embedding_hnsw")
+    plain = next(i for i in memory_units.indexes if i.name == "ix_memory_units_document")
+    for index, on_pg, on_oracle in ((hnsw, True, False), (plain, True, True)):
+        assert include_object_for("postgresql")(index, index.name, "index", False, None) is on_pg
+        assert include_object_for("oracle")(index, index.name, "index", False, None) is on_oracle
 
 
 def test_script_location_is_the_checkout_tree_here() -> None:
