@@ -23,7 +23,7 @@ import abc
 import contextlib
 import importlib
 import re
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -38,10 +38,10 @@ from repo.repositories.memories import UNIT_COLUMNS
 from repo.repositories.recall import (
     ARMS,
     EXPAND,
-    SEMANTIC_EXACT,
     UNIT_ENTITIES,
+    Fetch,
     RecallResult,
-    _best_seeds,
+    run_recall,
 )
 from repo.rows import Row
 from repo.sql import Statement
@@ -97,41 +97,24 @@ def read_result(result: RecallResult) -> int:
     )
 
 
-#: `fetch(statement, params)`: the rows (a list, as every driver here returns).
-Fetch = Callable[[Statement, Mapping[str, Any]], Awaitable[list[Any]]]
-
-
 async def recall_flow(fetch: Fetch, target: Target, q: Query) -> RecallResult:
-    """`RecallRepository.recall`'s algorithm over any `fetch(statement, params)`."""
+    """`RecallRepository.recall`'s algorithm (`run_recall`) over any driver's `fetch`."""
     shape = target.shape
-    bank = target.bank_id
     params = {
-        "bank_id": bank,
+        "bank_id": target.bank_id,
         "embedding": q.embedding,
         "k_semantic": shape.k_semantic,
         "query": q.text,
         "k_text": shape.k_text,
     }
-    result = RecallResult(semantic={ft: [] for ft in FACT_TYPES})
-    for row in await fetch(ARMS_STATEMENT, params):
-        arm = row["arm"]
-        if arm == "text":
-            result.text.append(row)
-        else:
-            result.semantic[arm[9:]].append(row)
-    for fact_type, rows in result.semantic.items():
-        if len(rows) < shape.k_semantic:  # the index path ran short: search exactly
-            exact = {"bank_id": bank, "embedding": q.embedding, "k": shape.k_semantic}
-            result.semantic[fact_type] = await fetch(
-                SEMANTIC_EXACT.shape(fact_type=fact_type), exact
-            )
-    seeds = _best_seeds(result, shape.seeds)
-    if seeds:
-        result.graph = await fetch(EXPAND, {"bank_id": bank, "seeds": seeds, "k": shape.k_graph})
-    ids = result.unit_ids()
-    if ids:
-        result.entities = await fetch(UNIT_ENTITIES, {"bank_id": bank, "ids": ids})
-    return result
+    return await run_recall(
+        fetch,
+        params,
+        fact_types=FACT_TYPES,
+        has_text=True,
+        k_graph=shape.k_graph,
+        n_seeds=shape.seeds,
+    )
 
 
 class SqlText:

@@ -4,7 +4,7 @@ and one combined call that does them all in three round trips."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -272,30 +272,53 @@ class RecallRepository(Repository):
         k_graph = check_limit("k_graph", query.k_graph)
         n_seeds = check_limit("seeds", query.seeds)
 
-        result = RecallResult(semantic={ft: [] for ft in fact_types})
-        for row in await self.db.fetch(ARMS.shape(fact_types=fact_types, text=has_text), params):
-            arm = row["arm"]
-            if arm == "text":
-                result.text.append(row)
-            else:
-                result.semantic[arm[9:]].append(row)
-        for fact_type, rows in result.semantic.items():
-            if len(rows) < params["k_semantic"]:  # the index path ran short: search exactly
-                exact = {"bank_id": bank_id, "embedding": params["embedding"]}
-                exact["k"] = params["k_semantic"]
-                result.semantic[fact_type] = await self.db.fetch(
-                    SEMANTIC_EXACT.shape(fact_type=fact_type), exact
-                )
+        return await run_recall(
+            self.db.fetch,
+            params,
+            fact_types=fact_types,
+            has_text=has_text,
+            k_graph=k_graph,
+            n_seeds=n_seeds,
+        )
 
-        seeds = _best_seeds(result, n_seeds)
-        if seeds:
-            result.graph = await self.db.fetch(
-                EXPAND, {"bank_id": bank_id, "seeds": seeds, "k": k_graph}
+
+#: `fetch(statement, params) -> rows`: a backend's verb, or any driver's equivalent.
+Fetch = Callable[[Statement, Mapping[str, Any]], Awaitable[list[Any]]]
+
+
+async def run_recall(
+    fetch: Fetch,
+    params: Mapping[str, Any],
+    *,
+    fact_types: tuple[str, ...],
+    has_text: bool,
+    k_graph: int,
+    n_seeds: int,
+) -> RecallResult:
+    """The combined recall over validated `params` (bank_id, embedding, k_semantic, and
+    query/k_text when `has_text`): arms, exact searches for any arm that ran short,
+    graph expansion from the best seeds, entities of every candidate."""
+    bank_id, k_semantic = params["bank_id"], params["k_semantic"]
+    result = RecallResult(semantic={ft: [] for ft in fact_types})
+    for row in await fetch(ARMS.shape(fact_types=fact_types, text=has_text), params):
+        arm = row["arm"]
+        if arm == "text":
+            result.text.append(row)
+        else:
+            result.semantic[arm[9:]].append(row)
+    for fact_type, rows in result.semantic.items():
+        if len(rows) < k_semantic:  # the index path ran short: search exactly
+            exact = {"bank_id": bank_id, "embedding": params["embedding"], "k": k_semantic}
+            result.semantic[fact_type] = await fetch(
+                SEMANTIC_EXACT.shape(fact_type=fact_type), exact
             )
-        ids = result.unit_ids()
-        if ids:
-            result.entities = await self.db.fetch(UNIT_ENTITIES, {"bank_id": bank_id, "ids": ids})
-        return result
+    seeds = _best_seeds(result, n_seeds)
+    if seeds:
+        result.graph = await fetch(EXPAND, {"bank_id": bank_id, "seeds": seeds, "k": k_graph})
+    ids = result.unit_ids()
+    if ids:
+        result.entities = await fetch(UNIT_ENTITIES, {"bank_id": bank_id, "ids": ids})
+    return result
 
 
 def _best_seeds(result: RecallResult, n: int) -> list[uuid.UUID]:
