@@ -61,8 +61,8 @@ class EmbeddedPostgres:
         for name, value in settings.items():
             if not _SETTING_NAME.fullmatch(name):
                 raise ValueError(f"invalid setting name {name!r}")
-            current = self._server.psql(f"SELECT current_setting('{name}') = '{_quote(value)}';")
-            if "| t" in current.replace(" t\n", "| t") or current.split()[2:3] == ["t"]:
+            same = self._server.psql(f"SELECT current_setting('{name}') = '{_quote(value)}';")
+            if same.split()[2:3] == ["t"]:  # psql prints: ?column? / ---------- / t / (1 row)
                 continue
             self._server.psql(f"ALTER SYSTEM SET {name} = '{_quote(value)}';")
             changed = True

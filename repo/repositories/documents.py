@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -210,6 +210,4 @@ class DocumentRepository(Repository):
 def _with_document(unit: MemoryIn, document_id: str) -> MemoryIn:
     if unit.document_id == document_id:
         return unit
-    from dataclasses import replace
-
     return replace(unit, document_id=document_id)
