@@ -18,6 +18,7 @@ from repo.models import (
     MemoryFilter,
     MemoryIn,
     MemoryUpdate,
+    ObservationUpdate,
     OperationIn,
     RecallQuery,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "MemoryUpdate",
     "MemrepoError",
     "NotFoundError",
+    "ObservationUpdate",
     "OperationIn",
     "RecallQuery",
     "Row",

@@ -73,6 +73,20 @@ class MemoryFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class ObservationUpdate:
+    """A consolidation step: new text and embedding, sources to add (deduplicated against
+    the existing ones), time bounds to widen, tags to merge, and why (kept in history)."""
+
+    text: str
+    embedding: Sequence[float]
+    add_source_ids: Sequence[uuid.UUID | str] = ()
+    occurred_start: datetime | None = None
+    occurred_end: datetime | None = None
+    tags: Sequence[str] = ()
+    reason: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class ChunkIn:
     """A chunk of a document's content."""
 

@@ -11,6 +11,7 @@ from repo.backends.base import Backend, validate_schema_name
 from repo.migrations import migrate
 from repo.repositories import (
     BankRepository,
+    ConsolidationRepository,
     DocumentRepository,
     EntityRepository,
     LinkRepository,
@@ -31,6 +32,7 @@ class Store:
     url: str
     dim: int = DEFAULT_EMBEDDING_DIM
     banks: BankRepository = field(init=False)
+    consolidation: ConsolidationRepository = field(init=False)
     documents: DocumentRepository = field(init=False)
     entities: EntityRepository = field(init=False)
     links: LinkRepository = field(init=False)
@@ -42,6 +44,7 @@ class Store:
     def __post_init__(self) -> None:
         db, dim = self.backend, self.dim
         self.banks = BankRepository(db, dim=dim)
+        self.consolidation = ConsolidationRepository(db, dim=dim)
         self.documents = DocumentRepository(db, dim=dim)
         self.entities = EntityRepository(db, dim=dim)
         self.links = LinkRepository(db, dim=dim)

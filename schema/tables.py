@@ -115,6 +115,10 @@ memory_units = sa.Table(
     sa.Column("source_memory_ids", uuid_list_type(), nullable=True),
     _created(),
     _updated(),
+    # Lifecycle (revision 0002): consolidation state and curation.
+    sa.Column("consolidated_at", timestamp_type(), nullable=True),
+    sa.Column("consolidation_failed_at", timestamp_type(), nullable=True),
+    sa.Column("invalidated_at", timestamp_type(), nullable=True),
     sa.CheckConstraint(_in("fact_type", FACT_TYPES), name="fact_type"),
     sa.CheckConstraint("proof_count >= 0", name="proof_count"),
     sa.ForeignKeyConstraint(
@@ -126,6 +130,7 @@ memory_units = sa.Table(
     sa.Index("ix_memory_units_bank_fact_date", "bank_id", "fact_type", "event_date"),
     sa.Index("ix_memory_units_bank_created", "bank_id", "created_at", "id"),
     sa.Index("ix_memory_units_document", "bank_id", "document_id"),
+    sa.Index("ix_memory_units_bank_consolidated", "bank_id", "consolidated_at", "created_at", "id"),
 )
 
 sa.Index(
@@ -218,6 +223,25 @@ observation_sources = sa.Table(
     sa.Column("source_id", uuid_type(), primary_key=True),
     sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
     sa.Index("ix_observation_sources_source", "source_id"),
+)
+
+observation_history = sa.Table(
+    "observation_history",
+    metadata,
+    sa.Column("id", uuid_type(), primary_key=True),
+    sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
+    sa.Column(
+        "observation_id",
+        uuid_type(),
+        sa.ForeignKey("memory_units.id", ondelete="CASCADE"),
+        nullable=False,
+    ),
+    sa.Column("previous_text", long_text(), nullable=False),
+    # Source ids added by this change, as a JSON array of UUID strings on both dialects.
+    sa.Column("sources_added", json_type(), nullable=True),
+    sa.Column("reason", short_text(), nullable=True),
+    _created(),
+    sa.Index("ix_observation_history_observation", "bank_id", "observation_id", "created_at"),
 )
 
 async_operations = sa.Table(

@@ -8,13 +8,14 @@ the junction table; Oracle uses the `observation_sources` junction table.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
-from repo.models import MemoryIn
+from repo.errors import NotFoundError
+from repo.models import MemoryIn, ObservationUpdate
 from repo.repositories.base import Repository
 from repo.repositories.memories import (
     UNIT_COLUMNS,
@@ -25,8 +26,18 @@ from repo.repositories.memories import (
 )
 from repo.rows import Row
 from repo.sql import Statement, in_uuids, upsert
-from repo.validation import check_batch, check_id, check_uuids
-from schema.tables import memory_units, observation_sources
+from repo.validation import (
+    check_batch,
+    check_embedding,
+    check_id,
+    check_optional_datetime,
+    check_optional_text,
+    check_tags,
+    check_text,
+    check_uuid,
+    check_uuids,
+)
+from schema.tables import memory_units, observation_history, observation_sources
 
 _u = memory_units.c
 _s = observation_sources.c
@@ -82,6 +93,95 @@ SOURCES_OF = Statement(
         _s.bank_id == _BANK, in_uuids(_s.observation_id, "ids")
     ),
 )
+
+_h = observation_history.c
+_OBS: sa.ColumnElement[str] = sa.literal_column("'observation'", sa.String())
+_KEY = (_u.bank_id == _BANK, _u.id == sa.bindparam("id", type_=_u.id.type))
+
+LOCK_OBSERVATION = Statement(
+    "observations.lock",
+    sa.select(
+        _u.text, _u.tags, _u.source_memory_ids, _u.occurred_start, _u.occurred_end,
+        _u.proof_count,
+    )
+    .where(*_KEY, _u.fact_type == _OBS)
+    .with_for_update(),
+)  # fmt: skip
+FIND_ONE = Statement("observations.get", sa.select(*UNIT_COLUMNS).where(*_KEY))
+_UPDATED = ("text", "embedding", "tags", "occurred_start", "occurred_end", "proof_count")
+
+
+def _update(array: bool) -> sa.Update:
+    names = [*_UPDATED, "updated_at", *(["source_memory_ids"] if array else [])]
+    values = {n: sa.bindparam(n, type_=memory_units.c[n].type) for n in names}
+    return sa.update(memory_units).where(*_KEY).values(values)
+
+
+OBSERVATION_UPDATE = Statement("observations.update.table", _update(False))
+OBSERVATION_UPDATE_ARRAY = Statement("observations.update.array", _update(True), only="postgresql")
+HISTORY_INSERT = Statement(
+    "observations.history.insert",
+    sa.insert(observation_history).values({c.name: sa.bindparam(c.name) for c in _h}),
+)
+HISTORY_LIST = Statement(
+    "observations.history.list",
+    sa.select(observation_history)
+    .where(
+        _h.bank_id == _BANK,
+        _h.observation_id == sa.bindparam("observation_id", type_=_h.observation_id.type),
+    )
+    .order_by(_h.created_at, _h.id),
+)
+
+_src = memory_units.alias("src")
+_obs = memory_units.alias("obs")
+
+
+def _live_by_array() -> sa.Select[Any]:
+    cited = sa.select(sa.func.unnest(_obs.c.source_memory_ids)).where(
+        _obs.c.bank_id == _BANK, _obs.c.id == sa.bindparam("id", type_=_u.id.type)
+    )
+    return (
+        sa.select(_src.c.id)
+        .where(_src.c.bank_id == _BANK, _src.c.id.in_(cited))
+        .order_by(_src.c.id)
+    )
+
+
+def _live_by_table() -> sa.Select[Any]:
+    return (
+        sa.select(_src.c.id)
+        .join(observation_sources, sa.and_(_s.source_id == _src.c.id, _s.bank_id == _src.c.bank_id))
+        .where(_s.bank_id == _BANK, _s.observation_id == sa.bindparam("id", type_=_u.id.type))
+        .order_by(_src.c.id)
+    )
+
+
+def _has_live_source(table: bool) -> sa.Exists:
+    if not table:
+        return sa.exists().where(
+            _src.c.bank_id == _BANK, _src.c.id == sa.any_(_u.source_memory_ids)
+        )
+    joined = observation_sources.join(
+        _src, sa.and_(_src.c.id == _s.source_id, _src.c.bank_id == _s.bank_id)
+    )
+    return sa.exists().select_from(joined).where(_s.bank_id == _BANK, _s.observation_id == _u.id)
+
+
+LIVE_SOURCES = {
+    False: Statement("observations.live_sources.array", _live_by_array(), only="postgresql"),
+    True: Statement("observations.live_sources.table", _live_by_table()),
+}
+DELETE_UNSUPPORTED = {
+    table: Statement(
+        f"observations.delete_unsupported.{'table' if table else 'array'}",
+        sa.delete(memory_units).where(
+            _u.bank_id == _BANK, _u.fact_type == _OBS, ~_has_live_source(table)
+        ),
+        only=None if table else "postgresql",
+    )
+    for table in (False, True)
+}
 
 
 class ObservationRepository(Repository):
@@ -160,3 +260,102 @@ class ObservationRepository(Repository):
         if not params["source_ids"]:
             return 0
         return await self.db.execute(DELETE_STALE[self._junction], params)
+
+    # ------------------------------------------------------------------ consolidation
+
+    async def update(
+        self, bank_id: str, observation_id: uuid.UUID | str, change: ObservationUpdate
+    ) -> Row:
+        """Apply a consolidation step in one transaction and record it in the history:
+        replace text and embedding, add new source ids, widen the time bounds (least start,
+        greatest end), merge tags, add the number of new sources to the proof count.
+        Return the updated observation."""
+        check_id("bank_id", bank_id)
+        obs_id = check_uuid("observation_id", observation_id)
+        text = check_text("text", change.text)
+        vector = check_embedding("embedding", change.embedding, self.dim)
+        offered = list(dict.fromkeys(check_uuids("add_source_ids", change.add_source_ids)))
+        check_batch("add_source_ids", offered, allow_empty=True)
+        start = check_optional_datetime("occurred_start", change.occurred_start)
+        end = check_optional_datetime("occurred_end", change.occurred_end)
+        tags = check_tags("tags", change.tags)
+        reason = check_optional_text("reason", change.reason, max_length=255)
+        now = self.now()
+        key = {"bank_id": bank_id, "id": obs_id}
+        async with self.db.transaction():
+            current = await self.db.fetchrow(LOCK_OBSERVATION, key)
+            if current is None:
+                raise NotFoundError(f"observation {obs_id} not found in bank {bank_id!r}")
+            existing = await self._sources(bank_id, obs_id, current)
+            added = [s for s in offered if s not in set(existing)]
+            params: dict[str, Any] = {
+                **key,
+                "text": text,
+                "embedding": vector,
+                "tags": list(dict.fromkeys([*(current["tags"] or []), *tags])),
+                "occurred_start": _bound(min, current["occurred_start"], start),
+                "occurred_end": _bound(max, current["occurred_end"], end),
+                "proof_count": current["proof_count"] + len(added),
+                "updated_at": now,
+            }
+            if self._junction:
+                await self.db.execute(OBSERVATION_UPDATE, params)
+                if added:
+                    rows = [
+                        {"observation_id": obs_id, "source_id": s, "bank_id": bank_id}
+                        for s in added
+                    ]
+                    await self.db.executemany(SOURCE_INSERT, rows)
+            else:
+                params["source_memory_ids"] = [*existing, *added]
+                await self.db.execute(OBSERVATION_UPDATE_ARRAY, params)
+            await self.db.execute(
+                HISTORY_INSERT,
+                {
+                    "id": uuid.uuid4(), "bank_id": bank_id, "observation_id": obs_id,
+                    "previous_text": current["text"],
+                    "sources_added": [str(s) for s in added], "reason": reason,
+                    "created_at": now,
+                },
+            )  # fmt: skip
+            updated = await self.db.fetchrow(FIND_ONE, key)
+        assert updated is not None
+        return updated
+
+    async def _sources(self, bank_id: str, obs_id: uuid.UUID, row: Row) -> list[uuid.UUID]:
+        if not self._junction:
+            return list(row["source_memory_ids"] or [])
+        rows = await self.db.fetch(SOURCES_OF, {"bank_id": bank_id, "ids": [obs_id]})
+        return [r["source_id"] for r in rows]
+
+    async def history(self, bank_id: str, observation_id: uuid.UUID | str) -> list[Row]:
+        """Every recorded change of an observation, oldest first."""
+        params = {
+            "bank_id": check_id("bank_id", bank_id),
+            "observation_id": check_uuid("observation_id", observation_id),
+        }
+        return await self.db.fetch(HISTORY_LIST, params)
+
+    async def live_sources(self, bank_id: str, observation_id: uuid.UUID | str) -> list[uuid.UUID]:
+        """The observation's source ids whose units still exist."""
+        params = {
+            "bank_id": check_id("bank_id", bank_id),
+            "id": check_uuid("observation_id", observation_id),
+        }
+        rows = await self.db.fetch(LIVE_SOURCES[self._junction], params)
+        return [r["id"] for r in rows]
+
+    async def delete_unsupported(self, bank_id: str) -> int:
+        """Delete the bank's observations none of whose sources still exist; return how
+        many (one statement)."""
+        params = {"bank_id": check_id("bank_id", bank_id)}
+        return await self.db.execute(DELETE_UNSUPPORTED[self._junction], params)
+
+
+def _bound(
+    pick: Callable[[datetime, datetime], datetime], old: datetime | None, new: datetime | None
+) -> datetime | None:
+    """The wider of two optional time bounds."""
+    if old is None or new is None:
+        return old if new is None else new
+    return pick(old, new)

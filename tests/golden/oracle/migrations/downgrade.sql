@@ -1,3 +1,33 @@
+-- Running downgrade 0002 -> 0001
+
+DROP INDEX ix_observation_history_observation
+
+/
+
+DROP TABLE observation_history
+
+/
+
+DROP INDEX ix_memory_units_bank_consolidated
+
+/
+
+ALTER TABLE memory_units DROP COLUMN invalidated_at
+
+/
+
+ALTER TABLE memory_units DROP COLUMN consolidation_failed_at
+
+/
+
+ALTER TABLE memory_units DROP COLUMN consolidated_at
+
+/
+
+UPDATE alembic_version SET version_num='0001' WHERE alembic_version.version_num = '0002'
+
+/
+
 -- Running downgrade 0001 -> 
 
 DROP INDEX ix_unit_entities_entity

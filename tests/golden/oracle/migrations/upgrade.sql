@@ -208,6 +208,47 @@ INSERT INTO alembic_version (version_num) VALUES ('0001') RETURNING alembic_vers
 
 /
 
+-- Running upgrade 0001 -> 0002
+
+ALTER TABLE memory_units ADD consolidated_at TIMESTAMP WITH TIME ZONE
+
+/
+
+ALTER TABLE memory_units ADD consolidation_failed_at TIMESTAMP WITH TIME ZONE
+
+/
+
+ALTER TABLE memory_units ADD invalidated_at TIMESTAMP WITH TIME ZONE
+
+/
+
+CREATE INDEX ix_memory_units_bank_consolidated ON memory_units (bank_id, consolidated_at, created_at, id)
+
+/
+
+CREATE TABLE observation_history (
+    id RAW(16) NOT NULL, 
+    bank_id VARCHAR2(255 CHAR) NOT NULL, 
+    observation_id RAW(16) NOT NULL, 
+    previous_text CLOB NOT NULL, 
+    sources_added JSON, 
+    reason VARCHAR2(255 CHAR), 
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    CONSTRAINT pk_observation_history PRIMARY KEY (id), 
+    CONSTRAINT fk_observation_history_bank_id_banks FOREIGN KEY(bank_id) REFERENCES banks (bank_id) ON DELETE CASCADE, 
+    CONSTRAINT fk_observation_history_observation_id_memory_units FOREIGN KEY(observation_id) REFERENCES memory_units (id) ON DELETE CASCADE
+)
+
+/
+
+CREATE INDEX ix_observation_history_observation ON observation_history (bank_id, observation_id, created_at)
+
+/
+
+UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num = '0001'
+
+/
+
 COMMIT
 
 /

@@ -166,5 +166,32 @@ CREATE INDEX ix_unit_entities_entity ON unit_entities (entity_id, unit_id);
 
 INSERT INTO public.alembic_version (version_num) VALUES ('0001') RETURNING public.alembic_version.version_num;
 
+-- Running upgrade 0001 -> 0002
+
+ALTER TABLE memory_units ADD COLUMN consolidated_at TIMESTAMP WITH TIME ZONE;
+
+ALTER TABLE memory_units ADD COLUMN consolidation_failed_at TIMESTAMP WITH TIME ZONE;
+
+ALTER TABLE memory_units ADD COLUMN invalidated_at TIMESTAMP WITH TIME ZONE;
+
+CREATE INDEX ix_memory_units_bank_consolidated ON memory_units (bank_id, consolidated_at, created_at, id);
+
+CREATE TABLE observation_history (
+    id UUID NOT NULL, 
+    bank_id VARCHAR(255) NOT NULL, 
+    observation_id UUID NOT NULL, 
+    previous_text TEXT NOT NULL, 
+    sources_added JSONB, 
+    reason VARCHAR(255), 
+    created_at TIMESTAMP WITH TIME ZONE NOT NULL, 
+    CONSTRAINT pk_observation_history PRIMARY KEY (id), 
+    CONSTRAINT fk_observation_history_bank_id_banks FOREIGN KEY(bank_id) REFERENCES banks (bank_id) ON DELETE CASCADE, 
+    CONSTRAINT fk_observation_history_observation_id_memory_units FOREIGN KEY(observation_id) REFERENCES memory_units (id) ON DELETE CASCADE
+);
+
+CREATE INDEX ix_observation_history_observation ON observation_history (bank_id, observation_id, created_at);
+
+UPDATE public.alembic_version SET version_num='0002' WHERE public.alembic_version.version_num = '0001';
+
 COMMIT;
 

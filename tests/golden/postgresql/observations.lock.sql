@@ -1,0 +1,5 @@
+-- observations.lock [postgresql]
+-- params: bank_id, id
+SELECT memory_units.text, memory_units.tags, memory_units.source_memory_ids, memory_units.occurred_start, memory_units.occurred_end, memory_units.proof_count 
+FROM memory_units 
+WHERE memory_units.bank_id = $1::VARCHAR AND memory_units.id = $2::UUID AND memory_units.fact_type = 'observation' FOR UPDATE
