@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import math
+import struct
+import sys
 import uuid
 from array import array
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -78,23 +81,86 @@ def check_uuids(
     return out
 
 
+#: Buffer formats read as native float32 without converting element by element
+#: (`array('f')`, numpy `float32`, a memoryview of either).
+_FLOAT32_FORMATS = frozenset({"f", "@f", "=f", "<f" if sys.byteorder == "little" else ">f"})
+#: Native float64 buffers (numpy's default dtype): one C-level narrowing to float32.
+_FLOAT64_FORMATS = frozenset({"d", "@d", "=d", "<d" if sys.byteorder == "little" else ">d"})
+
+
+def _float_buffer(value: object) -> array[float] | None:
+    """`value`'s data as `array('f')` when it exposes a one-dimensional, contiguous buffer
+    of native float32 (numpy arrays, `array('f')`, memoryviews: one `frombytes` copy) or
+    float64 (narrowed by one `struct.pack`), else None. No Python loop over the elements;
+    numpy is never imported."""
+    try:
+        view = memoryview(value)  # type: ignore[arg-type]
+    except TypeError:
+        return None
+    with view:
+        if view.ndim != 1 or not view.c_contiguous:
+            return None
+        if view.format in _FLOAT32_FORMATS:
+            floats = array("f")
+            floats.frombytes(view.cast("B"))
+            return floats
+        if view.format in _FLOAT64_FORMATS:
+            doubles = array("d")
+            doubles.frombytes(view.cast("B"))
+            floats = array("f")
+            try:
+                floats.frombytes(struct.pack(f"={len(doubles)}f", *doubles))
+            except OverflowError:  # beyond float32: becomes inf, which the caller rejects
+                return array("f", doubles)
+            return floats
+        return None
+
+
+@functools.lru_cache(maxsize=16)
+def _float32_lanes(n: int) -> tuple[int, int, int]:
+    """For `n` float32 lanes packed into one int: the exponent mask of every lane, the
+    lowest exponent bit of every lane, and the bit just above every exponent field."""
+
+    def lanes(bits: int) -> int:
+        return int.from_bytes(bits.to_bytes(4, sys.byteorder) * n, sys.byteorder)
+
+    return lanes(0x7F800000), lanes(0x00800000), lanes(0x80000000)
+
+
+def _all_finite(floats: array[float]) -> bool:
+    """Whether no element is NaN or infinite, without a loop over the elements.
+
+    A float32 is NaN or infinite exactly when its 8 exponent bits are all set. Read the
+    whole buffer as one integer (lanes of 32 bits), keep only the exponent fields, and add
+    one to each: a full field carries into the bit above it (the lane's sign bit, cleared
+    by the mask), a field that is not full cannot. Big-integer arithmetic runs in C.
+    """
+    exponents, ones, carries = _float32_lanes(len(floats))
+    packed = int.from_bytes(floats.tobytes(), sys.byteorder)
+    return ((packed & exponents) + ones) & carries == 0
+
+
 def check_embedding(field: str, value: object, dim: int) -> array[float]:
     """Exactly `dim` finite numbers that fit float32 (what both backends store).
 
     Returns them as `array('f')`, the form both drivers bind without another copy.
+    A float buffer (numpy `float32`/`float64`, `array('f')`) is copied in one step; any
+    other sequence of numbers is converted element by element.
     """
-    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+    if isinstance(value, str | bytes):
         raise ValidationError(field, "expected a sequence of floats")
-    try:
-        floats = array("f", value)
-    except (TypeError, ValueError, OverflowError):
-        raise ValidationError(field, "expected a sequence of floats") from None
+    floats = _float_buffer(value)
+    if floats is None:
+        if not isinstance(value, Iterable):
+            raise ValidationError(field, "expected a sequence of floats")
+        try:
+            floats = array("f", value)
+        except (TypeError, ValueError, OverflowError):
+            raise ValidationError(field, "expected a sequence of floats") from None
     if len(floats) != dim:
         raise ValidationError(field, f"expected {dim} dimensions, got {len(floats)}")
-    # One C-speed pass: the sum is finite exactly when every element is (NaN and inf
-    # propagate; float32 values cannot overflow a float64 sum of this length). A finite
-    # double beyond the float32 range became inf in the conversion, so it is caught too.
-    if not math.isfinite(sum(floats)):
+    # A finite double beyond the float32 range became inf in the conversion: caught too.
+    if not _all_finite(floats):
         raise ValidationError(field, "contains NaN or infinity, or a value beyond float32")
     return floats
 
