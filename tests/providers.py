@@ -21,7 +21,8 @@ Other environment variables:
 - `MEMREPO_TEST_POSTGRES_IMAGE` (default ``pgvector/pgvector:pg17``; when that image is not
   local but the offline image ``memrepo/postgres-offline:18`` built by
   docker/postgres/build-offline.sh is, the offline image is used);
-- `MEMREPO_TEST_ORACLE_IMAGE` (default ``gvenzl/oracle-free:23-slim``);
+- `MEMREPO_TEST_ORACLE_IMAGE` (default ``gvenzl/oracle-free:23``: the regular flavour, which
+  keeps Oracle Text; the ``-slim`` flavours uninstall it and cannot run the schema);
 - `MEMREPO_TEST_DOCKER_HOST_NETWORK` = 1 | 0: run containers with host networking on a free
   127.0.0.1 port (PostgreSQL) instead of publishing ports. Unset: host networking is used when
   the engine has no ``bridge`` network (dockerd --bridge=none, as .ci/docker-up.sh starts it);
@@ -63,7 +64,7 @@ ENV_ORACLE_TIMEOUT = "MEMREPO_TEST_ORACLE_TIMEOUT"
 KINDS = ("url", "testcontainers", "embedded")
 DEFAULT_POSTGRES_IMAGE = "pgvector/pgvector:pg17"
 OFFLINE_POSTGRES_IMAGE = "memrepo/postgres-offline:18"
-DEFAULT_ORACLE_IMAGE = "gvenzl/oracle-free:23-slim"
+DEFAULT_ORACLE_IMAGE = "gvenzl/oracle-free:23"
 ORACLE_SERVICE = "FREEPDB1"
 ORACLE_PORT = 1521
 APP_USER = "memrepo"
@@ -86,6 +87,9 @@ HOW_TO_ORACLE = (
     f"engine that has {DEFAULT_ORACLE_IMAGE} (`docker pull {DEFAULT_ORACLE_IMAGE}`, or set "
     f"{ENV_PULL}=1 to let the tests pull it)"
 )
+#: Every Oracle handed out must pass these checks (Oracle Text and VECTOR, see
+#: tests/oracle_features.py); tests replace it with a fake.
+ORACLE_FEATURE_CHECK: Callable[[str], list[str]] | None = None
 
 
 class Unavailable(Exception):
@@ -423,18 +427,43 @@ def _oracle_testcontainers() -> Provider:
     cls = _oracle_container_class()
     container = cls(image, oracle_password, password, host_network)
     _start(container, f"Oracle container ({image})")
+    close = _closer(container)
     host = container.get_container_host_ip()
     port = container.get_exposed_port(ORACLE_PORT)
     base = f"{host}:{port}/{ORACLE_SERVICE}"
     mode = "host network" if host_network else "published port"
+    url = f"oracle://{APP_USER}:{quote(password, safe='')}@{base}"
+    try:
+        _require_oracle_features(url)
+    except Unavailable as exc:
+        close()
+        raise Unavailable(f"Oracle container ({image}): {exc.reason}", failed=True) from exc
     return Provider(
         backend="oracle",
         kind="testcontainers",
-        url=f"oracle://{APP_USER}:{quote(password, safe='')}@{base}",
-        close=_closer(container),
+        url=url,
+        close=close,
         admin_url=f"oracle://system:{quote(oracle_password, safe='')}@{base}",
         detail=f"{image}, {mode}",
     )
+
+
+def _require_oracle_features(url: str) -> None:
+    """Raise `Unavailable` unless the Oracle behind `url` has Oracle Text and VECTOR."""
+    check = ORACLE_FEATURE_CHECK
+    if check is None:
+        name = f"{__package__}.oracle_features" if __package__ else "oracle_features"
+        check = importlib.import_module(name).missing_oracle_features
+    try:
+        problems = check(url)
+    except Exception as exc:
+        raise Unavailable(
+            f"cannot check the Oracle server's features: {type(exc).__name__}: {exc}", failed=True
+        ) from exc
+    if problems:
+        raise Unavailable(
+            "the Oracle server cannot run memrepo's schema: " + "; ".join(problems), failed=True
+        )
 
 
 # --------------------------------------------------------------------------- other providers
@@ -455,6 +484,7 @@ def _oracle_url() -> Provider:
             f"{ENV_ORACLE_URL} is not set (oracle://memrepo:<password>@host:1521/FREEPDB1)"
         )
     admin = os.environ.get(ENV_ORACLE_ADMIN_URL, "").strip() or None
+    _require_oracle_features(url)
     return Provider("oracle", "url", url, _noop, admin_url=admin, detail=ENV_ORACLE_URL)
 
 

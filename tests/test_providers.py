@@ -130,8 +130,33 @@ def test_forced_testcontainers_without_engine(clean_env: pytest.MonkeyPatch) -> 
 
 def test_oracle_url_wins(clean_env: pytest.MonkeyPatch) -> None:
     clean_env.setenv(providers.ENV_ORACLE_URL, ORA_URL)
+    checked: list[str] = []
+    clean_env.setattr(providers, "ORACLE_FEATURE_CHECK", lambda url: checked.append(url) or [])
     provider = providers.resolve_oracle()
     assert (provider.backend, provider.kind, provider.url) == ("oracle", "url", ORA_URL)
+    assert checked == [ORA_URL]  # Oracle Text and VECTOR were checked before handing it out
+
+
+def test_oracle_without_oracle_text_is_skipped_with_the_fix(clean_env: pytest.MonkeyPatch) -> None:
+    clean_env.setenv(providers.ENV_ORACLE_URL, ORA_URL)
+    clean_env.setattr(providers, "docker_available", lambda timeout=2.0: False)
+    missing = ["Oracle Text (user CTXSYS): use gvenzl/oracle-free:23 or 23-full"]
+    clean_env.setattr(providers, "ORACLE_FEATURE_CHECK", lambda url: missing)
+    with pytest.raises(providers.Unavailable) as info:
+        providers.resolve_oracle()
+    assert "cannot run memrepo's schema: Oracle Text (user CTXSYS)" in info.value.reason
+    with pytest.raises(providers.Unavailable, match=r"forced provider 'url'.*CTXSYS"):
+        providers.resolve_oracle("url")
+
+
+def test_default_oracle_image_has_oracle_text() -> None:
+    """gvenzl/oracle-free's image documentation: the -slim flavours uninstall Oracle Text."""
+    assert providers.DEFAULT_ORACLE_IMAGE == "gvenzl/oracle-free:23"
+    compose = (providers.ROOT / "docker" / "compose.yaml").read_text(encoding="utf-8")
+    assert f"image: {providers.DEFAULT_ORACLE_IMAGE}\n" in compose
+    for doc in ("README.md", "docs/oracle.md", "docker/postgres/README.md"):
+        text = (providers.ROOT / doc).read_text(encoding="utf-8")
+        assert "oracle-free:23-slim" not in text, doc
 
 
 def test_oracle_unavailable_reason_says_how_to_run(clean_env: pytest.MonkeyPatch) -> None:
@@ -140,7 +165,7 @@ def test_oracle_unavailable_reason_says_how_to_run(clean_env: pytest.MonkeyPatch
         providers.resolve_oracle()
     reason = info.value.reason
     assert reason.startswith("Oracle not reachable: set MEMREPO_TEST_ORACLE_URL=oracle://")
-    assert "gvenzl/oracle-free:23-slim" in reason and "no Docker engine answers" in reason
+    assert "gvenzl/oracle-free:23 " in reason and "no Docker engine answers" in reason
 
 
 def test_oracle_has_no_embedded_server(clean_env: pytest.MonkeyPatch) -> None:
