@@ -70,6 +70,8 @@ class MemoryFilter:
     since: datetime | None = None
     until: datetime | None = None
     document_id: str | None = None
+    #: Units whose text contains this, case-insensitively (`%` and `_` are literal).
+    text_contains: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

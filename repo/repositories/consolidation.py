@@ -16,8 +16,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from repo.repositories.base import Repository
-from repo.repositories.memories import UNIT_COLUMNS
-from repo.repositories.visibility import visible
+from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.rows import Row
 from repo.sql import Statement, StatementFamily, flag_shapes, in_texts, in_uuids, tags_overlap
 from repo.validation import (

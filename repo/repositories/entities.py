@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from repo.errors import NotFoundError
 from repo.repositories.base import Repository
-from repo.repositories.memories import UNIT_COLUMNS, canonical_entity_name
+from repo.repositories.memories import canonical_entity_name
+from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.rows import Row
 from repo.sql import Statement, StatementFamily, flag_shapes, in_uuids
 from repo.validation import check_id, check_limit, check_text, check_uuid, check_uuids
@@ -45,6 +46,7 @@ UNITS = Statement(
     .where(
         unit_entities.c.bank_id == _BANK,
         unit_entities.c.entity_id == sa.bindparam("entity_id", type_=_e.id.type),
+        visible(),
     )
     .order_by(memory_units.c.created_at.desc(), memory_units.c.id.desc())
     .limit(sa.bindparam("limit")),

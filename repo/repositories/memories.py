@@ -11,17 +11,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from repo.errors import NotFoundError, ValidationError
-from repo.models import EntityIn, LinkIn, MemoryFilter, MemoryIn, MemoryUpdate
-from repo.repositories.base import Repository
+from repo.models import EntityIn, LinkIn, MemoryIn, MemoryUpdate
+from repo.repositories.curation import Curation
+from repo.repositories.visibility import UNIT_COLUMNS
 from repo.rows import Row
 from repo.sql import (
     Statement,
     StatementFamily,
-    flag_shapes,
     in_texts,
     in_uuids,
     incoming,
-    tags_overlap,
     upsert,
 )
 from repo.validation import (
@@ -29,10 +28,8 @@ from repo.validation import (
     check_count,
     check_embedding,
     check_fact_type,
-    check_fact_types,
     check_id,
     check_json,
-    check_limit,
     check_link_type,
     check_optional_datetime,
     check_optional_text,
@@ -46,8 +43,7 @@ from schema.tables import entities, memory_links, memory_units, unit_entities
 
 _u = memory_units.c
 
-#: Every column of a unit but the embedding: what reads return unless asked for vectors.
-UNIT_COLUMNS = [c for c in memory_units.c if c.name != "embedding"]
+__all__ = ["UNIT_COLUMNS", "MemoryRepository", "canonical_entity_name", "unit_record"]
 
 UNIT_INSERT_COLUMNS = [
     "id", "bank_id", "document_id", "chunk_id", "text", "context", "embedding", "fact_type",
@@ -103,39 +99,6 @@ COUNT = Statement(
     .select_from(memory_units)
     .where(_u.bank_id == sa.bindparam("bank_id")),
 )
-
-_LIST_FLAGS = ("fact_types", "tags", "since", "until", "document_id", "after")
-
-
-def _list(
-    fact_types: bool, tags: bool, since: bool, until: bool, document_id: bool, after: bool
-) -> sa.Select[Any]:
-    stmt = sa.select(*UNIT_COLUMNS).where(_u.bank_id == sa.bindparam("bank_id"))
-    if fact_types:
-        stmt = stmt.where(in_texts(_u.fact_type, "fact_types"))
-    if tags:
-        stmt = stmt.where(tags_overlap(_u.tags, "tags"))
-    if since:
-        stmt = stmt.where(_u.event_date >= sa.bindparam("since", type_=_u.event_date.type))
-    if until:
-        stmt = stmt.where(_u.event_date < sa.bindparam("until", type_=_u.event_date.type))
-    if document_id:
-        stmt = stmt.where(_u.document_id == sa.bindparam("document_id"))
-    if after:
-        # Keyset pagination without row-value comparison (Oracle has none).
-        created = sa.bindparam("after_created_at", type_=_u.created_at.type)
-        stmt = stmt.where(
-            sa.or_(
-                _u.created_at < created,
-                sa.and_(
-                    _u.created_at == created, _u.id < sa.bindparam("after_id", type_=_u.id.type)
-                ),
-            )
-        )
-    return stmt.order_by(_u.created_at.desc(), _u.id.desc()).limit(sa.bindparam("limit"))
-
-
-LIST = StatementFamily("memories.list", _list, flag_shapes(*_LIST_FLAGS))
 
 _UPDATABLE = ("text", "context", "embedding", "tags", "metadata", "proof_count", "event_date")
 
@@ -211,7 +174,7 @@ def link_rows(bank_id: str, links: Sequence[LinkIn], now: datetime) -> list[dict
     return list(rows.values())
 
 
-class MemoryRepository(Repository):
+class MemoryRepository(Curation):
     async def retain(
         self, bank_id: str, units: Sequence[MemoryIn], links: Sequence[LinkIn] = ()
     ) -> list[uuid.UUID]:
@@ -319,48 +282,6 @@ class MemoryRepository(Repository):
         if not rows:
             raise NotFoundError(f"memory unit {unit_id} not found in bank {bank_id!r}")
         return rows[0]
-
-    async def list(
-        self,
-        bank_id: str,
-        filters: MemoryFilter | None = None,
-        *,
-        limit: int = 100,
-        after: Row | tuple[datetime, uuid.UUID] | None = None,
-    ) -> list[Row]:
-        """Units newest first. Pass the last row of a page as `after` for the next page."""
-        f = filters or MemoryFilter()
-        params: dict[str, Any] = {
-            "bank_id": check_id("bank_id", bank_id),
-            "limit": check_limit("limit", limit),
-        }
-        if f.fact_types is not None:
-            params["fact_types"] = list(check_fact_types("fact_types", f.fact_types))
-        if f.tags is not None:
-            params["tags"] = check_tags("tags", f.tags)
-        if f.since is not None:
-            params["since"] = check_optional_datetime("since", f.since)
-        if f.until is not None:
-            params["until"] = check_optional_datetime("until", f.until)
-        if f.document_id is not None:
-            params["document_id"] = check_id("document_id", f.document_id)
-        if after is not None:
-            created, unit_id = (
-                (after[0], after[1])
-                if isinstance(after, tuple)
-                else (after["created_at"], after["id"])
-            )
-            params["after_created_at"] = check_optional_datetime("after", created)
-            params["after_id"] = check_uuid("after", unit_id)
-        stmt = LIST.shape(
-            fact_types=f.fact_types is not None,
-            tags=f.tags is not None,
-            since=f.since is not None,
-            until=f.until is not None,
-            document_id=f.document_id is not None,
-            after=after is not None,
-        )
-        return await self.db.fetch(stmt, params)
 
     async def update(self, bank_id: str, unit_id: uuid.UUID | str, change: MemoryUpdate) -> Row:
         """Change some fields of a unit; return the updated unit."""

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from repo.models import RecallQuery
 from repo.repositories.base import Repository
-from repo.repositories.memories import UNIT_COLUMNS
+from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.rows import Row
 from repo.sql import Statement, StatementFamily, cosine_distance, in_uuids, text_match
 from repo.sql.constructs import approx_limit
@@ -46,7 +46,7 @@ def _semantic(fact_type: str, k_param: str = "k") -> sa.Select[Any]:
             _arm(f"semantic:{fact_type}"),
             (sa.literal_column("1.0") - distance).label("score"),
         )
-        .where(_u.bank_id == _BANK, _u.fact_type == sa.literal_column(f"'{fact_type}'"))
+        .where(_u.bank_id == _BANK, _u.fact_type == sa.literal_column(f"'{fact_type}'"), visible())
         .order_by(distance)
     )
     return approx_limit(stmt, k_param)
@@ -56,7 +56,7 @@ def _fulltext(k_param: str = "k") -> sa.Select[Any]:
     match, score = text_match(_u.text, "query")
     return (
         sa.select(*UNIT_COLUMNS, _arm("text"), score.label("score"))
-        .where(_u.bank_id == _BANK, match)
+        .where(_u.bank_id == _BANK, match, visible())
         .order_by(score.desc(), _u.id)
         .limit(sa.bindparam(k_param))
     )
@@ -72,7 +72,7 @@ def _semantic_exact(fact_type: str) -> sa.Select[Any]:
     """
     candidates = (
         sa.select(*UNIT_COLUMNS, _u.embedding)
-        .where(_u.bank_id == _BANK, _u.fact_type == sa.literal_column(f"'{fact_type}'"))
+        .where(_u.bank_id == _BANK, _u.fact_type == sa.literal_column(f"'{fact_type}'"), visible())
         .cte("candidates")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
@@ -97,6 +97,7 @@ TEMPORAL = Statement(
     sa.select(*UNIT_COLUMNS, _arm("temporal"))
     .where(
         _u.bank_id == _BANK,
+        visible(),
         _u.event_date >= sa.bindparam("range_start", type_=_u.event_date.type),
         _u.event_date < sa.bindparam("range_end", type_=_u.event_date.type),
     )
@@ -157,12 +158,18 @@ def _expand() -> sa.CompoundSelect[Any]:
         .limit(sa.bindparam("k"))
         .subquery("shared")
     )
-    by_link = sa.select(*UNIT_COLUMNS, _arm("graph:link"), linked.c.score.label("score")).join_from(
-        memory_units, linked, linked.c.unit_id == _u.id
+    by_link = (
+        sa.select(*UNIT_COLUMNS, _arm("graph:link"), linked.c.score.label("score"))
+        .join_from(memory_units, linked, linked.c.unit_id == _u.id)
+        .where(visible())
     )
-    by_entity = sa.select(
-        *UNIT_COLUMNS, _arm("graph:entity"), sa.cast(shared.c.score, sa.Float).label("score")
-    ).join_from(memory_units, shared, shared.c.unit_id == _u.id)
+    by_entity = (
+        sa.select(
+            *UNIT_COLUMNS, _arm("graph:entity"), sa.cast(shared.c.score, sa.Float).label("score")
+        )
+        .join_from(memory_units, shared, shared.c.unit_id == _u.id)
+        .where(visible())
+    )
     return sa.union_all(by_link, by_entity)
 
 

@@ -1,6 +1,0 @@
--- memories.list[after=True,document_id=False,fact_types=True,since=False,tags=False,until=False] [oracle]
--- params: bank_id, fact_types, after_created_at, after_id, limit
-SELECT memory_units.id, memory_units.bank_id, memory_units.document_id, memory_units.chunk_id, memory_units.text, memory_units.context, memory_units.fact_type, memory_units.event_date, memory_units.occurred_start, memory_units.occurred_end, memory_units.mentioned_at, memory_units.tags, memory_units.metadata, memory_units.proof_count, memory_units.source_memory_ids, memory_units.created_at, memory_units.updated_at, memory_units.consolidated_at, memory_units.consolidation_failed_at, memory_units.invalidated_at 
-FROM memory_units 
-WHERE memory_units.bank_id = :bank_id AND memory_units.fact_type IN (SELECT jt.v FROM JSON_TABLE(:fact_types, '$[*]' COLUMNS (v VARCHAR2(4000) PATH '$')) jt) AND (memory_units.created_at < :after_created_at OR memory_units.created_at = :after_created_at AND memory_units.id < :after_id) ORDER BY memory_units.created_at DESC, memory_units.id DESC
- FETCH FIRST :limit ROWS ONLY

@@ -1,0 +1,6 @@
+-- memories.list_invalidated[after=True] [oracle]
+-- params: bank_id, after_invalidated_at, after_id, limit
+SELECT memory_units.id, memory_units.bank_id, memory_units.document_id, memory_units.chunk_id, memory_units.text, memory_units.context, memory_units.fact_type, memory_units.event_date, memory_units.occurred_start, memory_units.occurred_end, memory_units.mentioned_at, memory_units.tags, memory_units.metadata, memory_units.proof_count, memory_units.source_memory_ids, memory_units.created_at, memory_units.updated_at, memory_units.consolidated_at, memory_units.consolidation_failed_at, memory_units.invalidated_at 
+FROM memory_units 
+WHERE memory_units.bank_id = :bank_id AND memory_units.invalidated_at IS NOT NULL AND (memory_units.invalidated_at < :after_invalidated_at OR memory_units.invalidated_at = :after_invalidated_at AND memory_units.id < :after_id) ORDER BY memory_units.invalidated_at DESC, memory_units.id DESC
+ FETCH FIRST :limit ROWS ONLY

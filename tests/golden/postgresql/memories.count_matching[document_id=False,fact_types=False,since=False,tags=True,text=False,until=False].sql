@@ -1,0 +1,5 @@
+-- memories.count_matching[document_id=False,fact_types=False,since=False,tags=True,text=False,until=False] [postgresql]
+-- params: bank_id, tags
+SELECT count(*) AS count_1 
+FROM memory_units 
+WHERE memory_units.bank_id = $1::VARCHAR AND memory_units.invalidated_at IS NULL AND memory_units.tags && $2::TEXT[]
