@@ -210,12 +210,20 @@ class Registry:
 REGISTRY = Registry()
 
 
+def _every_shape() -> Iterator[Statement]:
+    """Every plain statement and every shape built so far (declared or not)."""
+    yield from REGISTRY.all_statements()
+    for family in REGISTRY.families():
+        declared = {tuple(sorted(shape.items())) for shape in family.all_shapes}
+        yield from (s for key, s in family._shapes.items() if key not in declared)
+
+
 def reset_compiled() -> None:
     """Forget every compilation (tests use this to count compilations from a clean slate)."""
-    for stmt in REGISTRY.all_statements():
+    for stmt in _every_shape():
         stmt._compiled.clear()
 
 
 def compiled_entries() -> int:
     """How many (statement shape, dialect) compilations are cached right now."""
-    return sum(len(stmt._compiled) for stmt in REGISTRY.all_statements())
+    return sum(len(stmt._compiled) for stmt in _every_shape())
