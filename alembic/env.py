@@ -18,9 +18,10 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from repo.backends.base import validate_schema_name
-from repo.migrations import ADVISORY_LOCK_KEY, include_object_for
+from repo.migrations import ADVISORY_LOCK_KEY, include_object_for, validate_dim
 from repo.urls import backend_name, sqlalchemy_url
-from schema.tables import metadata
+from schema.tables import metadata_for_dim
+from schema.types import DEFAULT_EMBEDDING_DIM
 
 config = context.config
 URL: str = (
@@ -35,13 +36,22 @@ SCHEMA = validate_schema_name(
     config.attributes.get("memrepo_schema") or os.environ.get("MEMREPO_SCHEMA", "public")
 )
 BACKEND = backend_name(URL)
+#: Embedding dimension of the columns created here: migrate(dim=), `alembic -x dim=N`,
+#: MEMREPO_DIM, else 384. Revisions read it through `repo.migrations.embedding_dim()`.
+DIM = validate_dim(
+    config.attributes.get("memrepo_dim")
+    or context.get_x_argument(as_dictionary=True).get("dim")
+    or os.environ.get("MEMREPO_DIM")
+    or DEFAULT_EMBEDDING_DIM
+)
+config.attributes["memrepo_dim"] = DIM
 #: Seconds an Oracle DDL statement waits for a lock before failing.
 ORACLE_DDL_LOCK_TIMEOUT = 30
 
 
 def _configure(**kw: Any) -> None:
     context.configure(
-        target_metadata=metadata,
+        target_metadata=metadata_for_dim(DIM),
         include_object=include_object_for(BACKEND),
         # Oracle: qualify the version table with a tenant schema too, so Alembic finds it
         # whatever the connection's default schema is ("public" = the user's own schema).

@@ -14,12 +14,37 @@ from alembic import command, op
 from alembic.config import Config
 
 from repo.backends.base import validate_schema_name
+from repo.errors import ConfigurationError
 from repo.urls import backend_name
+from schema.types import DEFAULT_EMBEDDING_DIM
 
 #: Key of the PostgreSQL advisory lock that serialises concurrent migrators.
 ADVISORY_LOCK_KEY = 0x6D656D7265706F  # "memrepo"
 
 Step = Callable[[], None] | None
+
+#: The largest embedding dimension both backends can index (pgvector's HNSW on `vector`
+#: indexes at most 2,000 dimensions; Oracle's VECTOR allows 65,535).
+MAX_EMBEDDING_DIM = 2000
+
+
+def validate_dim(dim: object) -> int:
+    """An embedding dimension: an integer from 1 to `MAX_EMBEDDING_DIM` (or its digits)."""
+    if isinstance(dim, str) and dim.strip().isdigit():
+        dim = int(dim)
+    if not isinstance(dim, int) or isinstance(dim, bool) or not 1 <= dim <= MAX_EMBEDDING_DIM:
+        raise ConfigurationError(
+            f"invalid embedding dimension {dim!r}: use an integer from 1 to {MAX_EMBEDDING_DIM}"
+        )
+    return dim
+
+
+def embedding_dim() -> int:
+    """The embedding dimension a migration creates columns with: `migrate(..., dim=)`,
+    `python -m repo migrate --dim`, `alembic -x dim=N` or `MEMREPO_DIM`; else 384."""
+    config = op.get_context().config
+    attributes = config.attributes if config is not None else {}
+    return int(attributes.get("memrepo_dim", DEFAULT_EMBEDDING_DIM))
 
 
 def run_for_dialect(*, pg: Step, oracle: Step) -> None:
@@ -42,8 +67,9 @@ def script_location() -> Path:
     raise FileNotFoundError("memrepo's alembic scripts are missing from this installation")
 
 
-def alembic_config(url: str, schema: str = "public") -> Config:
-    """An Alembic config for `url` and tenant `schema`, independent of the working directory."""
+def alembic_config(url: str, schema: str = "public", dim: int | None = None) -> Config:
+    """An Alembic config for `url`, tenant `schema` and embedding `dim` (None: 384 unless
+    `MEMREPO_DIM` says otherwise), independent of the working directory."""
     backend_name(url)
     validate_schema_name(schema)
     cfg = Config()
@@ -51,21 +77,30 @@ def alembic_config(url: str, schema: str = "public") -> Config:
     cfg.set_main_option("path_separator", "os")
     cfg.attributes["memrepo_url"] = url
     cfg.attributes["memrepo_schema"] = schema
+    if dim is not None:
+        cfg.attributes["memrepo_dim"] = validate_dim(dim)
     return cfg
 
 
-def migrate_sync(url: str, *, schema: str = "public", revision: str = "head") -> None:
-    """Upgrade the schema to `revision` (blocking; not from inside an event loop)."""
-    command.upgrade(alembic_config(url, schema), revision)
+def migrate_sync(
+    url: str, *, schema: str = "public", revision: str = "head", dim: int | None = None
+) -> None:
+    """Upgrade the schema to `revision` (blocking; not from inside an event loop).
+
+    `dim` is the embedding dimension of a schema created here; an existing schema keeps
+    its own (changing models is a data migration: docs/production.md)."""
+    command.upgrade(alembic_config(url, schema, dim), revision)
 
 
 def downgrade_sync(url: str, *, schema: str = "public", revision: str = "base") -> None:
     command.downgrade(alembic_config(url, schema), revision)
 
 
-async def migrate(url: str, *, schema: str = "public", revision: str = "head") -> None:
-    """Upgrade the schema to `revision` (runs Alembic in a worker thread)."""
-    await asyncio.to_thread(migrate_sync, url, schema=schema, revision=revision)
+async def migrate(
+    url: str, *, schema: str = "public", revision: str = "head", dim: int | None = None
+) -> None:
+    """Upgrade the schema to `revision` (runs Alembic in a worker thread); see `migrate_sync`."""
+    await asyncio.to_thread(migrate_sync, url, schema=schema, revision=revision, dim=dim)
 
 
 def include_object(

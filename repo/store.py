@@ -8,7 +8,8 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from repo.backends.base import Backend, validate_schema_name
-from repo.migrations import migrate
+from repo.errors import ConfigurationError
+from repo.migrations import migrate, validate_dim
 from repo.repositories import (
     BankRepository,
     ConsolidationRepository,
@@ -97,6 +98,17 @@ async def connect_backend(
     )
 
 
+async def schema_dimension(backend: Backend, expected: int | None = None) -> int:
+    """The embedding dimension of the backend's schema (384 before it is migrated)."""
+    found = await backend.vector_dimension("memory_units", "embedding")
+    if expected is not None and found is not None and found != expected:
+        raise ConfigurationError(
+            f"schema {backend.schema!r} stores {found}-dimensional embeddings, not {expected}:"
+            " changing models is a data migration (see docs/production.md)"
+        )
+    return found or expected or DEFAULT_EMBEDDING_DIM
+
+
 @contextlib.asynccontextmanager
 async def open_store(
     url: str | None = None,
@@ -106,17 +118,22 @@ async def open_store(
     min_size: int = 1,
     max_size: int = 10,
     statement_timeout_ms: int | None = None,
+    dim: int | None = None,
 ) -> AsyncIterator[Store]:
     """Open a store on `url`, or on the embedded PostgreSQL when `url` is None.
 
-    Migrations run first (`run_migrations=False` to skip); the pool closes on exit.
+    Migrations run first (`run_migrations=False` to skip); the pool closes on exit. The
+    embedding dimension is read from the schema; `dim` is the dimension a schema created
+    by these migrations gets, and an existing schema of another dimension is an error.
     """
     if url is None:
         from repo.embedded import embedded_url
 
         url = embedded_url()
+    if dim is not None:
+        validate_dim(dim)
     if run_migrations:
-        await migrate(url, schema=schema)
+        await migrate(url, schema=schema, dim=dim)
     backend = await connect_backend(
         url,
         schema=schema,
@@ -124,7 +141,11 @@ async def open_store(
         max_size=max_size,
         statement_timeout_ms=statement_timeout_ms,
     )
-    store = Store(backend, url)
+    try:
+        store = Store(backend, url, dim=await schema_dimension(backend, dim))
+    except BaseException:
+        await backend.close()
+        raise
     try:
         yield store
     finally:

@@ -282,3 +282,15 @@ sa.Index(
 ).ddl_if(dialect="postgresql")
 
 ALL_TABLES = tuple(metadata.sorted_tables)
+
+
+def metadata_for_dim(dim: int) -> sa.MetaData:
+    """The metadata with `memory_units.embedding` of dimension `dim` (the schema a migration
+    with that dimension creates; statements do not depend on it)."""
+    if dim == DEFAULT_EMBEDDING_DIM:
+        return metadata
+    copy = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    for table in metadata.sorted_tables:
+        table.to_metadata(copy)
+    copy.tables["memory_units"].c.embedding.type = embedding_type(dim)
+    return copy

@@ -95,6 +95,9 @@ class SpyBackend(Backend):
         self.calls.append(("transaction", "", True))
         return self.inner.transaction()
 
+    async def vector_dimension(self, table: str, column: str) -> int | None:
+        return await self.inner.vector_dimension(table, column)
+
     def fulltext_query(self, text: str) -> str:
         return self.inner.fulltext_query(text)
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, pool, text
+from sqlalchemy import MetaData, create_engine, pool, text
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from repo.migrations import downgrade_sync, include_object_for, migrate, script_location
@@ -26,21 +26,22 @@ ROOT = Path(__file__).resolve().parent.parent
 VERSIONS = sorted((ROOT / "alembic" / "versions").glob("*.py"))
 
 
-def _diff(connection: Any, schema: str, dialect: str) -> list[Any]:
+def _diff(connection: Any, schema: str, dialect: str, target: MetaData) -> list[Any]:
     if dialect == "postgresql":
         connection.execute(text(f'SET search_path TO "{schema}", public'))
     ctx = MigrationContext.configure(
         connection, opts={"include_object": include_object_for(dialect), "compare_type": True}
     )
-    return list(compare_metadata(ctx, metadata))
+    return list(compare_metadata(ctx, target))
 
 
-async def schema_diff(url: str, schema: str) -> list[Any]:
+async def schema_diff(url: str, schema: str, target: MetaData = metadata) -> list[Any]:
+    """The differences between a migrated schema and `target` (the metadata)."""
     name = backend_name(url)
     if name == "postgresql":
         engine = create_async_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
         async with engine.connect() as conn:
-            diff = await conn.run_sync(_diff, schema, name)
+            diff = await conn.run_sync(_diff, schema, name, target)
         await engine.dispose()
         return diff
     sync_engine = create_engine(sqlalchemy_url(url), poolclass=pool.NullPool)
@@ -48,7 +49,7 @@ async def schema_diff(url: str, schema: str) -> list[Any]:
     def run() -> list[Any]:
         with sync_engine.connect() as conn:
             conn.execute(text(f'ALTER SESSION SET CURRENT_SCHEMA = "{schema.upper()}"'))
-            return _diff(conn, schema, name)
+            return _diff(conn, schema, name, target)
 
     try:
         return await asyncio.to_thread(run)

@@ -16,10 +16,8 @@ from alembic import op
 from pgvector.sqlalchemy import VECTOR
 from sqlalchemy.dialects import oracle, postgresql
 
-from repo.migrations import run_for_dialect
+from repo.migrations import embedding_dim, run_for_dialect
 
-#: The embedding dimension of this revision's schema.
-EMBEDDING_DIM = 384
 TIMESTAMPTZ = sa.DateTime(timezone=True)
 
 revision: str = "0001"
@@ -152,7 +150,7 @@ def _pg_upgrade() -> None:
         sa.Column("chunk_id", sa.String(length=255), nullable=True),
         sa.Column("text", sa.Text(), nullable=False),
         sa.Column("context", sa.Text(), nullable=True),
-        sa.Column("embedding", VECTOR(EMBEDDING_DIM), nullable=False),
+        sa.Column("embedding", VECTOR(embedding_dim()), nullable=False),
         sa.Column("fact_type", sa.String(length=16), nullable=False),
         sa.Column("event_date", TIMESTAMPTZ, nullable=True),
         sa.Column("occurred_start", TIMESTAMPTZ, nullable=True),
@@ -355,7 +353,7 @@ def _oracle_upgrade() -> None:
         cache_ok = True
 
         def get_col_spec(self, **kw: Any) -> str:
-            return f"VECTOR({EMBEDDING_DIM}, FLOAT32)"
+            return f"VECTOR({embedding_dim()}, FLOAT32)"
 
     uid = oracle.RAW(16)
     key = sa.String(length=255)  # VARCHAR2(255 CHAR)

@@ -93,6 +93,11 @@ class Backend(abc.ABC):
         """A transaction; nested calls open savepoints. Verbs inside it share its connection."""
 
     @abc.abstractmethod
+    async def vector_dimension(self, table: str, column: str) -> int | None:
+        """The declared dimension of a vector column of the tenant schema (None: no such
+        column or table, or a column of any dimension)."""
+
+    @abc.abstractmethod
     def fulltext_query(self, text: str) -> str:
         """Turn any user text into a full-text query this backend accepts."""
 

@@ -57,6 +57,9 @@ MERGE_RETRIES = 3
 BATCH_SIZE = 5000
 
 _DRIVER_ERRORS = (oracledb.Error, OSError)
+#: ORA-00942 (table or view does not exist), ORA-00904 (invalid identifier).
+_ORA_NO_SUCH_TABLE = 942
+_ORA_INVALID_IDENTIFIER = 904
 
 
 def translate_error(exc: BaseException) -> NoReturn:
@@ -364,6 +367,21 @@ class OracleBackend(Backend):
                 await conn.commit()
         except _DRIVER_ERRORS as exc:
             translate_error(exc)
+
+    async def vector_dimension(self, table: str, column: str) -> int | None:
+        # The driver describes a VECTOR column's declared dimension (None: flexible).
+        table, column = validate_schema_name(table), validate_schema_name(column)
+        sql = f"SELECT {column} FROM {table} WHERE 1 = 0"
+        try:
+            async with self._connection() as (conn, _):
+                with conn.cursor() as cur:
+                    await cur.execute(sql)
+                    dims = cur.description[0].vector_dimensions
+        except _DRIVER_ERRORS as exc:
+            if describe_error(exc)[1] in (_ORA_NO_SUCH_TABLE, _ORA_INVALID_IDENTIFIER):
+                return None
+            translate_error(exc)
+        return int(dims) if dims else None
 
     def fulltext_query(self, text: str) -> str:
         # Words only, each escaped in braces, joined with ACCUM; see repo.sql.oracle_text.

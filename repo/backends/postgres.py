@@ -374,6 +374,19 @@ class PostgresBackend(Backend):
                 if ok:
                     await self._fail(exc)
 
+    async def vector_dimension(self, table: str, column: str) -> int | None:
+        # pgvector keeps a vector column's dimension as its type modifier (-1: any).
+        sql = (
+            "SELECT atttypmod FROM pg_attribute WHERE NOT attisdropped AND attname = $3"
+            " AND attrelid = to_regclass(quote_ident($1) || '.' || quote_ident($2))"
+        )
+        async with self._connection() as conn:
+            try:
+                typmod = await conn.fetchval(sql, self.schema, table, column)
+            except _DRIVER_ERRORS as exc:
+                await self._fail(exc, conn)
+        return int(typmod) if typmod is not None and typmod > 0 else None
+
     def fulltext_query(self, text: str) -> str:
         # websearch_to_tsquery accepts any text without syntax errors.
         return text
