@@ -7,7 +7,7 @@ from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
-from repo.backends.base import Backend, validate_schema_name
+from repo.backends.base import Backend, PoolStats, validate_schema_name
 from repo.errors import ConfigurationError
 from repo.migrations import migrate, validate_dim
 from repo.repositories import (
@@ -21,6 +21,7 @@ from repo.repositories import (
     OperationRepository,
     RecallRepository,
 )
+from repo.telemetry import instrument, register_pool_metrics, unregister_pool_metrics
 from repo.urls import backend_name
 from schema.types import DEFAULT_EMBEDDING_DIM
 
@@ -43,7 +44,8 @@ class Store:
     recall: RecallRepository = field(init=False)
 
     def __post_init__(self) -> None:
-        db, dim = self.backend, self.dim
+        # Traced and logged when opentelemetry-api is installed or `memrepo` logs DEBUG.
+        db, dim = instrument(self.backend), self.dim
         self.banks = BankRepository(db, dim=dim)
         self.consolidation = ConsolidationRepository(db, dim=dim)
         self.documents = DocumentRepository(db, dim=dim)
@@ -62,7 +64,12 @@ class Store:
         """Group repository calls into one transaction (nested calls use savepoints)."""
         return self.backend.transaction()
 
+    def pool_stats(self) -> PoolStats:
+        """The connection pool's size, connections in use and callers waiting."""
+        return self.backend.pool_stats()
+
     async def close(self) -> None:
+        unregister_pool_metrics(self.backend)
         await self.backend.close()
 
 
@@ -143,6 +150,7 @@ async def open_store(
     )
     try:
         store = Store(backend, url, dim=await schema_dimension(backend, dim))
+        register_pool_metrics(backend)
     except BaseException:
         await backend.close()
         raise

@@ -9,7 +9,7 @@ from typing import Any, TypeVar
 
 import sqlalchemy as sa
 
-from repo.backends.base import EMPTY, Backend
+from repo.backends.base import EMPTY, Backend, PoolStats
 from repo.rows import Row
 from repo.sql import Statement
 from repo.store import Store
@@ -97,6 +97,9 @@ class SpyBackend(Backend):
 
     async def vector_dimension(self, table: str, column: str) -> int | None:
         return await self.inner.vector_dimension(table, column)
+
+    def pool_stats(self) -> PoolStats:
+        return self.inner.pool_stats()
 
     def fulltext_query(self, text: str) -> str:
         return self.inner.fulltext_query(text)

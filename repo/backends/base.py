@@ -48,6 +48,24 @@ class Capabilities:
     has_copy: bool
 
 
+@dataclass(frozen=True, slots=True)
+class PoolStats:
+    """A connection pool's state at one moment."""
+
+    #: Connections open (in use or idle).
+    size: int
+    #: Connections lent out (to a statement or a transaction).
+    in_use: int
+    #: Most connections the pool may open.
+    max_size: int
+    #: Callers waiting for a connection (None: the driver does not say).
+    waiting: int | None
+
+    @property
+    def idle(self) -> int:
+        return self.size - self.in_use
+
+
 class Backend(abc.ABC):
     """A connection pool for one database and tenant schema, speaking compiled statements."""
 
@@ -96,6 +114,10 @@ class Backend(abc.ABC):
     async def vector_dimension(self, table: str, column: str) -> int | None:
         """The declared dimension of a vector column of the tenant schema (None: no such
         column or table, or a column of any dimension)."""
+
+    @abc.abstractmethod
+    def pool_stats(self) -> PoolStats:
+        """The pool's size, connections in use and callers waiting, now."""
 
     @abc.abstractmethod
     def fulltext_query(self, text: str) -> str:

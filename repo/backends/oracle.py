@@ -30,7 +30,7 @@ import oracledb
 import sqlalchemy as sa
 from sqlalchemy.dialects.oracle.oracledb import OracleDialect_oracledb
 
-from repo.backends.base import EMPTY, Backend, Capabilities, validate_schema_name
+from repo.backends.base import EMPTY, Backend, Capabilities, PoolStats, validate_schema_name
 from repo.backends.oracle_codecs import (
     BindPlan,
     build_bind_plan,
@@ -382,6 +382,15 @@ class OracleBackend(Backend):
                 return None
             translate_error(exc)
         return int(dims) if dims else None
+
+    def pool_stats(self) -> PoolStats:
+        # python-oracledb reports open and busy sessions; it does not count waiters.
+        return PoolStats(
+            size=int(self._pool.opened),
+            in_use=int(self._pool.busy),
+            max_size=int(self._pool.max),
+            waiting=None,
+        )
 
     def fulltext_query(self, text: str) -> str:
         # Words only, each escaped in braces, joined with ACCUM; see repo.sql.oracle_text.

@@ -30,7 +30,7 @@ import asyncpg
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
-from repo.backends.base import EMPTY, Backend, Capabilities, validate_schema_name
+from repo.backends.base import EMPTY, Backend, Capabilities, PoolStats, validate_schema_name
 from repo.errors import (
     ConflictError,
     ConnectionLostError,
@@ -386,6 +386,18 @@ class PostgresBackend(Backend):
             except _DRIVER_ERRORS as exc:
                 await self._fail(exc, conn)
         return int(typmod) if typmod is not None and typmod > 0 else None
+
+    def pool_stats(self) -> PoolStats:
+        size = self._pool.get_size()
+        # asyncpg keeps waiting acquirers on its holder queue (asyncio.Queue getters).
+        getters = getattr(getattr(self._pool, "_queue", None), "_getters", None)
+        waiting = None if getters is None else sum(1 for f in getters if not f.done())
+        return PoolStats(
+            size=size,
+            in_use=size - self._pool.get_idle_size(),
+            max_size=self._pool.get_max_size(),
+            waiting=waiting,
+        )
 
     def fulltext_query(self, text: str) -> str:
         # websearch_to_tsquery accepts any text without syntax errors.
