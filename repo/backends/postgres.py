@@ -17,12 +17,13 @@ it back. See docs/guarantees.md.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import struct
 import sys
 from array import array
-from collections.abc import AsyncIterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any, NoReturn, cast
 
@@ -148,6 +149,44 @@ def _is_closed(conn: Any) -> bool:
         return True
 
 
+@contextlib.asynccontextmanager
+async def _ends_when_lost(conn: Any) -> AsyncIterator[None]:
+    """Raise `ConnectionDoesNotExistError` as soon as `conn` dies, even while the driver waits.
+
+    asyncpg's COPY and `executemany` writers wait for the transport to accept more data
+    (flow control) while the server is not reading. If the connection dies then, nothing
+    wakes them: the protocol fails the pending result but leaves its write gate closed,
+    and the call never returns (asyncpg 0.32; `timeout=` does not bound that wait in COPY).
+    A termination listener ends the wait by expiring a timeout around the call, which
+    asyncpg handles as a cancellation (it abandons the write and cleans up).
+    """
+    loop = asyncio.get_running_loop()
+    lost = False
+    active = True
+    try:
+        async with asyncio.timeout(None) as deadline:
+
+            def on_lost(_conn: Any) -> None:
+                nonlocal lost
+                if active and not lost:
+                    lost = True
+                    deadline.reschedule(loop.time())
+
+            conn.add_termination_listener(on_lost)
+            try:
+                yield
+            finally:
+                active = False
+                with contextlib.suppress(asyncpg.InterfaceError):
+                    conn.remove_termination_listener(on_lost)
+    except TimeoutError:
+        if not lost:
+            raise
+        raise asyncpg.ConnectionDoesNotExistError(
+            "connection was closed in the middle of a bulk write"
+        ) from None
+
+
 def _is_select(stmt: Statement) -> bool:
     """A read, safe to run again (SELECT, UNION, also FOR UPDATE: its locks die with it)."""
     return bool(getattr(stmt.stmt, "is_select", False))
@@ -263,23 +302,26 @@ class PostgresBackend(Backend):
             return
         c = stmt.compiled(DIALECT)
         args = [c.args(r) for r in rows]
-        conn = self._conn.get()
-        try:
-            # asyncpg runs executemany atomically (an implicit transaction when none is open).
-            await (self._pool if conn is None else conn).executemany(c.sql, args)
-        except _DRIVER_ERRORS as exc:
-            await self._fail(exc, conn)
+        # asyncpg runs executemany atomically (an implicit transaction when none is open).
+        await self._bulk(lambda conn: conn.executemany(c.sql, args))
 
     async def bulk_insert(
         self, table: sa.Table, columns: Sequence[str], records: Sequence[Sequence[Any]]
     ) -> None:
         if not records:
             return
+        await self._bulk(
+            lambda conn: conn.copy_records_to_table(
+                table.name, records=records, columns=list(columns), schema_name=self.schema
+            )
+        )
+
+    async def _bulk(self, call: Callable[[Any], Awaitable[Any]]) -> None:
+        """Run a bulk write (COPY, executemany) that ends when its connection dies."""
         async with self._connection() as conn:
             try:
-                await conn.copy_records_to_table(
-                    table.name, records=records, columns=list(columns), schema_name=self.schema
-                )
+                async with _ends_when_lost(conn):
+                    await call(conn)
             except _DRIVER_ERRORS as exc:
                 await self._fail(exc, conn)
 
