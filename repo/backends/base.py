@@ -7,6 +7,7 @@ statement's SQL for its dialect (compiled once) and hands it to the driver.
 from __future__ import annotations
 
 import abc
+import contextlib
 import re
 from collections.abc import Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
@@ -109,6 +110,14 @@ class Backend(abc.ABC):
     @abc.abstractmethod
     def transaction(self) -> AbstractAsyncContextManager[None]:
         """A transaction; nested calls open savepoints. Verbs inside it share its connection."""
+
+    def one_connection(self) -> AbstractAsyncContextManager[None]:
+        """A block whose calls, outside a transaction, share one pooled connection: one
+        acquisition (and one reset on release) for several statements. Each statement
+        still runs on its own (autocommit), as outside the block; a transaction opened
+        inside runs on the same connection. Calls inside must not run concurrently.
+        Backends without a per-acquisition cost need not hold anything (the default)."""
+        return contextlib.nullcontext()
 
     @abc.abstractmethod
     async def vector_dimension(self, table: str, column: str) -> int | None:

@@ -13,6 +13,11 @@ transaction is never retried (the server may have applied it): it may raise
 `ConnectionLostError` once, and the next call gets a fresh connection. Inside a
 transaction nothing is retried: it raises `ConnectionLostError`, and the server rolls
 it back. See docs/guarantees.md.
+
+`one_connection()` holds one pooled connection for a block of calls outside a
+transaction (the combined recall's reads): one acquisition and one reset query instead
+of one per statement. A read whose held connection died is retried once on a fresh
+connection, which the block then keeps.
 """
 
 from __future__ import annotations
@@ -209,6 +214,11 @@ class PostgresBackend(Backend):
         self._pool = pool
         self.schema = schema
         self._conn: ContextVar[Any] = ContextVar(f"memrepo_pg_conn_{id(self)}", default=None)
+        #: The connection held by `one_connection()` (a one-item list, so a dead one can be
+        #: swapped for a fresh one inside the block).
+        self._held: ContextVar[list[Any] | None] = ContextVar(
+            f"memrepo_pg_held_{id(self)}", default=None
+        )
 
     @classmethod
     async def connect(
@@ -260,22 +270,41 @@ class PostgresBackend(Backend):
             raise ConnectionLostError(f"connection lost: {exc}") from exc
         translate_error(exc)
 
+    def _current(self) -> Any:
+        """The transaction's connection, else the one held by `one_connection()`, or None."""
+        conn = self._conn.get()
+        if conn is None:
+            held = self._held.get()
+            return None if held is None else held[0]
+        return conn
+
+    def _runner(self) -> Any:
+        """What runs a statement: the current connection, else the pool (one acquisition
+        per statement)."""
+        conn = self._current()
+        return self._pool if conn is None else conn
+
     async def _read(self, method: str, stmt: Statement, params: Mapping[str, Any]) -> Any:
         """`fetch`/`fetchrow`/`fetchval`: a SELECT outside a transaction whose connection
         turns out dead is run once more on a fresh one."""
         c = stmt.compiled(DIALECT)
         args = c.args(params)
         conn = self._conn.get()
+        held = self._held.get() if conn is None else None
         try:
-            return await getattr(self._pool if conn is None else conn, method)(c.sql, *args)
+            return await getattr(self._runner(), method)(c.sql, *args)
         except _DRIVER_ERRORS as exc:
-            if conn is not None or not isinstance(exc, _RETRY) or not _is_select(stmt):
-                await self._fail(exc, conn)
+            used = conn if held is None else held[0]
+            dead = isinstance(exc, _RETRY) or (held is not None and _is_closed(held[0]))
+            if conn is not None or not dead or not _is_select(stmt):
+                await self._fail(exc, used)
             await self._pool.expire_connections()
+        if held is not None:
+            await self._replace_held(held)
         try:
-            return await getattr(self._pool, method)(c.sql, *args)
+            return await getattr(self._runner(), method)(c.sql, *args)
         except _DRIVER_ERRORS as exc:
-            await self._fail(exc)
+            await self._fail(exc, None if held is None else held[0])
 
     async def fetch(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> list[Row]:
         # asyncpg.Record satisfies Row natively; the stubs type its __getitem__ narrowly.
@@ -290,9 +319,9 @@ class PostgresBackend(Backend):
     async def execute(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> int:
         c = stmt.compiled(DIALECT)
         args = c.args(params)
-        conn = self._conn.get()
+        conn = self._current()
         try:
-            status = await (self._pool if conn is None else conn).execute(c.sql, *args)
+            status = await self._runner().execute(c.sql, *args)
         except _DRIVER_ERRORS as exc:
             await self._fail(exc, conn)
         return _rowcount(status)
@@ -332,8 +361,35 @@ class PostgresBackend(Backend):
         return await self.fetch(stmt, {**params, "limit": limit})
 
     @contextlib.asynccontextmanager
+    async def one_connection(self) -> AsyncIterator[None]:
+        if self._conn.get() is not None or self._held.get() is not None:
+            yield  # already on one connection
+            return
+        try:
+            held = [await self._pool.acquire()]
+        except _DRIVER_ERRORS as exc:
+            await self._fail(exc)
+        token = self._held.set(held)
+        try:
+            yield
+        finally:
+            self._held.reset(token)
+            # A failed release is the pool's to clean up (it discards the connection).
+            with contextlib.suppress(*_DRIVER_ERRORS):
+                await self._pool.release(held[0])
+
+    async def _replace_held(self, held: list[Any]) -> None:
+        """Swap the dead connection held by `one_connection()` for a fresh one."""
+        with contextlib.suppress(*_DRIVER_ERRORS):
+            await self._pool.release(held[0])
+        try:
+            held[0] = await self._pool.acquire()
+        except _DRIVER_ERRORS as exc:
+            await self._fail(exc)
+
+    @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[Any]:
-        conn = self._conn.get()
+        conn = self._current()
         if conn is not None:
             yield conn
             return
@@ -390,7 +446,16 @@ class PostgresBackend(Backend):
             except _DRIVER_ERRORS as exc:
                 await self._fail(exc, outer)
             return
-        conn, tx = await self._begin()
+        held = self._held.get()
+        if held is None:
+            conn, tx = await self._begin()
+        else:  # on the connection `one_connection()` holds, which it releases
+            conn = held[0]
+            try:
+                tx = conn.transaction()
+                await tx.start()
+            except _DRIVER_ERRORS as exc:
+                await self._fail(exc, conn)
         token = self._conn.set(conn)
         ok = False
         try:
@@ -410,11 +475,12 @@ class PostgresBackend(Backend):
             ok = True
         finally:
             self._conn.reset(token)
-            try:
-                await self._pool.release(conn)
-            except _DRIVER_ERRORS as exc:
-                if ok:
-                    await self._fail(exc)
+            if held is None:
+                try:
+                    await self._pool.release(conn)
+                except _DRIVER_ERRORS as exc:
+                    if ok:
+                        await self._fail(exc)
 
     async def vector_dimension(self, table: str, column: str) -> int | None:
         # pgvector keeps a vector column's dimension as its type modifier (-1: any).

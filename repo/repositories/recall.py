@@ -279,14 +279,15 @@ class RecallRepository(Repository):
         k_graph = check_limit("k_graph", query.k_graph)
         n_seeds = check_limit("seeds", query.seeds)
 
-        return await run_recall(
-            self.db.fetch,
-            params,
-            fact_types=fact_types,
-            has_text=has_text,
-            k_graph=k_graph,
-            n_seeds=n_seeds,
-        )
+        async with self.db.one_connection():  # one pool acquisition for every read
+            return await run_recall(
+                self.db.fetch,
+                params,
+                fact_types=fact_types,
+                has_text=has_text,
+                k_graph=k_graph,
+                n_seeds=n_seeds,
+            )
 
 
 #: `fetch(statement, params) -> rows`: a backend's verb, or any driver's equivalent.
