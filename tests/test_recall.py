@@ -147,3 +147,33 @@ async def test_exact_search_backs_up_a_short_index_scan(store: Store, bank: str)
         combined = await store.recall.recall(bank, RecallQuery(embedding=query, k_semantic=30))
     assert [r["id"] for r in rows] == [r["id"] for r in expected]
     assert [r["id"] for r in combined.semantic["world"]] == [r["id"] for r in expected]
+
+
+async def test_exact_search_scans_only_ids_and_distances(store: Store, bank: str) -> None:
+    """The exact search's filtered scan carries two values per match (id, distance); the
+    unit columns are read for the k nearest only."""
+    if store.backend.name != "postgresql":
+        pytest.skip("reads PostgreSQL's plan")
+    import json
+
+    from repo.backends.postgres import DIALECT, PostgresBackend
+    from repo.repositories.recall import SEMANTIC_EXACT
+
+    assert isinstance(store.backend, PostgresBackend)
+    await store.memories.retain(bank, [unit(i, fact_type="world") for i in range(40)])
+    compiled = SEMANTIC_EXACT.shape(fact_type="world").compiled(DIALECT)
+    args = compiled.args({"bank_id": bank, "embedding": embedding("probe"), "k": 5})
+    async with store.backend.pool.acquire() as conn:
+        raw = await conn.fetchval("EXPLAIN (VERBOSE, FORMAT JSON) " + compiled.sql, *args)
+        rows = await conn.fetch(compiled.sql, *args)
+    plan = json.loads(raw)[0]["Plan"]
+    nodes, stack = [], [plan]
+    while stack:
+        node = stack.pop()
+        nodes.append(node)
+        stack.extend(node.get("Plans", []))
+    (cte,) = [n for n in nodes if n.get("Subplan Name") == "CTE distances"]
+    assert len(cte["Output"]) == 2, cte["Output"]  # id and the distance, nothing else
+    assert len(rows) == 5
+    scores = [r["score"] for r in rows]
+    assert scores == sorted(scores, reverse=True)

@@ -66,25 +66,32 @@ def _semantic_exact(fact_type: str) -> sa.Select[Any]:
     """The exact nearest units of one fact type: filter first, then sort every match.
 
     Used when the index path returned fewer than k rows (a selective filter can exhaust
-    an HNSW scan, even an iterative one, before k matches are found). On PostgreSQL the
-    filtered rows are a MATERIALIZED CTE, so the vector index cannot be used; Oracle
-    searches exactly without FETCH APPROX.
+    an HNSW scan, even an iterative one, before k matches are found). The filtered scan
+    keeps only each match's id and distance; the unit columns are read for the k nearest
+    alone. On PostgreSQL the scan is a MATERIALIZED CTE, so the vector index cannot be
+    used; Oracle searches exactly without FETCH APPROX.
     """
-    candidates = (
-        sa.select(*UNIT_COLUMNS, _u.embedding)
+    distances = (
+        sa.select(_u.id, cosine_distance(_u.embedding, "embedding").label("distance"))
         .where(_u.bank_id == _BANK, _u.fact_type == sa.literal_column(f"'{fact_type}'"), visible())
-        .cte("candidates")
+        .cte("distances")
         .prefix_with("MATERIALIZED", dialect="postgresql")
     )
-    distance = cosine_distance(candidates.c.embedding, "embedding")
+    nearest = (
+        sa.select(distances.c.id, distances.c.distance)
+        .order_by(distances.c.distance)
+        .limit(sa.bindparam("k"))
+        .subquery("nearest")
+    )
     return (
         sa.select(
-            *(candidates.c[c.name] for c in UNIT_COLUMNS),
+            *UNIT_COLUMNS,
             _arm(f"semantic:{fact_type}"),
-            (sa.literal_column("1.0") - distance).label("score"),
+            (sa.literal_column("1.0") - nearest.c.distance).label("score"),
         )
-        .order_by(distance)
-        .limit(sa.bindparam("k"))
+        .join_from(memory_units, nearest, nearest.c.id == _u.id)
+        .where(_u.bank_id == _BANK)
+        .order_by(nearest.c.distance)
     )
 
 

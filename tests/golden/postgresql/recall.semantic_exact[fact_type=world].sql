@@ -1,9 +1,11 @@
 -- recall.semantic_exact[fact_type=world] [postgresql]
 -- params: embedding, bank_id, k
-WITH candidates AS MATERIALIZED 
-(SELECT memory_units.id AS id, memory_units.bank_id AS bank_id, memory_units.document_id AS document_id, memory_units.chunk_id AS chunk_id, memory_units.text AS text, memory_units.context AS context, memory_units.fact_type AS fact_type, memory_units.event_date AS event_date, memory_units.occurred_start AS occurred_start, memory_units.occurred_end AS occurred_end, memory_units.mentioned_at AS mentioned_at, memory_units.tags AS tags, memory_units.metadata AS metadata, memory_units.proof_count AS proof_count, memory_units.source_memory_ids AS source_memory_ids, memory_units.created_at AS created_at, memory_units.updated_at AS updated_at, memory_units.consolidated_at AS consolidated_at, memory_units.consolidation_failed_at AS consolidation_failed_at, memory_units.invalidated_at AS invalidated_at, memory_units.embedding AS embedding 
+WITH distances AS MATERIALIZED 
+(SELECT memory_units.id AS id, (memory_units.embedding <=> $1) AS distance 
 FROM memory_units 
 WHERE memory_units.bank_id = $2::VARCHAR AND memory_units.fact_type = 'world' AND memory_units.invalidated_at IS NULL)
- SELECT candidates.id, candidates.bank_id, candidates.document_id, candidates.chunk_id, candidates.text, candidates.context, candidates.fact_type, candidates.event_date, candidates.occurred_start, candidates.occurred_end, candidates.mentioned_at, candidates.tags, candidates.metadata, candidates.proof_count, candidates.source_memory_ids, candidates.created_at, candidates.updated_at, candidates.consolidated_at, candidates.consolidation_failed_at, candidates.invalidated_at, 'semantic:world' AS arm, 1.0 - (candidates.embedding <=> $1) AS score 
-FROM candidates ORDER BY (candidates.embedding <=> $1) 
- LIMIT $3
+ SELECT memory_units.id, memory_units.bank_id, memory_units.document_id, memory_units.chunk_id, memory_units.text, memory_units.context, memory_units.fact_type, memory_units.event_date, memory_units.occurred_start, memory_units.occurred_end, memory_units.mentioned_at, memory_units.tags, memory_units.metadata, memory_units.proof_count, memory_units.source_memory_ids, memory_units.created_at, memory_units.updated_at, memory_units.consolidated_at, memory_units.consolidation_failed_at, memory_units.invalidated_at, 'semantic:world' AS arm, 1.0 - nearest.distance AS score 
+FROM memory_units JOIN (SELECT distances.id AS id, distances.distance AS distance 
+FROM distances ORDER BY distances.distance 
+ LIMIT $3) AS nearest ON nearest.id = memory_units.id 
+WHERE memory_units.bank_id = $2::VARCHAR ORDER BY nearest.distance
