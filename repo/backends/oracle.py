@@ -31,6 +31,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.oracle.oracledb import OracleDialect_oracledb
 
 from repo.backends.base import EMPTY, Backend, Capabilities, PoolStats, validate_schema_name
+from repo.backends.oracle_batches import BatchError, executemany_chunked
 from repo.backends.oracle_codecs import (
     BindPlan,
     build_bind_plan,
@@ -53,8 +54,6 @@ DIALECT = OracleDialect_oracledb()  # type: ignore[no-untyped-call]
 
 #: How many times a MERGE is retried after ORA-00001 from a concurrent insert.
 MERGE_RETRIES = 3
-#: Rows sent per round trip by `executemany` / `bulk_insert`.
-BATCH_SIZE = 5000
 
 _DRIVER_ERRORS = (oracledb.Error, OSError)
 #: ORA-00942 (table or view does not exist), ORA-00904 (invalid identifier).
@@ -222,20 +221,21 @@ class OracleBackend(Backend):
     async def _executemany(
         self, conn: Any, c: CompiledSQL, plan: BindPlan, rows: list[dict[str, Any]]
     ) -> None:
+        # MERGEs run with batch errors, so the rows that lost a race for a new key
+        # (ORA-00001) are retried alone; offsets index `pending` (see oracle_batches).
         pending = rows
+        errors: list[BatchError] = []
         for _ in range(MERGE_RETRIES + 1):
             with conn.cursor() as cur:
                 sizes = plan.input_sizes(pending)
-                if sizes:
-                    cur.setinputsizes(**sizes)
-                await cur.executemany(
-                    c.sql, pending, batcherrors=plan.is_merge, batch_size=BATCH_SIZE
+                errors = await executemany_chunked(
+                    cur, c.sql, pending, sizes=sizes, batcherrors=plan.is_merge
                 )
-                errors = cur.getbatcherrors() if plan.is_merge else []
             if not errors:
                 return
-            if any(int(getattr(e, "code", 0)) != 1 for e in errors):
-                _raise_batch_error(next(e for e in errors if int(getattr(e, "code", 0)) != 1))
+            other = [e for e in errors if e.code != 1]
+            if other:
+                _raise_batch_error(other[0])
             pending = [pending[e.offset] for e in errors]
         _raise_batch_error(errors[0])
 
