@@ -12,12 +12,14 @@ from collections.abc import Callable, Hashable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine.interfaces import Dialect
-from sqlalchemy.sql import ClauseElement
+from sqlalchemy.sql import ClauseElement, visitors
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.types import TypeEngine
 
 from repo.errors import StatementParameterError
+from repo.sql.oracle_reserved import RESERVED_WORDS
 
 _compiles = 0
 
@@ -58,6 +60,30 @@ class CompiledSQL:
             ) from None
 
 
+def _statement_names(stmt: ClauseElement, compiled: SQLCompiler) -> set[str]:
+    """Bind names, selected column keys, labels, aliases and the column names of every
+    table a statement touches."""
+    names = set(compiled.binds)
+    names.update(entry.keyname for entry in compiled._result_columns)
+    for element in visitors.iterate(stmt):
+        table = element if isinstance(element, sa.Table) else getattr(element, "table", None)
+        if isinstance(table, sa.Table):
+            names.update(c.name for c in table.columns)
+        label = getattr(element, "name", None)
+        if isinstance(element, sa.Label | sa.Alias | sa.ColumnClause) and isinstance(label, str):
+            names.add(label)
+    return names
+
+
+def reserved_names(stmt: ClauseElement, compiled: SQLCompiler, dialect: Dialect) -> list[str]:
+    """The names of `stmt` that are reserved words of `dialect` (quoted or not, they are
+    not allowed: see repo/sql/oracle_reserved.py)."""
+    reserved = RESERVED_WORDS.get(dialect.name)
+    if not reserved:
+        return []
+    return sorted(n for n in _statement_names(stmt, compiled) if n.upper() in reserved)
+
+
 def compile_statement(name: str, stmt: ClauseElement, dialect: Dialect) -> CompiledSQL:
     """Compile `stmt` for `dialect`; bound values must all be `bindparam`s without values."""
     global _compiles
@@ -77,6 +103,12 @@ def compile_statement(name: str, stmt: ClauseElement, dialect: Dialect) -> Compi
     escaped = getattr(compiled, "escaped_bind_names", None)
     if escaped:
         raise ValueError(f"statement {name!r} uses bind names the dialect must quote: {escaped}")
+    reserved = reserved_names(stmt, compiled, dialect)
+    if reserved:
+        raise ValueError(
+            f"statement {name!r} uses {dialect.name} reserved words as names: {reserved} "
+            "(rename the column, label or bindparam; see repo/sql/oracle_reserved.py)"
+        )
     if "POSTCOMPILE" in compiled.string:
         raise ValueError(f"statement {name!r} has a post-compile parameter; bind it instead")
     types = tuple(compiled.binds[p].type.dialect_impl(dialect) for p in order)
