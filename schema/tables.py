@@ -1,5 +1,8 @@
 """Every table, constraint and index, named explicitly. Every table is keyed by bank.
 
+Isolation is the database's: every primary and unique key starts with `bank_id`, and every
+foreign key between bank-owned rows includes it, so no row can reference another bank's row.
+
 Indexes that exist on one dialect only (HNSW, GIN, partial) carry `ddl_if(dialect=...)`;
 Oracle's vector and Oracle Text indexes are created by the Oracle half of the migrations.
 """
@@ -44,6 +47,16 @@ def _in(column: str, values: tuple[str, ...]) -> str:
 
 def _bank_fk() -> sa.ForeignKey:
     return sa.ForeignKey("banks.bank_id", ondelete="CASCADE")
+
+
+def _in_bank(columns: list[str], table: str, name: str, key: str = "id") -> sa.ForeignKeyConstraint:
+    """A foreign key to a row of the same bank: (bank_id, *columns) -> (bank_id, key)."""
+    return sa.ForeignKeyConstraint(
+        ["bank_id", *columns],
+        [f"{table}.bank_id", f"{table}.{key}"],
+        ondelete="CASCADE",
+        name=name,
+    )
 
 
 def _created() -> sa.Column[object]:
@@ -97,7 +110,7 @@ chunks = sa.Table(
 memory_units = sa.Table(
     "memory_units",
     metadata,
-    sa.Column("id", uuid_type(), primary_key=True),
+    sa.Column("id", uuid_type(), nullable=False),
     sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
     sa.Column("document_id", short_text(), nullable=True),
     sa.Column("chunk_id", short_text(), nullable=True),
@@ -121,6 +134,7 @@ memory_units = sa.Table(
     sa.Column("invalidated_at", timestamp_type(), nullable=True),
     sa.CheckConstraint(_in("fact_type", FACT_TYPES), name="fact_type"),
     sa.CheckConstraint("proof_count >= 0", name="proof_count"),
+    sa.PrimaryKeyConstraint("bank_id", "id"),
     sa.ForeignKeyConstraint(
         ["bank_id", "document_id"],
         ["documents.bank_id", "documents.document_id"],
@@ -156,7 +170,7 @@ sa.Index(
 entities = sa.Table(
     "entities",
     metadata,
-    sa.Column("id", uuid_type(), primary_key=True),
+    sa.Column("id", uuid_type(), nullable=False),
     sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
     sa.Column("name", short_text(), nullable=False),
     sa.Column("canonical_name", short_text(), nullable=False),
@@ -165,89 +179,70 @@ entities = sa.Table(
     sa.Column("mention_count", sa.Integer(), nullable=False),
     _created(),
     _updated(),
+    sa.PrimaryKeyConstraint("bank_id", "id"),
     sa.UniqueConstraint("bank_id", "canonical_name", name="uq_entities_bank_canonical_name"),
 )
 
 unit_entities = sa.Table(
     "unit_entities",
     metadata,
-    sa.Column(
-        "unit_id",
-        uuid_type(),
-        sa.ForeignKey("memory_units.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "entity_id",
-        uuid_type(),
-        sa.ForeignKey("entities.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
+    sa.Column("unit_id", uuid_type(), nullable=False),
+    sa.Column("entity_id", uuid_type(), nullable=False),
     sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
-    sa.Index("ix_unit_entities_entity", "entity_id", "unit_id"),
+    sa.PrimaryKeyConstraint("bank_id", "unit_id", "entity_id"),
+    _in_bank(["unit_id"], "memory_units", "fk_unit_entities_unit"),
+    _in_bank(["entity_id"], "entities", "fk_unit_entities_entity"),
+    sa.Index("ix_unit_entities_entity", "bank_id", "entity_id", "unit_id"),
 )
 
 memory_links = sa.Table(
     "memory_links",
     metadata,
-    sa.Column(
-        "from_unit_id",
-        uuid_type(),
-        sa.ForeignKey("memory_units.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column(
-        "to_unit_id",
-        uuid_type(),
-        sa.ForeignKey("memory_units.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("link_type", short_text(16), primary_key=True),
+    sa.Column("from_unit_id", uuid_type(), nullable=False),
+    sa.Column("to_unit_id", uuid_type(), nullable=False),
+    sa.Column("link_type", short_text(16), nullable=False),
     sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
     sa.Column("weight", sa.Float(), nullable=False),
     _created(),
     sa.CheckConstraint(_in("link_type", LINK_TYPES), name="link_type"),
     sa.CheckConstraint("weight >= 0 AND weight <= 1", name="weight"),
-    sa.Index("ix_memory_links_to_unit", "to_unit_id"),
+    sa.PrimaryKeyConstraint("bank_id", "from_unit_id", "to_unit_id", "link_type"),
+    _in_bank(["from_unit_id"], "memory_units", "fk_memory_links_from_unit"),
+    _in_bank(["to_unit_id"], "memory_units", "fk_memory_links_to_unit"),
+    sa.Index("ix_memory_links_to_unit", "bank_id", "to_unit_id"),
 )
 
 observation_sources = sa.Table(
     "observation_sources",
     metadata,
-    sa.Column(
-        "observation_id",
-        uuid_type(),
-        sa.ForeignKey("memory_units.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("source_id", uuid_type(), primary_key=True),
+    sa.Column("observation_id", uuid_type(), nullable=False),
+    sa.Column("source_id", uuid_type(), nullable=False),
     sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
-    sa.Index("ix_observation_sources_source", "source_id"),
+    sa.PrimaryKeyConstraint("bank_id", "observation_id", "source_id"),
+    _in_bank(["observation_id"], "memory_units", "fk_observation_sources_observation"),
+    sa.Index("ix_observation_sources_source", "bank_id", "source_id"),
 )
 
 observation_history = sa.Table(
     "observation_history",
     metadata,
-    sa.Column("id", uuid_type(), primary_key=True),
+    sa.Column("id", uuid_type(), nullable=False),
     sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
-    sa.Column(
-        "observation_id",
-        uuid_type(),
-        sa.ForeignKey("memory_units.id", ondelete="CASCADE"),
-        nullable=False,
-    ),
+    sa.Column("observation_id", uuid_type(), nullable=False),
     sa.Column("previous_text", long_text(), nullable=False),
     # Source ids added by this change, as a JSON array of UUID strings on both dialects.
     sa.Column("sources_added", json_type(), nullable=True),
     sa.Column("reason", short_text(), nullable=True),
     _created(),
+    sa.PrimaryKeyConstraint("bank_id", "id"),
+    _in_bank(["observation_id"], "memory_units", "fk_observation_history_observation"),
     sa.Index("ix_observation_history_observation", "bank_id", "observation_id", "created_at"),
 )
 
 async_operations = sa.Table(
     "async_operations",
     metadata,
-    sa.Column("id", uuid_type(), primary_key=True),
+    sa.Column("id", uuid_type(), nullable=False),
     sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
     sa.Column("operation_type", short_text(64), nullable=False),
     sa.Column("status", short_text(16), nullable=False),
@@ -258,12 +253,7 @@ async_operations = sa.Table(
     sa.Column("max_attempts", sa.Integer(), nullable=False),
     # When a pending operation may next be claimed, or when a claim's lease expires.
     sa.Column("next_attempt_at", timestamp_type(), nullable=False),
-    sa.Column(
-        "parent_id",
-        uuid_type(),
-        sa.ForeignKey("async_operations.id", ondelete="CASCADE"),
-        nullable=True,
-    ),
+    sa.Column("parent_id", uuid_type(), nullable=True),
     sa.Column("claimed_by", short_text(), nullable=True),
     sa.Column("claimed_at", timestamp_type(), nullable=True),
     sa.Column("completed_at", timestamp_type(), nullable=True),
@@ -271,6 +261,10 @@ async_operations = sa.Table(
     _updated(),
     sa.CheckConstraint(_in("status", OPERATION_STATUSES), name="status"),
     sa.CheckConstraint("attempts >= 0 AND max_attempts >= 1", name="attempts"),
+    sa.PrimaryKeyConstraint("bank_id", "id"),
+    _in_bank(["parent_id"], "async_operations", "fk_async_operations_parent"),
+    # Workers address operations by id alone (claim, complete, fail).
+    sa.Index("ix_async_operations_id", "id"),
     sa.Index("ix_async_operations_parent", "parent_id"),
     sa.Index("ix_async_operations_bank_status", "bank_id", "status"),
 )

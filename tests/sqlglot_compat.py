@@ -45,6 +45,16 @@ GAPS: tuple[tuple[str, re.Pattern[str], str | Callable[[re.Match[str]], str], st
         "CREATE VECTOR INDEX ... ORGANIZATION ... falls back to an opaque Command",
     ),
     (
+        "plsql_skip_block",
+        re.compile(
+            r"\bBEGIN EXECUTE IMMEDIATE '((?:[^']|'')*)'; EXCEPTION WHEN OTHERS THEN "
+            r"IF SQLCODE NOT IN \([-\d, ]+\) THEN RAISE; END IF; END;"
+        ),
+        lambda m: m.group(1).replace("''", "'"),
+        "a resumable migration's PL/SQL block (EXECUTE IMMEDIATE) is not in sqlglot's grammar;"
+        " the DDL it runs is parsed instead",
+    ),
+    (
         "text_indextype",
         re.compile(r"\s+INDEXTYPE IS CTXSYS\.\w+(?:\s+PARAMETERS\s*\('[^']*'\))?"),
         "",

@@ -112,6 +112,17 @@ def _parses(sql: str) -> bool:
     return True
 
 
+def test_gap_plsql_skip_block() -> None:
+    raw = (
+        "BEGIN EXECUTE IMMEDIATE 'DROP INDEX ix_a'; EXCEPTION WHEN OTHERS THEN "
+        "IF SQLCODE NOT IN (-1418, -955) THEN RAISE; END IF; END;"
+    )
+    assert not _parses(raw)
+    fixed = normalise_for_sqlglot(raw)
+    assert fixed == "DROP INDEX ix_a"
+    assert _parses(fixed)
+
+
 def test_gap_fetch_approx() -> None:
     raw = "SELECT a FROM t ORDER BY VECTOR_DISTANCE(e, :e, COSINE) FETCH APPROX FIRST :k ROWS ONLY"
     assert not _parses(raw)

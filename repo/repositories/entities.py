@@ -42,7 +42,14 @@ BY_IDS = Statement(
 UNITS = Statement(
     "entities.units",
     sa.select(*UNIT_COLUMNS)
-    .join_from(memory_units, unit_entities, unit_entities.c.unit_id == memory_units.c.id)
+    .join_from(
+        memory_units,
+        unit_entities,
+        sa.and_(
+            unit_entities.c.bank_id == memory_units.c.bank_id,
+            unit_entities.c.unit_id == memory_units.c.id,
+        ),
+    )
     .where(
         unit_entities.c.bank_id == _BANK,
         unit_entities.c.entity_id == sa.bindparam("entity_id", type_=_e.id.type),

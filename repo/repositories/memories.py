@@ -79,7 +79,7 @@ ENTITY_IDS = Statement(
 )
 LINK_INSERT = Statement(
     "links.insert_if_absent",
-    upsert(memory_links, LINK_COLUMNS, ["from_unit_id", "to_unit_id", "link_type"]),
+    upsert(memory_links, LINK_COLUMNS, ["bank_id", "from_unit_id", "to_unit_id", "link_type"]),
 )
 UNIT_INSERT = Statement(
     "memories.insert",

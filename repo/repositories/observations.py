@@ -66,7 +66,9 @@ FIND_IDS = {False: _ids_by_array(), True: _ids_by_table()}
 FIND = {
     table: Statement(
         f"observations.find_by_sources.{'table' if table else 'array'}",
-        sa.select(*UNIT_COLUMNS).where(_u.id.in_(ids.scalar_subquery())).order_by(_u.created_at),
+        sa.select(*UNIT_COLUMNS)
+        .where(_u.bank_id == _BANK, _u.id.in_(ids.scalar_subquery()))
+        .order_by(_u.created_at),
         only=None if table else "postgresql",
     )
     for table, ids in FIND_IDS.items()
@@ -84,7 +86,7 @@ SOURCE_INSERT = Statement(
     upsert(
         observation_sources,
         ["observation_id", "source_id", "bank_id"],
-        ["observation_id", "source_id"],
+        ["bank_id", "observation_id", "source_id"],
     ),
 )
 SOURCES_OF = Statement(

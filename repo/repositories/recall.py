@@ -152,7 +152,11 @@ def _expand() -> sa.CompoundSelect[Any]:
         )
         .select_from(
             seed_mentions.join(
-                other_mentions, other_mentions.c.entity_id == seed_mentions.c.entity_id
+                other_mentions,
+                sa.and_(
+                    other_mentions.c.bank_id == seed_mentions.c.bank_id,
+                    other_mentions.c.entity_id == seed_mentions.c.entity_id,
+                ),
             )
         )
         .where(
@@ -168,14 +172,14 @@ def _expand() -> sa.CompoundSelect[Any]:
     by_link = (
         sa.select(*UNIT_COLUMNS, _arm("graph:link"), linked.c.score.label("score"))
         .join_from(memory_units, linked, linked.c.unit_id == _u.id)
-        .where(visible())
+        .where(_u.bank_id == _BANK, visible())
     )
     by_entity = (
         sa.select(
             *UNIT_COLUMNS, _arm("graph:entity"), sa.cast(shared.c.score, sa.Float).label("score")
         )
         .join_from(memory_units, shared, shared.c.unit_id == _u.id)
-        .where(visible())
+        .where(_u.bank_id == _BANK, visible())
     )
     return sa.union_all(by_link, by_entity)
 
@@ -189,7 +193,14 @@ UNIT_ENTITIES = Statement(
         entities.c.name,
         entities.c.entity_type,
     )
-    .join_from(unit_entities, entities, entities.c.id == unit_entities.c.entity_id)
+    .join_from(
+        unit_entities,
+        entities,
+        sa.and_(
+            entities.c.bank_id == unit_entities.c.bank_id,
+            entities.c.id == unit_entities.c.entity_id,
+        ),
+    )
     .where(unit_entities.c.bank_id == _BANK, in_uuids(unit_entities.c.unit_id, "ids")),
 )
 

@@ -1,6 +1,6 @@
 -- entities.units [oracle]
 -- params: bank_id, entity_id, limit
 SELECT memory_units.id, memory_units.bank_id, memory_units.document_id, memory_units.chunk_id, memory_units.text, memory_units.context, memory_units.fact_type, memory_units.event_date, memory_units.occurred_start, memory_units.occurred_end, memory_units.mentioned_at, memory_units.tags, memory_units.metadata, memory_units.proof_count, memory_units.source_memory_ids, memory_units.created_at, memory_units.updated_at, memory_units.consolidated_at, memory_units.consolidation_failed_at, memory_units.invalidated_at 
-FROM memory_units JOIN unit_entities ON unit_entities.unit_id = memory_units.id 
+FROM memory_units JOIN unit_entities ON unit_entities.bank_id = memory_units.bank_id AND unit_entities.unit_id = memory_units.id 
 WHERE unit_entities.bank_id = :bank_id AND unit_entities.entity_id = :entity_id AND memory_units.invalidated_at IS NULL ORDER BY memory_units.created_at DESC, memory_units.id DESC
  FETCH FIRST :limit ROWS ONLY

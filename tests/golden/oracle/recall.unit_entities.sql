@@ -1,5 +1,5 @@
 -- recall.unit_entities [oracle]
 -- params: bank_id, ids
 SELECT unit_entities.unit_id, entities.id AS entity_id, entities.name, entities.entity_type 
-FROM unit_entities JOIN entities ON entities.id = unit_entities.entity_id 
+FROM unit_entities JOIN entities ON entities.bank_id = unit_entities.bank_id AND entities.id = unit_entities.entity_id 
 WHERE unit_entities.bank_id = :bank_id AND unit_entities.unit_id IN (SELECT HEXTORAW(jt.v) FROM JSON_TABLE(:ids, '$[*]' COLUMNS (v VARCHAR2(32) PATH '$')) jt)

@@ -2,6 +2,6 @@
 -- params: bank_id, source_ids
 SELECT memory_units.id, memory_units.bank_id, memory_units.document_id, memory_units.chunk_id, memory_units.text, memory_units.context, memory_units.fact_type, memory_units.event_date, memory_units.occurred_start, memory_units.occurred_end, memory_units.mentioned_at, memory_units.tags, memory_units.metadata, memory_units.proof_count, memory_units.source_memory_ids, memory_units.created_at, memory_units.updated_at, memory_units.consolidated_at, memory_units.consolidation_failed_at, memory_units.invalidated_at 
 FROM memory_units 
-WHERE memory_units.id IN (SELECT memory_units.id 
+WHERE memory_units.bank_id = $1::VARCHAR AND memory_units.id IN (SELECT memory_units.id 
 FROM memory_units 
 WHERE memory_units.bank_id = $1::VARCHAR AND memory_units.fact_type = 'observation' AND (memory_units.source_memory_ids && $2::UUID[])) ORDER BY memory_units.created_at

@@ -1,5 +1,79 @@
 BEGIN;
 
+-- Running downgrade 0003 -> 0002
+
+ALTER TABLE memory_links DROP CONSTRAINT fk_memory_links_from_unit;
+
+ALTER TABLE memory_links DROP CONSTRAINT fk_memory_links_to_unit;
+
+ALTER TABLE unit_entities DROP CONSTRAINT fk_unit_entities_unit;
+
+ALTER TABLE unit_entities DROP CONSTRAINT fk_unit_entities_entity;
+
+ALTER TABLE observation_sources DROP CONSTRAINT fk_observation_sources_observation;
+
+ALTER TABLE observation_history DROP CONSTRAINT fk_observation_history_observation;
+
+ALTER TABLE async_operations DROP CONSTRAINT fk_async_operations_parent;
+
+DROP INDEX ix_async_operations_id;
+
+DROP INDEX ix_unit_entities_entity;
+
+CREATE INDEX ix_unit_entities_entity ON unit_entities (entity_id, unit_id);
+
+DROP INDEX ix_memory_links_to_unit;
+
+CREATE INDEX ix_memory_links_to_unit ON memory_links (to_unit_id);
+
+DROP INDEX ix_observation_sources_source;
+
+CREATE INDEX ix_observation_sources_source ON observation_sources (source_id);
+
+ALTER TABLE memory_units DROP CONSTRAINT pk_memory_units;
+
+ALTER TABLE memory_units ADD CONSTRAINT pk_memory_units PRIMARY KEY (id);
+
+ALTER TABLE entities DROP CONSTRAINT pk_entities;
+
+ALTER TABLE entities ADD CONSTRAINT pk_entities PRIMARY KEY (id);
+
+ALTER TABLE async_operations DROP CONSTRAINT pk_async_operations;
+
+ALTER TABLE async_operations ADD CONSTRAINT pk_async_operations PRIMARY KEY (id);
+
+ALTER TABLE observation_history DROP CONSTRAINT pk_observation_history;
+
+ALTER TABLE observation_history ADD CONSTRAINT pk_observation_history PRIMARY KEY (id);
+
+ALTER TABLE memory_links DROP CONSTRAINT pk_memory_links;
+
+ALTER TABLE memory_links ADD CONSTRAINT pk_memory_links PRIMARY KEY (from_unit_id, to_unit_id, link_type);
+
+ALTER TABLE unit_entities DROP CONSTRAINT pk_unit_entities;
+
+ALTER TABLE unit_entities ADD CONSTRAINT pk_unit_entities PRIMARY KEY (unit_id, entity_id);
+
+ALTER TABLE observation_sources DROP CONSTRAINT pk_observation_sources;
+
+ALTER TABLE observation_sources ADD CONSTRAINT pk_observation_sources PRIMARY KEY (observation_id, source_id);
+
+ALTER TABLE memory_links ADD CONSTRAINT fk_memory_links_from_unit_id_memory_units FOREIGN KEY (from_unit_id) REFERENCES memory_units (id) ON DELETE CASCADE;
+
+ALTER TABLE memory_links ADD CONSTRAINT fk_memory_links_to_unit_id_memory_units FOREIGN KEY (to_unit_id) REFERENCES memory_units (id) ON DELETE CASCADE;
+
+ALTER TABLE unit_entities ADD CONSTRAINT fk_unit_entities_unit_id_memory_units FOREIGN KEY (unit_id) REFERENCES memory_units (id) ON DELETE CASCADE;
+
+ALTER TABLE unit_entities ADD CONSTRAINT fk_unit_entities_entity_id_entities FOREIGN KEY (entity_id) REFERENCES entities (id) ON DELETE CASCADE;
+
+ALTER TABLE observation_sources ADD CONSTRAINT fk_observation_sources_observation_id_memory_units FOREIGN KEY (observation_id) REFERENCES memory_units (id) ON DELETE CASCADE;
+
+ALTER TABLE observation_history ADD CONSTRAINT fk_observation_history_observation_id_memory_units FOREIGN KEY (observation_id) REFERENCES memory_units (id) ON DELETE CASCADE;
+
+ALTER TABLE async_operations ADD CONSTRAINT fk_async_operations_parent_id_async_operations FOREIGN KEY (parent_id) REFERENCES async_operations (id) ON DELETE CASCADE;
+
+UPDATE public.alembic_version SET version_num='0002' WHERE public.alembic_version.version_num = '0003';
+
 -- Running downgrade 0002 -> 0001
 
 DROP INDEX ix_observation_history_observation;

@@ -193,5 +193,93 @@ CREATE INDEX ix_observation_history_observation ON observation_history (bank_id,
 
 UPDATE public.alembic_version SET version_num='0002' WHERE public.alembic_version.version_num = '0001';
 
+-- Running upgrade 0002 -> 0003
+
+DELETE FROM memory_links WHERE from_unit_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM memory_units r WHERE r.bank_id = memory_links.bank_id AND r.id = memory_links.from_unit_id);
+
+DELETE FROM memory_links WHERE to_unit_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM memory_units r WHERE r.bank_id = memory_links.bank_id AND r.id = memory_links.to_unit_id);
+
+DELETE FROM unit_entities WHERE unit_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM memory_units r WHERE r.bank_id = unit_entities.bank_id AND r.id = unit_entities.unit_id);
+
+DELETE FROM unit_entities WHERE entity_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM entities r WHERE r.bank_id = unit_entities.bank_id AND r.id = unit_entities.entity_id);
+
+DELETE FROM observation_sources WHERE observation_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM memory_units r WHERE r.bank_id = observation_sources.bank_id AND r.id = observation_sources.observation_id);
+
+DELETE FROM observation_history WHERE observation_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM memory_units r WHERE r.bank_id = observation_history.bank_id AND r.id = observation_history.observation_id);
+
+DELETE FROM async_operations WHERE parent_id IS NOT NULL AND NOT EXISTS (SELECT 1 FROM async_operations r WHERE r.bank_id = async_operations.bank_id AND r.id = async_operations.parent_id);
+
+ALTER TABLE memory_links DROP CONSTRAINT fk_memory_links_from_unit_id_memory_units;
+
+ALTER TABLE memory_links DROP CONSTRAINT fk_memory_links_to_unit_id_memory_units;
+
+ALTER TABLE unit_entities DROP CONSTRAINT fk_unit_entities_unit_id_memory_units;
+
+ALTER TABLE unit_entities DROP CONSTRAINT fk_unit_entities_entity_id_entities;
+
+ALTER TABLE observation_sources DROP CONSTRAINT fk_observation_sources_observation_id_memory_units;
+
+ALTER TABLE observation_history DROP CONSTRAINT fk_observation_history_observation_id_memory_units;
+
+ALTER TABLE async_operations DROP CONSTRAINT fk_async_operations_parent_id_async_operations;
+
+ALTER TABLE memory_units DROP CONSTRAINT pk_memory_units;
+
+ALTER TABLE memory_units ADD CONSTRAINT pk_memory_units PRIMARY KEY (bank_id, id);
+
+ALTER TABLE entities DROP CONSTRAINT pk_entities;
+
+ALTER TABLE entities ADD CONSTRAINT pk_entities PRIMARY KEY (bank_id, id);
+
+ALTER TABLE async_operations DROP CONSTRAINT pk_async_operations;
+
+ALTER TABLE async_operations ADD CONSTRAINT pk_async_operations PRIMARY KEY (bank_id, id);
+
+ALTER TABLE observation_history DROP CONSTRAINT pk_observation_history;
+
+ALTER TABLE observation_history ADD CONSTRAINT pk_observation_history PRIMARY KEY (bank_id, id);
+
+ALTER TABLE memory_links DROP CONSTRAINT pk_memory_links;
+
+ALTER TABLE memory_links ADD CONSTRAINT pk_memory_links PRIMARY KEY (bank_id, from_unit_id, to_unit_id, link_type);
+
+ALTER TABLE unit_entities DROP CONSTRAINT pk_unit_entities;
+
+ALTER TABLE unit_entities ADD CONSTRAINT pk_unit_entities PRIMARY KEY (bank_id, unit_id, entity_id);
+
+ALTER TABLE observation_sources DROP CONSTRAINT pk_observation_sources;
+
+ALTER TABLE observation_sources ADD CONSTRAINT pk_observation_sources PRIMARY KEY (bank_id, observation_id, source_id);
+
+CREATE INDEX ix_async_operations_id ON async_operations (id);
+
+DROP INDEX ix_unit_entities_entity;
+
+CREATE INDEX ix_unit_entities_entity ON unit_entities (bank_id, entity_id, unit_id);
+
+DROP INDEX ix_memory_links_to_unit;
+
+CREATE INDEX ix_memory_links_to_unit ON memory_links (bank_id, to_unit_id);
+
+DROP INDEX ix_observation_sources_source;
+
+CREATE INDEX ix_observation_sources_source ON observation_sources (bank_id, source_id);
+
+ALTER TABLE memory_links ADD CONSTRAINT fk_memory_links_from_unit FOREIGN KEY (bank_id, from_unit_id) REFERENCES memory_units (bank_id, id) ON DELETE CASCADE;
+
+ALTER TABLE memory_links ADD CONSTRAINT fk_memory_links_to_unit FOREIGN KEY (bank_id, to_unit_id) REFERENCES memory_units (bank_id, id) ON DELETE CASCADE;
+
+ALTER TABLE unit_entities ADD CONSTRAINT fk_unit_entities_unit FOREIGN KEY (bank_id, unit_id) REFERENCES memory_units (bank_id, id) ON DELETE CASCADE;
+
+ALTER TABLE unit_entities ADD CONSTRAINT fk_unit_entities_entity FOREIGN KEY (bank_id, entity_id) REFERENCES entities (bank_id, id) ON DELETE CASCADE;
+
+ALTER TABLE observation_sources ADD CONSTRAINT fk_observation_sources_observation FOREIGN KEY (bank_id, observation_id) REFERENCES memory_units (bank_id, id) ON DELETE CASCADE;
+
+ALTER TABLE observation_history ADD CONSTRAINT fk_observation_history_observation FOREIGN KEY (bank_id, observation_id) REFERENCES memory_units (bank_id, id) ON DELETE CASCADE;
+
+ALTER TABLE async_operations ADD CONSTRAINT fk_async_operations_parent FOREIGN KEY (bank_id, parent_id) REFERENCES async_operations (bank_id, id) ON DELETE CASCADE;
+
+UPDATE public.alembic_version SET version_num='0003' WHERE public.alembic_version.version_num = '0002';
+
 COMMIT;
 
