@@ -2,8 +2,9 @@
 
 PostgreSQL: one transaction, serialised by an advisory lock, with the tenant schema
 created and first on the search path. Oracle: `CURRENT_SCHEMA` and `DDL_LOCK_TIMEOUT`
-set on the session. Both commit at the end (Oracle DDL auto-commits; the
-`alembic_version` update does not).
+set on the session, serialised by a session-level DBMS_LOCK lock per schema (held
+across the implicit commits of DDL; repo/oracle_ddl.py). Both commit at the end
+(Oracle DDL auto-commits; the `alembic_version` update does not).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from sqlalchemy.ext.asyncio import create_async_engine
 
 from repo.backends.base import validate_schema_name
 from repo.migrations import ADVISORY_LOCK_KEY, include_object_for, validate_dim
+from repo.oracle_ddl import lock_block, unlock_block
 from repo.urls import backend_name, sqlalchemy_url
 from schema.tables import metadata_for_dim
 from schema.types import DEFAULT_EMBEDDING_DIM
@@ -84,12 +86,20 @@ def _prepare_oracle(connection: Connection) -> None:
 
 def do_run_migrations(connection: Connection) -> None:
     _configure(connection=connection)
-    with context.begin_transaction():
-        if BACKEND == "postgresql":
+    if BACKEND == "postgresql":
+        with context.begin_transaction():
             _prepare_postgresql(connection)
-        else:
-            _prepare_oracle(connection)
-        context.run_migrations()
+            context.run_migrations()
+        connection.commit()
+        return
+    with context.begin_transaction():
+        _prepare_oracle(connection)
+        connection.execute(text(lock_block()))  # one migrator per schema from here on
+        try:
+            context.run_migrations()
+            connection.commit()
+        finally:
+            connection.execute(text(unlock_block()))
     connection.commit()
 
 
@@ -131,10 +141,13 @@ def run_migrations_offline() -> None:
     """`alembic upgrade --sql`: print the DDL for the URL's dialect without connecting."""
     _configure(url=sqlalchemy_url(URL), literal_binds=True, dialect_opts={"paramstyle": "named"})
     with context.begin_transaction():
+        if BACKEND == "oracle":
+            context.execute(lock_block())  # serialises with migrators of the application
         context.run_migrations()
         if BACKEND == "oracle":
             # Oracle DDL commits itself, the alembic_version change does not.
             context.execute("COMMIT")
+            context.execute(unlock_block())
 
 
 if context.is_offline_mode():

@@ -18,6 +18,12 @@ from sqlglot import exp
 #: (name, pattern, replacement, why) for every known gap.
 GAPS: tuple[tuple[str, re.Pattern[str], str | Callable[[re.Match[str]], str], str], ...] = (
     (
+        "plsql_guarded_ddl",
+        re.compile(r"\bDECLARE\s+n PLS_INTEGER;.*?EXECUTE IMMEDIATE q'~(.*?)~';.*?\bEND;", re.S),
+        r"\1",
+        "PL/SQL blocks are not SQL to sqlglot; the DDL a dictionary-guarded block runs is",
+    ),
+    (
         "fetch_approx",
         re.compile(r"\bFETCH APPROX(?:IMATE)? FIRST\b"),
         "FETCH FIRST",

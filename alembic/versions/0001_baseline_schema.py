@@ -8,6 +8,7 @@ Create Date: 2026-11-27 08:57:49.789103
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -17,6 +18,7 @@ from pgvector.sqlalchemy import VECTOR
 from sqlalchemy.dialects import oracle, postgresql
 
 from repo.migrations import embedding_dim, run_for_dialect
+from repo.oracle_ddl import guarded_index
 
 TIMESTAMPTZ = sa.DateTime(timezone=True)
 
@@ -344,7 +346,14 @@ def _pg_downgrade() -> None:
 def _oracle_upgrade() -> None:
     """The same tables, constraints and indexes in Oracle 23ai types; PostgreSQL-only
     indexes (HNSW, GIN, partial) become Oracle ones named `ixo_*` (skipped by the drift
-    comparison): an IVF vector index, an Oracle Text index and a function-based index."""
+    comparison): an IVF vector index, an Oracle Text index and a function-based index.
+
+    Resumable (Oracle DDL commits itself, so a failed run leaves objects behind): tables and
+    B-tree indexes are created IF NOT EXISTS, the vector and text indexes after a dictionary
+    check (repo/oracle_ddl.py). A rerun creates what is missing; what is created is the same.
+    """
+    create_table = functools.partial(op.create_table, if_not_exists=True)
+    create_index = functools.partial(op.create_index, if_not_exists=True)
 
     class Vector(sa.types.UserDefinedType[Any]):
         """`VECTOR(n, FLOAT32)`, the documented two-argument form (SQLAlchemy's
@@ -360,7 +369,7 @@ def _oracle_upgrade() -> None:
     tstz = oracle.TIMESTAMP(timezone=True)
     json = sa.JSON()  # native JSON (23ai)
 
-    op.create_table(
+    create_table(
         "banks",
         sa.Column("bank_id", key, nullable=False),
         sa.Column("name", key, nullable=False),
@@ -369,7 +378,7 @@ def _oracle_upgrade() -> None:
         sa.Column("updated_at", tstz, nullable=False),
         sa.PrimaryKeyConstraint("bank_id", name=op.f("pk_banks")),
     )
-    op.create_table(
+    create_table(
         "async_operations",
         sa.Column("id", uid, nullable=False),
         sa.Column("bank_id", key, nullable=False),
@@ -408,19 +417,19 @@ def _oracle_upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_async_operations")),
     )
-    op.create_index(
+    create_index(
         "ix_async_operations_bank_status", "async_operations", ["bank_id", "status"], unique=False
     )
     # No partial indexes in Oracle: index only the claimable rows' next_attempt_at (rows
     # whose CASE yields NULL are not in the B-tree).
-    op.create_index(
+    create_index(
         "ixo_async_operations_claimable",
         "async_operations",
         [sa.text("CASE WHEN status IN ('pending', 'processing') THEN next_attempt_at END")],
         unique=False,
     )
-    op.create_index("ix_async_operations_parent", "async_operations", ["parent_id"], unique=False)
-    op.create_table(
+    create_index("ix_async_operations_parent", "async_operations", ["parent_id"], unique=False)
+    create_table(
         "documents",
         sa.Column("bank_id", key, nullable=False),
         sa.Column("document_id", key, nullable=False),
@@ -438,7 +447,7 @@ def _oracle_upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("bank_id", "document_id", name=op.f("pk_documents")),
     )
-    op.create_table(
+    create_table(
         "entities",
         sa.Column("id", uid, nullable=False),
         sa.Column("bank_id", key, nullable=False),
@@ -458,7 +467,7 @@ def _oracle_upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_entities")),
         sa.UniqueConstraint("bank_id", "canonical_name", name="uq_entities_bank_canonical_name"),
     )
-    op.create_table(
+    create_table(
         "chunks",
         sa.Column("bank_id", key, nullable=False),
         sa.Column("chunk_id", key, nullable=False),
@@ -473,10 +482,10 @@ def _oracle_upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("bank_id", "chunk_id", name=op.f("pk_chunks")),
     )
-    op.create_index(
+    create_index(
         "ix_chunks_document", "chunks", ["bank_id", "document_id", "chunk_index"], unique=False
     )
-    op.create_table(
+    create_table(
         "memory_units",
         sa.Column("id", uid, nullable=False),
         sa.Column("bank_id", key, nullable=False),
@@ -515,34 +524,41 @@ def _oracle_upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_memory_units")),
     )
-    op.create_index(
+    create_index(
         "ix_memory_units_bank_created",
         "memory_units",
         ["bank_id", "created_at", "id"],
         unique=False,
     )
-    op.create_index(
+    create_index(
         "ix_memory_units_bank_fact_date",
         "memory_units",
         ["bank_id", "fact_type", "event_date"],
         unique=False,
     )
-    op.create_index(
+    create_index(
         "ix_memory_units_document", "memory_units", ["bank_id", "document_id"], unique=False
     )
     # IVF ("neighbor partitions"): lives on disk, needs no vector memory pool (HNSW does).
     # Its centroids come from the rows present at creation: rebuild it after bulk loads
     # (ALTER INDEX ixo_memory_units_embedding REBUILD ONLINE).
     op.execute(
-        "CREATE VECTOR INDEX ixo_memory_units_embedding ON memory_units (embedding) "
-        "ORGANIZATION NEIGHBOR PARTITIONS DISTANCE COSINE WITH TARGET ACCURACY 95"
+        guarded_index(
+            "ixo_memory_units_embedding",
+            "CREATE VECTOR INDEX ixo_memory_units_embedding ON memory_units (embedding) "
+            "ORGANIZATION NEIGHBOR PARTITIONS DISTANCE COSINE WITH TARGET ACCURACY 95",
+        )
     )
     # Oracle Text, synchronised at commit: committed rows are searchable at once.
     op.execute(
-        "CREATE INDEX ixo_memory_units_text ON memory_units (text) "
-        "INDEXTYPE IS CTXSYS.CONTEXT PARAMETERS ('SYNC (ON COMMIT)')"
+        guarded_index(
+            "ixo_memory_units_text",
+            "CREATE INDEX ixo_memory_units_text ON memory_units (text) "
+            "INDEXTYPE IS CTXSYS.CONTEXT PARAMETERS ('SYNC (ON COMMIT)')",
+            domain=True,
+        )
     )
-    op.create_table(
+    create_table(
         "memory_links",
         sa.Column("from_unit_id", uid, nullable=False),
         sa.Column("to_unit_id", uid, nullable=False),
@@ -577,8 +593,8 @@ def _oracle_upgrade() -> None:
             "from_unit_id", "to_unit_id", "link_type", name=op.f("pk_memory_links")
         ),
     )
-    op.create_index("ix_memory_links_to_unit", "memory_links", ["to_unit_id"], unique=False)
-    op.create_table(
+    create_index("ix_memory_links_to_unit", "memory_links", ["to_unit_id"], unique=False)
+    create_table(
         "observation_sources",
         sa.Column("observation_id", uid, nullable=False),
         sa.Column("source_id", uid, nullable=False),
@@ -597,10 +613,10 @@ def _oracle_upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("observation_id", "source_id", name=op.f("pk_observation_sources")),
     )
-    op.create_index(
+    create_index(
         "ix_observation_sources_source", "observation_sources", ["source_id"], unique=False
     )
-    op.create_table(
+    create_table(
         "unit_entities",
         sa.Column("unit_id", uid, nullable=False),
         sa.Column("entity_id", uid, nullable=False),
@@ -625,33 +641,32 @@ def _oracle_upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("unit_id", "entity_id", name=op.f("pk_unit_entities")),
     )
-    op.create_index(
-        "ix_unit_entities_entity", "unit_entities", ["entity_id", "unit_id"], unique=False
-    )
+    create_index("ix_unit_entities_entity", "unit_entities", ["entity_id", "unit_id"], unique=False)
 
 
 def _oracle_downgrade() -> None:
-    op.drop_index("ix_unit_entities_entity", table_name="unit_entities")
-    op.drop_table("unit_entities")
-    op.drop_index("ix_observation_sources_source", table_name="observation_sources")
-    op.drop_table("observation_sources")
-    op.drop_index("ix_memory_links_to_unit", table_name="memory_links")
-    op.drop_table("memory_links")
-    op.drop_index("ixo_memory_units_text", table_name="memory_units")
-    op.drop_index("ixo_memory_units_embedding", table_name="memory_units")
-    op.drop_index("ix_memory_units_document", table_name="memory_units")
-    op.drop_index("ix_memory_units_bank_fact_date", table_name="memory_units")
-    op.drop_index("ix_memory_units_bank_created", table_name="memory_units")
-    op.drop_table("memory_units")
-    op.drop_index("ix_chunks_document", table_name="chunks")
-    op.drop_table("chunks")
-    op.drop_table("entities")
-    op.drop_table("documents")
-    op.drop_index("ix_async_operations_parent", table_name="async_operations")
-    op.drop_index("ixo_async_operations_claimable", table_name="async_operations")
-    op.drop_index("ix_async_operations_bank_status", table_name="async_operations")
-    op.drop_table("async_operations")
-    op.drop_table("banks")
+    # IF EXISTS (23ai): a downgrade that failed part-way can be run again.
+    op.drop_index("ix_unit_entities_entity", table_name="unit_entities", if_exists=True)
+    op.drop_table("unit_entities", if_exists=True)
+    op.drop_index("ix_observation_sources_source", table_name="observation_sources", if_exists=True)
+    op.drop_table("observation_sources", if_exists=True)
+    op.drop_index("ix_memory_links_to_unit", table_name="memory_links", if_exists=True)
+    op.drop_table("memory_links", if_exists=True)
+    op.drop_index("ixo_memory_units_text", table_name="memory_units", if_exists=True)
+    op.drop_index("ixo_memory_units_embedding", table_name="memory_units", if_exists=True)
+    op.drop_index("ix_memory_units_document", table_name="memory_units", if_exists=True)
+    op.drop_index("ix_memory_units_bank_fact_date", table_name="memory_units", if_exists=True)
+    op.drop_index("ix_memory_units_bank_created", table_name="memory_units", if_exists=True)
+    op.drop_table("memory_units", if_exists=True)
+    op.drop_index("ix_chunks_document", table_name="chunks", if_exists=True)
+    op.drop_table("chunks", if_exists=True)
+    op.drop_table("entities", if_exists=True)
+    op.drop_table("documents", if_exists=True)
+    op.drop_index("ix_async_operations_parent", table_name="async_operations", if_exists=True)
+    op.drop_index("ixo_async_operations_claimable", table_name="async_operations", if_exists=True)
+    op.drop_index("ix_async_operations_bank_status", table_name="async_operations", if_exists=True)
+    op.drop_table("async_operations", if_exists=True)
+    op.drop_table("banks", if_exists=True)
 
 
 def upgrade() -> None:

@@ -1,3 +1,18 @@
+DECLARE
+    handle VARCHAR2(128);
+    status INTEGER;
+BEGIN
+    DBMS_LOCK.ALLOCATE_UNIQUE('memrepo.migrate.' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA'), handle);
+    status := DBMS_LOCK.REQUEST(handle, DBMS_LOCK.X_MODE, 300, FALSE);
+    IF status NOT IN (0, 4) THEN
+        RAISE_APPLICATION_ERROR(-20101, 'memrepo: migration lock '
+            || 'memrepo.migrate.' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') || ' not granted (DBMS_LOCK.REQUEST returned '
+            || status || '; 1 = another migrator still holds it)');
+    END IF;
+END;
+
+/
+
 -- Running downgrade 0003 -> 0002
 
 BEGIN EXECUTE IMMEDIATE 'ALTER TABLE memory_links DROP CONSTRAINT fk_memory_links_from_unit'; EXCEPTION WHEN OTHERS THEN IF SQLCODE NOT IN (-2443, -2260, -2275, -955, -1418) THEN RAISE; END IF; END;
@@ -176,87 +191,87 @@ UPDATE alembic_version SET version_num='0001' WHERE alembic_version.version_num 
 
 -- Running downgrade 0001 -> 
 
-DROP INDEX ix_unit_entities_entity
+DROP INDEX IF EXISTS ix_unit_entities_entity
 
 /
 
-DROP TABLE unit_entities
+DROP TABLE IF EXISTS unit_entities
 
 /
 
-DROP INDEX ix_observation_sources_source
+DROP INDEX IF EXISTS ix_observation_sources_source
 
 /
 
-DROP TABLE observation_sources
+DROP TABLE IF EXISTS observation_sources
 
 /
 
-DROP INDEX ix_memory_links_to_unit
+DROP INDEX IF EXISTS ix_memory_links_to_unit
 
 /
 
-DROP TABLE memory_links
+DROP TABLE IF EXISTS memory_links
 
 /
 
-DROP INDEX ixo_memory_units_text
+DROP INDEX IF EXISTS ixo_memory_units_text
 
 /
 
-DROP INDEX ixo_memory_units_embedding
+DROP INDEX IF EXISTS ixo_memory_units_embedding
 
 /
 
-DROP INDEX ix_memory_units_document
+DROP INDEX IF EXISTS ix_memory_units_document
 
 /
 
-DROP INDEX ix_memory_units_bank_fact_date
+DROP INDEX IF EXISTS ix_memory_units_bank_fact_date
 
 /
 
-DROP INDEX ix_memory_units_bank_created
+DROP INDEX IF EXISTS ix_memory_units_bank_created
 
 /
 
-DROP TABLE memory_units
+DROP TABLE IF EXISTS memory_units
 
 /
 
-DROP INDEX ix_chunks_document
+DROP INDEX IF EXISTS ix_chunks_document
 
 /
 
-DROP TABLE chunks
+DROP TABLE IF EXISTS chunks
 
 /
 
-DROP TABLE entities
+DROP TABLE IF EXISTS entities
 
 /
 
-DROP TABLE documents
+DROP TABLE IF EXISTS documents
 
 /
 
-DROP INDEX ix_async_operations_parent
+DROP INDEX IF EXISTS ix_async_operations_parent
 
 /
 
-DROP INDEX ixo_async_operations_claimable
+DROP INDEX IF EXISTS ixo_async_operations_claimable
 
 /
 
-DROP INDEX ix_async_operations_bank_status
+DROP INDEX IF EXISTS ix_async_operations_bank_status
 
 /
 
-DROP TABLE async_operations
+DROP TABLE IF EXISTS async_operations
 
 /
 
-DROP TABLE banks
+DROP TABLE IF EXISTS banks
 
 /
 
@@ -265,6 +280,16 @@ DELETE FROM alembic_version WHERE alembic_version.version_num = '0001'
 /
 
 COMMIT
+
+/
+
+DECLARE
+    handle VARCHAR2(128);
+    status INTEGER;
+BEGIN
+    DBMS_LOCK.ALLOCATE_UNIQUE('memrepo.migrate.' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA'), handle);
+    status := DBMS_LOCK.RELEASE(handle);
+END;
 
 /
 

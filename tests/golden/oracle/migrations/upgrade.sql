@@ -1,3 +1,18 @@
+DECLARE
+    handle VARCHAR2(128);
+    status INTEGER;
+BEGIN
+    DBMS_LOCK.ALLOCATE_UNIQUE('memrepo.migrate.' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA'), handle);
+    status := DBMS_LOCK.REQUEST(handle, DBMS_LOCK.X_MODE, 300, FALSE);
+    IF status NOT IN (0, 4) THEN
+        RAISE_APPLICATION_ERROR(-20101, 'memrepo: migration lock '
+            || 'memrepo.migrate.' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') || ' not granted (DBMS_LOCK.REQUEST returned '
+            || status || '; 1 = another migrator still holds it)');
+    END IF;
+END;
+
+/
+
 CREATE TABLE alembic_version (
     version_num VARCHAR2(32 CHAR) NOT NULL, 
     CONSTRAINT alembic_version_pkc PRIMARY KEY (version_num)
@@ -7,7 +22,7 @@ CREATE TABLE alembic_version (
 
 -- Running upgrade  -> 0001
 
-CREATE TABLE banks (
+CREATE TABLE IF NOT EXISTS banks (
     bank_id VARCHAR2(255 CHAR) NOT NULL, 
     name VARCHAR2(255 CHAR) NOT NULL, 
     metadata JSON, 
@@ -18,7 +33,7 @@ CREATE TABLE banks (
 
 /
 
-CREATE TABLE async_operations (
+CREATE TABLE IF NOT EXISTS async_operations (
     id RAW(16) NOT NULL, 
     bank_id VARCHAR2(255 CHAR) NOT NULL, 
     operation_type VARCHAR2(64 CHAR) NOT NULL, 
@@ -44,19 +59,19 @@ CREATE TABLE async_operations (
 
 /
 
-CREATE INDEX ix_async_operations_bank_status ON async_operations (bank_id, status)
+CREATE INDEX IF NOT EXISTS ix_async_operations_bank_status ON async_operations (bank_id, status)
 
 /
 
-CREATE INDEX ixo_async_operations_claimable ON async_operations (CASE WHEN status IN ('pending', 'processing') THEN next_attempt_at END)
+CREATE INDEX IF NOT EXISTS ixo_async_operations_claimable ON async_operations (CASE WHEN status IN ('pending', 'processing') THEN next_attempt_at END)
 
 /
 
-CREATE INDEX ix_async_operations_parent ON async_operations (parent_id)
+CREATE INDEX IF NOT EXISTS ix_async_operations_parent ON async_operations (parent_id)
 
 /
 
-CREATE TABLE documents (
+CREATE TABLE IF NOT EXISTS documents (
     bank_id VARCHAR2(255 CHAR) NOT NULL, 
     document_id VARCHAR2(255 CHAR) NOT NULL, 
     content_hash VARCHAR2(64 CHAR) NOT NULL, 
@@ -71,7 +86,7 @@ CREATE TABLE documents (
 
 /
 
-CREATE TABLE entities (
+CREATE TABLE IF NOT EXISTS entities (
     id RAW(16) NOT NULL, 
     bank_id VARCHAR2(255 CHAR) NOT NULL, 
     name VARCHAR2(255 CHAR) NOT NULL, 
@@ -88,7 +103,7 @@ CREATE TABLE entities (
 
 /
 
-CREATE TABLE chunks (
+CREATE TABLE IF NOT EXISTS chunks (
     bank_id VARCHAR2(255 CHAR) NOT NULL, 
     chunk_id VARCHAR2(255 CHAR) NOT NULL, 
     document_id VARCHAR2(255 CHAR) NOT NULL, 
@@ -100,11 +115,11 @@ CREATE TABLE chunks (
 
 /
 
-CREATE INDEX ix_chunks_document ON chunks (bank_id, document_id, chunk_index)
+CREATE INDEX IF NOT EXISTS ix_chunks_document ON chunks (bank_id, document_id, chunk_index)
 
 /
 
-CREATE TABLE memory_units (
+CREATE TABLE IF NOT EXISTS memory_units (
     id RAW(16) NOT NULL, 
     bank_id VARCHAR2(255 CHAR) NOT NULL, 
     document_id VARCHAR2(255 CHAR), 
@@ -132,27 +147,46 @@ CREATE TABLE memory_units (
 
 /
 
-CREATE INDEX ix_memory_units_bank_created ON memory_units (bank_id, created_at, id)
+CREATE INDEX IF NOT EXISTS ix_memory_units_bank_created ON memory_units (bank_id, created_at, id)
 
 /
 
-CREATE INDEX ix_memory_units_bank_fact_date ON memory_units (bank_id, fact_type, event_date)
+CREATE INDEX IF NOT EXISTS ix_memory_units_bank_fact_date ON memory_units (bank_id, fact_type, event_date)
 
 /
 
-CREATE INDEX ix_memory_units_document ON memory_units (bank_id, document_id)
+CREATE INDEX IF NOT EXISTS ix_memory_units_document ON memory_units (bank_id, document_id)
 
 /
 
-CREATE VECTOR INDEX ixo_memory_units_embedding ON memory_units (embedding) ORGANIZATION NEIGHBOR PARTITIONS DISTANCE COSINE WITH TARGET ACCURACY 95
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_indexes WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND index_name = 'IXO_MEMORY_UNITS_EMBEDDING';
+    IF n = 0 THEN
+        EXECUTE IMMEDIATE q'~CREATE VECTOR INDEX ixo_memory_units_embedding ON memory_units (embedding) ORGANIZATION NEIGHBOR PARTITIONS DISTANCE COSINE WITH TARGET ACCURACY 95~';
+    END IF;
+END;
 
 /
 
-CREATE INDEX ixo_memory_units_text ON memory_units (text) INDEXTYPE IS CTXSYS.CONTEXT PARAMETERS ('SYNC (ON COMMIT)')
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_indexes
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND index_name = 'IXO_MEMORY_UNITS_TEXT' AND domidx_opstatus = 'FAILED';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE 'DROP INDEX ixo_memory_units_text FORCE';
+    END IF;
+    SELECT COUNT(*) INTO n FROM all_indexes WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND index_name = 'IXO_MEMORY_UNITS_TEXT';
+    IF n = 0 THEN
+        EXECUTE IMMEDIATE q'~CREATE INDEX ixo_memory_units_text ON memory_units (text) INDEXTYPE IS CTXSYS.CONTEXT PARAMETERS ('SYNC (ON COMMIT)')~';
+    END IF;
+END;
 
 /
 
-CREATE TABLE memory_links (
+CREATE TABLE IF NOT EXISTS memory_links (
     from_unit_id RAW(16) NOT NULL, 
     to_unit_id RAW(16) NOT NULL, 
     link_type VARCHAR2(16 CHAR) NOT NULL, 
@@ -169,11 +203,11 @@ CREATE TABLE memory_links (
 
 /
 
-CREATE INDEX ix_memory_links_to_unit ON memory_links (to_unit_id)
+CREATE INDEX IF NOT EXISTS ix_memory_links_to_unit ON memory_links (to_unit_id)
 
 /
 
-CREATE TABLE observation_sources (
+CREATE TABLE IF NOT EXISTS observation_sources (
     observation_id RAW(16) NOT NULL, 
     source_id RAW(16) NOT NULL, 
     bank_id VARCHAR2(255 CHAR) NOT NULL, 
@@ -184,11 +218,11 @@ CREATE TABLE observation_sources (
 
 /
 
-CREATE INDEX ix_observation_sources_source ON observation_sources (source_id)
+CREATE INDEX IF NOT EXISTS ix_observation_sources_source ON observation_sources (source_id)
 
 /
 
-CREATE TABLE unit_entities (
+CREATE TABLE IF NOT EXISTS unit_entities (
     unit_id RAW(16) NOT NULL, 
     entity_id RAW(16) NOT NULL, 
     bank_id VARCHAR2(255 CHAR) NOT NULL, 
@@ -200,7 +234,7 @@ CREATE TABLE unit_entities (
 
 /
 
-CREATE INDEX ix_unit_entities_entity ON unit_entities (entity_id, unit_id)
+CREATE INDEX IF NOT EXISTS ix_unit_entities_entity ON unit_entities (entity_id, unit_id)
 
 /
 
@@ -452,6 +486,16 @@ UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num 
 /
 
 COMMIT
+
+/
+
+DECLARE
+    handle VARCHAR2(128);
+    status INTEGER;
+BEGIN
+    DBMS_LOCK.ALLOCATE_UNIQUE('memrepo.migrate.' || SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA'), handle);
+    status := DBMS_LOCK.RELEASE(handle);
+END;
 
 /
 
