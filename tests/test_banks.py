@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
-from repo.errors import NotFoundError
+from repo.errors import NotFoundError, ValidationError
 from repo.models import LinkIn, OperationIn
 from repo.store import Store
 from tests.helpers import new_id, unit
@@ -54,3 +56,73 @@ async def test_delete_removes_everything_in_the_bank(store: Store, bank: str) ->
     assert await store.memories.get(bank, ids) == []
     assert await store.operations.counts(bank) == {}
     assert not await store.banks.delete(bank)
+
+
+async def test_update_renames_and_merge_patches_metadata(store: Store) -> None:
+    bank_id = f"b-{new_id()}"
+    meta = {"owner": "me", "prefs": {"lang": "en", "tz": "UTC"}, "drop": 1}
+    created = await store.banks.create(bank_id, "Old", meta)
+    patch = {"prefs": {"tz": None, "theme": "dark"}, "drop": None, "new": [1, 2]}
+    row = await store.banks.update(bank_id, name="New", metadata_patch=patch)
+    expected = {"owner": "me", "prefs": {"lang": "en", "theme": "dark"}, "new": [1, 2]}
+    assert row["name"] == "New" and row["metadata"] == expected
+    assert row["updated_at"] >= created["updated_at"]
+    row = await store.banks.update(bank_id, metadata_patch={"owner": {"id": 7}})
+    assert row["name"] == "New" and row["metadata"]["owner"] == {"id": 7}
+    row = await store.banks.update(bank_id, name="Newer")
+    assert row["metadata"]["owner"] == {"id": 7}
+
+    with pytest.raises(ValidationError):
+        await store.banks.update(bank_id)
+    with pytest.raises(ValidationError):
+        await store.banks.update(bank_id, name="")
+    with pytest.raises(ValidationError):
+        await store.banks.update(bank_id, metadata_patch={"bad": float("nan")})
+    with pytest.raises(NotFoundError):
+        await store.banks.update(f"{bank_id}-missing", name="x")
+    assert (await store.banks.get(bank_id))["name"] == "Newer"
+
+
+async def test_stats_match_what_was_written(fresh_store: Store) -> None:
+    store, bank = fresh_store, f"b-{new_id()}"  # a schema of its own: claims see only these
+    await store.banks.create(bank)
+    units = [unit(i, entities=[f"e{i % 4}"]) for i in range(20)]
+    ids = await store.memories.retain(bank, units)
+    links = [
+        LinkIn(ids[i], ids[i + 1], ("semantic", "temporal", "causal")[i % 3], 0.5)
+        for i in range(10)
+    ]
+    await store.memories.add_links(bank, links)
+    await store.observations.create(bank, "obs", units[0].embedding, ids[:2])
+    await store.documents.upsert(bank, "d1", "content one")
+    await store.documents.upsert(bank, "d2", "content two")
+    for i in range(3):
+        await store.operations.submit(bank, OperationIn(f"op{i}"))
+    [claimed] = await store.operations.claim("w", 1)
+    await store.operations.fail(claimed["id"], "w", "boom", retry=False)
+    other = f"{bank}-other"
+    await store.banks.create(other)
+    await store.memories.retain(other, [unit(1, entities=["x"])])
+
+    stats = await store.banks.stats(bank)
+    fact_types = Counter(u.fact_type for u in units) + Counter({"observation": 1})
+    assert stats.units == {ft: fact_types[ft] for ft in ("world", "experience", "observation")}
+    link_types = Counter(link.link_type for link in links)
+    assert stats.links == {
+        lt: link_types[lt] for lt in ("temporal", "semantic", "entity", "causal")
+    }
+    assert stats.entities == len({u.entities[0] for u in units})
+    assert stats.observations == fact_types["observation"]
+    assert stats.documents == 2
+    assert (stats.pending_operations, stats.failed_operations) == (2, 1)
+    rows = await store.memories.get(bank, ids)
+    docs = [await store.documents.get(bank, d) for d in ("d1", "d2")]
+    newest = max([r["created_at"] for r in rows] + [d["updated_at"] for d in docs])
+    assert stats.last_write_at >= newest
+
+    empty = await store.banks.stats(other)
+    assert empty.documents == 0 and sum(empty.units.values()) == 1
+    with pytest.raises(NotFoundError):
+        await store.banks.stats(f"{bank}-missing")
+    with pytest.raises(ValidationError):
+        await store.banks.stats("")

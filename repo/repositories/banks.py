@@ -7,7 +7,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from repo.errors import ConflictError, NotFoundError
+from repo.errors import ConflictError, NotFoundError, ValidationError
+from repo.repositories.bank_stats import STATS, BankStats
 from repo.repositories.base import Repository
 from repo.rows import Row
 from repo.sql import Statement, StatementFamily, flag_shapes, upsert
@@ -30,6 +31,20 @@ def _list(after: bool) -> sa.Select[Any]:
 
 
 LIST = StatementFamily("banks.list", _list, flag_shapes("after"))
+LOCK = Statement(
+    "banks.lock",
+    sa.select(_b.name, _b.metadata).where(_b.bank_id == sa.bindparam("bank_id")).with_for_update(),
+)
+UPDATE = Statement(
+    "banks.update",
+    sa.update(banks)
+    .where(_b.bank_id == sa.bindparam("bank_id"))
+    .values(
+        name=sa.bindparam("name", type_=_b.name.type),
+        metadata=sa.bindparam("metadata", type_=_b.metadata.type),
+        updated_at=sa.bindparam("updated_at", type_=_b.updated_at.type),
+    ),
+)
 DELETE = Statement("banks.delete", sa.delete(banks).where(_b.bank_id == sa.bindparam("bank_id")))
 
 
@@ -65,6 +80,61 @@ class BankRepository(Repository):
             params["after"] = check_id("after", after)
         return await self.db.fetch(LIST.shape(after=bool(after)), params)
 
+    async def update(
+        self,
+        bank_id: str,
+        *,
+        name: str | None = None,
+        metadata_patch: Mapping[str, Any] | None = None,
+    ) -> Row:
+        """Rename a bank and/or change its metadata by a JSON merge patch (RFC 7386: an
+        object merges key by key, recursively; `None` removes a key). One transaction
+        with the bank row locked; returns the updated bank."""
+        check_id("bank_id", bank_id)
+        new_name = check_text("name", name, max_length=255) if name is not None else None
+        patch = check_json("metadata_patch", metadata_patch)
+        if new_name is None and patch is None:
+            raise ValidationError("update", "give a name or a metadata patch")
+        async with self.db.transaction():
+            current = await self.db.fetchrow(LOCK, {"bank_id": bank_id})
+            if current is None:
+                raise NotFoundError(f"bank {bank_id!r} not found")
+            metadata = current["metadata"]
+            if patch is not None:
+                merged = merge_patch(metadata, patch)
+                metadata = check_json("metadata_patch", merged)
+            params = {
+                "bank_id": bank_id,
+                "name": new_name if new_name is not None else current["name"],
+                "metadata": metadata,
+                "updated_at": self.now(),
+            }
+            await self.db.execute(UPDATE, params)
+            row = await self.db.fetchrow(GET, {"bank_id": bank_id})
+        assert row is not None
+        return row
+
+    async def stats(self, bank_id: str) -> BankStats:
+        """Units per fact type, links per type, entities, observations, documents, pending
+        and failed operations and the last write time, in one round trip."""
+        row = await self.db.fetchrow(STATS, {"bank_id": check_id("bank_id", bank_id)})
+        if row is None or row["name"] is None:
+            raise NotFoundError(f"bank {bank_id!r} not found")
+        return BankStats.from_row(row)
+
     async def delete(self, bank_id: str) -> bool:
         """Delete a bank and everything in it (by cascade); False if it did not exist."""
         return await self.db.execute(DELETE, {"bank_id": check_id("bank_id", bank_id)}) > 0
+
+
+def merge_patch(target: Any, patch: Any) -> Any:
+    """RFC 7386 JSON merge patch of `target` by `patch`."""
+    if not isinstance(patch, Mapping):
+        return patch
+    out = dict(target) if isinstance(target, Mapping) else {}
+    for key, value in patch.items():
+        if value is None:
+            out.pop(key, None)
+        else:
+            out[key] = merge_patch(out.get(key), value)
+    return out
