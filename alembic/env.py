@@ -19,7 +19,14 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from repo.backends.base import validate_schema_name
-from repo.migrations import ADVISORY_LOCK_KEY, include_object_for, validate_dim
+from repo.migrations import (
+    ADVISORY_LOCK_KEY,
+    comparison_schema,
+    comparison_target,
+    include_name_for,
+    include_object_for,
+    validate_dim,
+)
 from repo.oracle_ddl import lock_block, unlock_block
 from repo.urls import backend_name, sqlalchemy_url
 from schema.tables import metadata_for_dim
@@ -51,13 +58,17 @@ config.attributes["memrepo_dim"] = DIM
 ORACLE_DDL_LOCK_TIMEOUT = 30
 
 
-def _configure(**kw: Any) -> None:
+def _configure(default_schema: str | None = None, **kw: Any) -> None:
+    # The tenant is named (version table, compared tables) unless it is the connection's
+    # default schema, which Alembic reflects as None: so `alembic check` compares exactly
+    # the tenant's tables, and finds its version table where it looks for it.
+    schema = comparison_schema(BACKEND, SCHEMA, default_schema)
     context.configure(
-        target_metadata=metadata_for_dim(DIM),
+        target_metadata=comparison_target(metadata_for_dim(DIM), schema),
         include_object=include_object_for(BACKEND),
-        # Oracle: qualify the version table with a tenant schema too, so Alembic finds it
-        # whatever the connection's default schema is ("public" = the user's own schema).
-        version_table_schema=None if BACKEND == "oracle" and SCHEMA == "public" else SCHEMA,
+        include_schemas=schema is not None,
+        include_name=include_name_for(schema),
+        version_table_schema=schema,
         compare_type=True,
         **kw,
     )
@@ -85,7 +96,7 @@ def _prepare_oracle(connection: Connection) -> None:
 
 
 def do_run_migrations(connection: Connection) -> None:
-    _configure(connection=connection)
+    _configure(connection.dialect.default_schema_name, connection=connection)
     if BACKEND == "postgresql":
         with context.begin_transaction():
             _prepare_postgresql(connection)
@@ -139,7 +150,12 @@ def run_migrations_online() -> None:
 
 def run_migrations_offline() -> None:
     """`alembic upgrade --sql`: print the DDL for the URL's dialect without connecting."""
-    _configure(url=sqlalchemy_url(URL), literal_binds=True, dialect_opts={"paramstyle": "named"})
+    _configure(
+        None,  # no connection: the tenant is named, as the online run names it
+        url=sqlalchemy_url(URL),
+        literal_binds=True,
+        dialect_opts={"paramstyle": "named"},
+    )
     with context.begin_transaction():
         if BACKEND == "oracle":
             context.execute(lock_block())  # serialises with migrators of the application

@@ -7,11 +7,12 @@ wheel, so an installed application can migrate its database.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from alembic import command, op
 from alembic.config import Config
+from sqlalchemy import MetaData
 
 from repo.backends.base import validate_schema_name
 from repo.errors import ConfigurationError
@@ -140,3 +141,43 @@ def include_object_for(dialect: str) -> IncludeObject:
 DIALECT_ONLY_INDEX_PREFIXES: tuple[str, ...] = ("ixo_",)
 #: Expression indexes that autogenerate cannot compare.
 EXPRESSION_INDEXES = frozenset({"ix_memory_units_text_fts"})
+
+
+def comparison_schema(backend: str, schema: str, default_schema: str | None) -> str | None:
+    """The schema name Alembic compares a tenant in and keeps its version table under.
+
+    None for the connection's default schema (and for Oracle's `public`, the user's own
+    schema): Alembic reflects that schema as None, so naming it would make `alembic check`
+    see the version table as an unknown table. Any other tenant is named explicitly, so
+    reflection reads that schema's tables only, never what else the search path shows.
+    """
+    if (backend == "oracle" and schema == "public") or schema == default_schema:
+        return None
+    return schema
+
+
+def comparison_target(target: MetaData, schema: str | None) -> MetaData:
+    """`target` with its tables placed in `schema` (unchanged for None)."""
+    if schema is None:
+        return target
+    placed = MetaData()
+    for table in target.sorted_tables:
+        copy = table.to_metadata(placed, schema=schema)
+        # `ddl_if(dialect=...)` (indexes of one dialect) is not copied by to_metadata.
+        ddl_ifs = {i.name: getattr(i, "_ddl_if", None) for i in table.indexes}
+        for index in copy.indexes:
+            if ddl_ifs.get(index.name) is not None:
+                index._ddl_if = ddl_ifs[index.name]
+    return placed
+
+
+IncludeName = Callable[[str | None, str, Mapping[str, str | None]], bool]
+
+
+def include_name_for(schema: str | None) -> IncludeName:
+    """Compare the tenant's schema only (`include_schemas=True` lists every schema)."""
+
+    def include(name: str | None, type_: str, parent_names: Mapping[str, str | None]) -> bool:
+        return type_ != "schema" or name == schema
+
+    return include

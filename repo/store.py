@@ -21,6 +21,7 @@ from repo.repositories import (
     OperationRepository,
     RecallRepository,
 )
+from repo.revision import check_schema_revision
 from repo.telemetry import instrument, register_pool_metrics, unregister_pool_metrics
 from repo.urls import backend_name
 from schema.types import DEFAULT_EMBEDDING_DIM
@@ -149,6 +150,8 @@ async def open_store(
         statement_timeout_ms=statement_timeout_ms,
     )
     try:
+        if not run_migrations:
+            await check_schema_revision(backend)
         store = Store(backend, url, dim=await schema_dimension(backend, dim))
         register_pool_metrics(backend)
     except BaseException:

@@ -26,14 +26,37 @@ EMPTY: Mapping[str, Any] = {}
 _SCHEMA_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
 
 
+#: Schemas the database owns: PostgreSQL's catalogs (`pg_catalog`, `pg_toast`, every
+#: `pg_temp_n`...: any `pg_` name is reserved) and `information_schema`; Oracle's
+#: built-in accounts (a tenant schema is an Oracle user of the upper-cased name).
+RESERVED_SCHEMAS = frozenset(
+    {
+        "information_schema",
+        # Oracle-maintained users (DBA_USERS.ORACLE_MAINTAINED = 'Y' in 23ai).
+        "anonymous", "appqossys", "audsys", "ctxsys", "dbsfwuser", "dbsnmp", "dgpdb_int",
+        "dip", "dvf", "dvsys", "ggsharedcap", "ggsys", "gsmadmin_internal", "gsmcatuser",
+        "gsmrootuser", "gsmuser", "lbacsys", "mddata", "mdsys", "ojvmsys", "olapsys",
+        "oracle_ocm", "orddata", "ordplugins", "ordsys", "outln", "pdbadmin",
+        "remote_scheduler_agent", "si_informtn_schema", "sys", "sysbackup", "sysdg",
+        "syskm", "sysrac", "system", "vecsys", "wmsys", "xdb",
+    }
+)  # fmt: skip
+
+
 def validate_schema_name(name: str) -> str:
-    """A tenant schema name: lower-case letters, digits and `_`, at most 63 characters.
+    """A tenant schema name: lower-case letters, digits and `_`, at most 63 characters,
+    and not a schema of the database itself (`pg_*`, `information_schema`, Oracle's
+    `sys`, `system`...).
 
     Anything else (quotes, spaces, `;`) is rejected before it reaches SQL.
     """
     if not isinstance(name, str) or not _SCHEMA_NAME.fullmatch(name):
         raise ConfigurationError(
             f"invalid schema name {name!r}: use [a-z_][a-z0-9_]* (at most 63 characters)"
+        )
+    if name.startswith("pg_") or name in RESERVED_SCHEMAS:
+        raise ConfigurationError(
+            f"schema name {name!r} is reserved by the database: choose another tenant name"
         )
     return name
 

@@ -1,8 +1,9 @@
 """PostgreSQL through asyncpg. Rows are `asyncpg.Record`, returned untouched.
 
 Session setup rides on the connection's startup packet (no extra round trip):
-`search_path` for the tenant schema, pgvector's iterative HNSW scans (so filtered
-vector searches still return k rows) and the statement timeout. Codecs for
+`search_path` of the tenant schema alone (no table can resolve to another schema),
+pgvector's iterative HNSW scans (so filtered vector searches still return k rows) and
+the statement timeout. Codecs for
 `vector` (as `array.array('f')`) and `jsonb` are registered once per connection.
 
 Lost connections (server restart, terminated backend): the first error that shows a
@@ -12,7 +13,8 @@ transaction, and the BEGIN of a transaction (nothing has run yet). A write outsi
 transaction is never retried (the server may have applied it): it may raise
 `ConnectionLostError` once, and the next call gets a fresh connection. Inside a
 transaction nothing is retried: it raises `ConnectionLostError`, and the server rolls
-it back. See docs/guarantees.md.
+it back. A bulk write (COPY, executemany) ends as soon as its connection dies, even
+while the driver waits to send more rows. See docs/guarantees.md.
 
 `one_connection()` holds one pooled connection for a block of calls outside a
 transaction (the combined recall's reads): one acquisition and one reset query instead
@@ -38,6 +40,7 @@ from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from repo.backends.base import EMPTY, Backend, Capabilities, PoolStats, validate_schema_name
 from repo.errors import (
+    ConfigurationError,
     ConflictError,
     ConnectionLostError,
     DatabaseError,
@@ -46,6 +49,7 @@ from repo.errors import (
 )
 from repo.rows import Row
 from repo.sql.cache import Statement
+from repo.sql.constructs import PGVECTOR_SCHEMA
 
 DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 _LITTLE_ENDIAN = sys.byteorder == "little"
@@ -85,9 +89,21 @@ def decode_jsonb(data: bytes) -> Any:
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
-    await conn.set_type_codec(
-        "vector", schema="public", encoder=encode_vector, decoder=decode_vector, format="binary"
-    )
+    try:
+        await conn.set_type_codec(
+            "vector",
+            schema=PGVECTOR_SCHEMA,
+            encoder=encode_vector,
+            decoder=decode_vector,
+            format="binary",
+        )
+    except ValueError:  # asyncpg: "unknown type: public.vector"
+        raise ConfigurationError(
+            f"the pgvector extension is not installed in schema {PGVECTOR_SCHEMA!r} of this"
+            f" database: run migrations (open_store(..., run_migrations=True)), or"
+            f" CREATE EXTENSION vector SCHEMA {PGVECTOR_SCHEMA} as a database owner"
+            f" (ALTER EXTENSION vector SET SCHEMA {PGVECTOR_SCHEMA} if it is elsewhere)"
+        ) from None
     await conn.set_type_codec(
         "jsonb", schema="pg_catalog", encoder=encode_jsonb, decoder=decode_jsonb, format="binary"
     )
@@ -234,7 +250,10 @@ class PostgresBackend(Backend):
         """Open a pool on `url` (`postgresql://...`) with `schema` first on the search path."""
         validate_schema_name(schema)
         settings = {
-            "search_path": f'"{schema}", public',
+            # Only the tenant schema: a table missing there is an error, never another
+            # schema's table (pg_temp last, so not even a temporary table shadows one).
+            # pgvector's operator is qualified in the SQL (repo.sql.constructs).
+            "search_path": f'"{schema}", pg_temp',
             "hnsw.iterative_scan": "strict_order",
         }
         if statement_timeout_ms is not None:

@@ -33,9 +33,16 @@ class CosineDistance(ColumnElement[float]):
         self.query = query
 
 
+#: The schema pgvector is installed in. It is not on a store's search path (only the
+#: tenant schema is, so no table can resolve elsewhere): its operator is qualified, and
+#: the query vector's type follows from the operator. The backend checks it at connect.
+PGVECTOR_SCHEMA = "public"
+
+
 @compiles(CosineDistance, "postgresql")
 def _cosine_pg(element: CosineDistance, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({compiler.process(element.column, **kw)} <=> {compiler.process(element.query, **kw)})"
+    col, query = compiler.process(element.column, **kw), compiler.process(element.query, **kw)
+    return f"({col} OPERATOR({PGVECTOR_SCHEMA}.<=>) {query})"
 
 
 @compiles(CosineDistance, "oracle")
