@@ -24,6 +24,14 @@ class ConflictError(MemrepoError):
     """A uniqueness or foreign-key constraint rejected the write (e.g. unknown bank)."""
 
 
+class DeadlockError(ConflictError):
+    """The database broke a deadlock or a serialization conflict by failing this call
+    (PostgreSQL 40P01 / 40001, Oracle ORA-00060 / ORA-08177). Retryable: a call outside
+    `store.transaction()` wrote nothing and can simply run again; inside one, let the error
+    leave the `async with` block (which rolls the transaction back) and retry the whole
+    transaction, since its earlier statements still hold the locks that deadlocked."""
+
+
 class ConfigurationError(MemrepoError):
     """A URL, schema name or option is invalid."""
 

@@ -41,6 +41,7 @@ from repo.errors import (
     ConflictError,
     ConnectionLostError,
     DatabaseError,
+    DeadlockError,
     MemrepoError,
     StatementTimeoutError,
 )
@@ -305,6 +306,10 @@ CONFLICT_CODES = frozenset(
         2292,  # ORA-02292 integrity constraint violated - child record found
     }
 )
+#: ORA-00060 deadlock detected while waiting for resource, ORA-08177 can't serialize
+#: access for this transaction: retryable (`DeadlockError`). ORA-00060 rolls back only the
+#: statement; the backend then rolls back the call's transaction (or autocommit had none).
+DEADLOCK_CODES = frozenset({60, 8177})
 #: ORA-01013 user requested cancel of current operation (a call timeout's break).
 TIMEOUT_CODES = frozenset({1013})
 #: python-oracledb's own errors (DPY-nnnn).
@@ -326,6 +331,8 @@ def error_class(
         return StatementTimeoutError
     if session_dead or full_code in CONNECTION_DPY:
         return ConnectionLostError
+    if code in DEADLOCK_CODES:
+        return DeadlockError
     if code in CONFLICT_CODES:
         return ConflictError
     return DatabaseError

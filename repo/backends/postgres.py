@@ -44,6 +44,7 @@ from repo.errors import (
     ConflictError,
     ConnectionLostError,
     DatabaseError,
+    DeadlockError,
     StatementTimeoutError,
     ValidationError,
 )
@@ -113,6 +114,8 @@ def translate_error(exc: BaseException) -> NoReturn:
     """Raise the memrepo error for a driver error (the original is chained)."""
     if isinstance(exc, asyncpg.QueryCanceledError):
         raise StatementTimeoutError(str(exc)) from exc
+    if isinstance(exc, asyncpg.DeadlockDetectedError | asyncpg.SerializationError):
+        raise DeadlockError(str(exc)) from exc  # 40P01, 40001: retryable
     if isinstance(exc, asyncpg.IntegrityConstraintViolationError):
         raise ConflictError(str(exc)) from exc
     if isinstance(exc, asyncpg.DataError):
