@@ -92,11 +92,14 @@ def test_oracle_half_renders_resumable_ddl(capsys: pytest.CaptureFixture[str]) -
     from alembic import command
 
     from repo.migrations import alembic_config
+    from repo.oracle_ddl import lock_block, unlock_block
 
     command.upgrade(alembic_config("oracle://u:p@h:1521/FREEPDB1"), "0002:0003", sql=True)
     sql = capsys.readouterr().out
     body = "\n".join(line for line in sql.splitlines() if not line.startswith("--"))
     statements = [s.strip() for s in body.split("\n/\n") if s.strip()]
+    assert (statements[0], statements[-1]) == (lock_block(), unlock_block())  # migrators' lock
+    statements = statements[1:-1]
     ddl = [s for s in statements if "EXECUTE IMMEDIATE" in s]
     assert len(ddl) == len(statements) - 9  # 7 cross-bank deletes, version update, COMMIT
     assert all(s.startswith("BEGIN EXECUTE IMMEDIATE '") for s in ddl)
