@@ -159,11 +159,13 @@ RETAIN_FAILURES: dict[str, Callable[[list[uuid.UUID], list[MemoryIn]], Any]] = {
     "link to a missing unit": _link_to_missing_unit,
 }
 #: What the transaction had written when the database refused the next statement.
+#: Every write starts with the bank lock.
 RETAIN_WRITTEN_FIRST = {
-    "unit id taken": [],
-    "unknown document": [],
+    "unit id taken": ["banks.lock_for_write"],
+    "unknown document": ["banks.lock_for_write"],
     "link to a missing unit": [
-        "memory_units", "entities.upsert", "entities.ids_by_name", "unit_entities",
+        "banks.lock_for_write", "memory_units", "entities.upsert", "entities.ids_by_name",
+        "unit_entities",
     ],
 }  # fmt: skip
 
@@ -247,15 +249,17 @@ REINGEST_FAILURES: dict[str, Callable[[uuid.UUID], dict[str, Any]]] = {
     "dangling link": _dangling_link,
 }
 _REPLACED = [
-    "documents.lock", "documents.upsert", "documents.unit_ids",
-    "observations.delete_by_sources", "documents.units_delete", "chunks.delete_for_document",
+    "banks.lock_for_write", "documents.insert_if_absent", "documents.lock",
+    "documents.upsert", "documents.unit_ids", "observations.delete_by_sources",
+    "memories.lock", "entities.mentions_of_units", "memories.delete", "entities.unmention",
+    "entities.prune_orphans", "chunks.delete_for_document",
 ]  # fmt: skip
 REINGEST_WRITTEN_FIRST = {
     "chunk id taken": _REPLACED,
-    "unit id taken": [*_REPLACED, "chunks"],
+    "unit id taken": [*_REPLACED, "chunks", "banks.lock_for_write"],
     "dangling link": [
-        *_REPLACED, "chunks", "memory_units", "entities.upsert", "entities.ids_by_name",
-        "unit_entities",
+        *_REPLACED, "chunks", "banks.lock_for_write", "memory_units", "entities.upsert",
+        "entities.ids_by_name", "unit_entities",
     ],
 }  # fmt: skip
 

@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from repo.errors import ConflictError, NotFoundError, ValidationError
 from repo.repositories.bank_stats import STATS, BankStats
 from repo.repositories.base import Repository
+from repo.repositories.locks import lock_bank_for_delete
 from repo.rows import Row
 from repo.sql import Statement, StatementFamily, flag_shapes, upsert
 from repo.validation import check_id, check_json, check_limit, check_text
-from schema.tables import banks
+from schema.tables import ALL_TABLES, banks
 
 _b = banks.c
 
@@ -33,7 +34,10 @@ def _list(after: bool) -> sa.Select[Any]:
 LIST = StatementFamily("banks.list", _list, flag_shapes("after"))
 LOCK = Statement(
     "banks.lock",
-    sa.select(_b.name, _b.metadata).where(_b.bank_id == sa.bindparam("bank_id")).with_for_update(),
+    # FOR NO KEY UPDATE: a rename waits for no writer of the bank (they hold FOR KEY SHARE).
+    sa.select(_b.name, _b.metadata)
+    .where(_b.bank_id == sa.bindparam("bank_id"))
+    .with_for_update(key_share=True),
 )
 UPDATE = Statement(
     "banks.update",
@@ -46,6 +50,15 @@ UPDATE = Statement(
     ),
 )
 DELETE = Statement("banks.delete", sa.delete(banks).where(_b.bank_id == sa.bindparam("bank_id")))
+#: Every bank-owned table, children before parents (the reverse of the foreign-key order).
+DELETE_CHILDREN = [
+    Statement(
+        f"banks.delete_rows.{table.name}",
+        sa.delete(table).where(table.c.bank_id == sa.bindparam("bank_id")),
+    )
+    for table in reversed(ALL_TABLES)
+    if table is not banks
+]
 
 
 class BankRepository(Repository):
@@ -123,8 +136,18 @@ class BankRepository(Repository):
         return BankStats.from_row(row)
 
     async def delete(self, bank_id: str) -> bool:
-        """Delete a bank and everything in it (by cascade); False if it did not exist."""
-        return await self.db.execute(DELETE, {"bank_id": check_id("bank_id", bank_id)}) > 0
+        """Delete a bank and everything in it; False if it did not exist.
+
+        Takes the bank lock exclusively first (waiting for the bank's writers in flight;
+        later ones wait, then find no bank), then deletes children before parents.
+        """
+        params = {"bank_id": check_id("bank_id", bank_id)}
+        async with self.db.transaction():
+            if not await lock_bank_for_delete(self.db, bank_id):
+                return False
+            for stmt in DELETE_CHILDREN:
+                await self.db.execute(stmt, params)
+            return await self.db.execute(DELETE, params) > 0
 
 
 def merge_patch(target: Any, patch: Any) -> Any:

@@ -14,8 +14,10 @@ import sqlalchemy as sa
 from repo.errors import NotFoundError, ValidationError
 from repo.models import ChunkIn, LinkIn, MemoryIn
 from repo.repositories.base import Repository
+from repo.repositories.locks import lock_bank
 from repo.repositories.memories import MemoryRepository
 from repo.repositories.observations import ObservationRepository
+from repo.repositories.unit_removal import remove_units
 from repo.rows import Row
 from repo.sql import Statement, upsert
 from repo.validation import check_batch, check_id, check_json, check_text
@@ -41,6 +43,11 @@ LOCK = Statement(
 )
 GET = Statement(
     "documents.get", sa.select(documents).where(_d.bank_id == _BANK, _d.document_id == _DOC)
+)
+#: Creates the row of a new document, or (when it exists, or a concurrent call is creating
+#: it) waits for its writer and inserts nothing: a lock that exists before the row does.
+CREATE = Statement(
+    "documents.insert_if_absent", upsert(documents, DOC_COLUMNS, ["bank_id", "document_id"])
 )
 UPSERT = Statement(
     "documents.upsert",
@@ -70,10 +77,6 @@ CHUNKS_LIST = Statement(
 UNIT_IDS = Statement(
     "documents.unit_ids",
     sa.select(_u.id).where(_u.bank_id == _BANK, _u.document_id == _DOC),
-)
-UNITS_DELETE = Statement(
-    "documents.units_delete",
-    sa.delete(memory_units).where(_u.bank_id == _BANK, _u.document_id == _DOC),
 )
 
 
@@ -174,23 +177,29 @@ class DocumentRepository(Repository):
         observations = ObservationRepository(self.db, dim=self.dim, clock=self.now)
         key = {"bank_id": bank_id, "document_id": document_id}
 
+        now = self.now()
+        row = {
+            **key, "content_hash": digest, "content": content, "metadata": meta,
+            "version": 1, "created_at": now, "updated_at": now,
+        }  # fmt: skip
         async with self.db.transaction():
-            current = await self.db.fetchrow(LOCK, key)
-            if current is not None and current["content_hash"] == digest:
-                return IngestResult("unchanged", current["version"])
-            version = 1 if current is None else current["version"] + 1
-            now = self.now()
-            await self.db.execute(UPSERT, {
-                **key, "content_hash": digest, "content": content, "metadata": meta,
-                "version": version, "created_at": now, "updated_at": now,
-            })  # fmt: skip
+            await lock_bank(self.db, bank_id)
+            # Serialised per document: a second writer of a new document waits here for
+            # the first to commit, then finds its row and updates it.
+            created = await self.db.execute(CREATE, row) > 0
+            current = None if created else await self.db.fetchrow(LOCK, key)
+            version = 1
             removed: list[uuid.UUID] = []
             removed_obs = 0
             if current is not None:
+                if current["content_hash"] == digest:
+                    return IngestResult("unchanged", current["version"])
+                version = current["version"] + 1
+                await self.db.execute(UPSERT, {**row, "version": version})
                 removed = [r["id"] for r in await self.db.fetch(UNIT_IDS, key)]
                 if removed:
                     removed_obs = await observations.delete_stale(bank_id, removed)
-                await self.db.execute(UNITS_DELETE, key)
+                    await remove_units(self.db, bank_id, removed, now)
                 await self.db.execute(CHUNKS_DELETE, key)
             if chunk_rows:
                 await self.db.bulk_insert(
@@ -198,13 +207,21 @@ class DocumentRepository(Repository):
                 )
             unit_ids = await memories.retain(bank_id, units, links) if units else []
         return IngestResult(
-            "created" if current is None else "updated", version, unit_ids, removed, removed_obs
+            "created" if created else "updated", version, unit_ids, removed, removed_obs
         )
 
     async def delete(self, bank_id: str, document_id: str) -> bool:
-        """Delete a document with its chunks and memory units (by cascade)."""
+        """Delete a document with its chunks and memory units (entities left without
+        units with them)."""
         params = _key(bank_id, document_id)
-        return await self.db.execute(DELETE, params) > 0
+        async with self.db.transaction():
+            if not await lock_bank(self.db, bank_id, required=False):
+                return False
+            if await self.db.fetchrow(LOCK, params) is None:
+                return False
+            units = [r["id"] for r in await self.db.fetch(UNIT_IDS, params)]
+            await remove_units(self.db, bank_id, units, self.now())
+            return await self.db.execute(DELETE, params) > 0
 
 
 def _with_document(unit: MemoryIn, document_id: str) -> MemoryIn:

@@ -3,6 +3,7 @@ delete."""
 
 from __future__ import annotations
 
+import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
@@ -13,6 +14,8 @@ import sqlalchemy as sa
 from repo.errors import NotFoundError, ValidationError
 from repo.models import EntityIn, LinkIn, MemoryIn, MemoryUpdate
 from repo.repositories.curation import Curation
+from repo.repositories.locks import lock_bank
+from repo.repositories.unit_removal import remove_units
 from repo.repositories.visibility import UNIT_COLUMNS
 from repo.rows import Row
 from repo.sql import (
@@ -89,10 +92,6 @@ GET = Statement(
     "memories.get",
     sa.select(memory_units).where(_u.bank_id == sa.bindparam("bank_id"), in_uuids(_u.id, "ids")),
 )
-DELETE = Statement(
-    "memories.delete",
-    sa.delete(memory_units).where(_u.bank_id == sa.bindparam("bank_id"), in_uuids(_u.id, "ids")),
-)
 COUNT = Statement(
     "memories.count",
     sa.select(sa.func.count())
@@ -125,8 +124,11 @@ UPDATE = StatementFamily(
 
 
 def canonical_entity_name(name: str) -> str:
-    """Entities are matched per bank by this form of their name."""
-    return " ".join(name.split()).casefold()
+    """Entities are matched per bank by this form of their name: Unicode NFC (so composed
+    and decomposed spellings agree), spaces collapsed, case folded, NFC again (folding can
+    decompose)."""
+    folded = " ".join(unicodedata.normalize("NFC", name).split()).casefold()
+    return unicodedata.normalize("NFC", folded)
 
 
 def unit_record(
@@ -157,7 +159,8 @@ def unit_record(
 
 
 def link_rows(bank_id: str, links: Sequence[LinkIn], now: datetime) -> list[dict[str, Any]]:
-    """Validate links and return their rows, one per (from, to, type)."""
+    """Validate links and return their rows, one per (from, to, type), sorted by it: the
+    canonical order in which every writer locks link keys."""
     rows: dict[tuple[uuid.UUID, uuid.UUID, str], dict[str, Any]] = {}
     for i, link in enumerate(links):
         f = f"links[{i}]"
@@ -171,7 +174,7 @@ def link_rows(bank_id: str, links: Sequence[LinkIn], now: datetime) -> list[dict
             "bank_id": bank_id, "weight": check_weight(f"{f}.weight", link.weight),
             "created_at": now,
         }  # fmt: skip
-    return list(rows.values())
+    return [rows[key] for key in sorted(rows)]
 
 
 class MemoryRepository(Curation):
@@ -194,7 +197,9 @@ class MemoryRepository(Curation):
         edges = link_rows(bank_id, links, now)
 
         async with self.db.transaction():
-            await self.db.bulk_insert(memory_units, UNIT_INSERT_COLUMNS, records)
+            await lock_bank(self.db, bank_id)
+            by_id = sorted(records, key=lambda r: r[0])  # units are written in id order
+            await self.db.bulk_insert(memory_units, UNIT_INSERT_COLUMNS, by_id)
             if mentions:
                 await self._attach_entities(bank_id, ids, mentions, entity_rows)
             await self._insert_links(edges, set(ids))
@@ -247,11 +252,8 @@ class MemoryRepository(Curation):
         names = [row["canonical_name"] for row in entity_rows]
         found = await self.db.fetch(ENTITY_IDS, {"bank_id": bank_id, "names": names})
         id_of = {r["canonical_name"]: r["id"] for r in found}
-        await self.db.bulk_insert(
-            unit_entities,
-            ["unit_id", "entity_id", "bank_id"],
-            [(unit_ids[i], id_of[canonical], bank_id) for i, canonical in mentions],
-        )
+        rows = sorted((unit_ids[i], id_of[canonical], bank_id) for i, canonical in mentions)
+        await self.db.bulk_insert(unit_entities, ["unit_id", "entity_id", "bank_id"], rows)
 
     async def _insert_links(self, edges: list[dict[str, Any]], new_units: set[uuid.UUID]) -> None:
         """Links leaving units of this batch cannot exist yet: bulk-load them. Links leaving
@@ -270,6 +272,7 @@ class MemoryRepository(Curation):
         check_batch("links", links)
         rows = link_rows(bank_id, links, self.now())
         async with self.db.transaction():
+            await lock_bank(self.db, bank_id)
             await self.db.executemany(LINK_INSERT, rows)
 
     async def get(self, bank_id: str, ids: Sequence[uuid.UUID | str]) -> list[Row]:
@@ -312,9 +315,14 @@ class MemoryRepository(Curation):
             return await self.get_one(bank_id, params["unit_id"])
 
     async def delete(self, bank_id: str, ids: Sequence[uuid.UUID | str]) -> int:
-        """Delete units (their links and entity mentions go by cascade); return how many."""
-        params = {"bank_id": check_id("bank_id", bank_id), "ids": check_uuids("ids", ids)}
-        return await self.db.execute(DELETE, params)
+        """Delete units (their links and entity mentions go by cascade, entities left
+        without units with them); return how many."""
+        check_id("bank_id", bank_id)
+        unit_ids = check_uuids("ids", ids)
+        async with self.db.transaction():
+            if not await lock_bank(self.db, bank_id, required=False):
+                return 0
+            return len(await remove_units(self.db, bank_id, unit_ids, self.now()))
 
     async def count(self, bank_id: str) -> int:
         return int(await self.db.fetchval(COUNT, {"bank_id": check_id("bank_id", bank_id)}))

@@ -17,6 +17,7 @@ import sqlalchemy as sa
 from repo.errors import NotFoundError
 from repo.models import MemoryIn, ObservationUpdate
 from repo.repositories.base import Repository
+from repo.repositories.locks import lock_bank
 from repo.repositories.memories import (
     UNIT_COLUMNS,
     UNIT_INSERT,
@@ -215,6 +216,7 @@ class ObservationRepository(Repository):
         if not self._junction:
             record[UNIT_INSERT_COLUMNS.index("source_memory_ids")] = sources
         async with self.db.transaction():
+            await lock_bank(self.db, bank_id)
             await self.db.execute(UNIT_INSERT, dict(zip(UNIT_INSERT_COLUMNS, record, strict=True)))
             if self._junction:
                 await self.db.executemany(
@@ -285,7 +287,8 @@ class ObservationRepository(Repository):
         now = self.now()
         key = {"bank_id": bank_id, "id": obs_id}
         async with self.db.transaction():
-            current = await self.db.fetchrow(LOCK_OBSERVATION, key)
+            found = await lock_bank(self.db, bank_id, required=False)
+            current = await self.db.fetchrow(LOCK_OBSERVATION, key) if found else None
             if current is None:
                 raise NotFoundError(f"observation {obs_id} not found in bank {bank_id!r}")
             existing = await self._sources(bank_id, obs_id, current)

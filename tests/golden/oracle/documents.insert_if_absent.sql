@@ -1,0 +1,3 @@
+-- documents.insert_if_absent [oracle]
+-- params: bank_id, document_id, content_hash, content, metadata, version, created_at, updated_at
+MERGE INTO documents USING (SELECT :bank_id AS bank_id, :document_id AS document_id, :content_hash AS content_hash, :content AS content, :metadata AS metadata, :version AS version, :created_at AS created_at, :updated_at AS updated_at FROM dual) s ON (documents.bank_id = s.bank_id AND documents.document_id = s.document_id) WHEN NOT MATCHED THEN INSERT (bank_id, document_id, content_hash, content, metadata, version, created_at, updated_at) VALUES (s.bank_id, s.document_id, s.content_hash, s.content, s.metadata, s.version, s.created_at, s.updated_at)

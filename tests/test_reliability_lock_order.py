@@ -1,0 +1,104 @@
+"""Concurrent writers of one bank: per-document serialisation of re-ingests, one canonical
+lock order for links, and bank deletion that waits for the bank's writers instead of
+deadlocking with them."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import pytest
+
+from repo.errors import ConflictError
+from repo.models import LinkIn
+from repo.repositories.documents import IngestResult
+from repo.store import Store
+from tests.helpers import new_id, unit
+from tests.inspection import bank_row_counts
+
+pytestmark = [pytest.mark.integration, pytest.mark.reliability]
+
+
+async def test_concurrent_first_ingests_of_a_document_are_serialised(store: Store) -> None:
+    bank = f"ingest-{new_id()}"
+    await store.banks.create(bank)
+    for trial in range(10):
+        doc = f"doc-{trial}"
+        calls = [
+            store.documents.reingest(
+                bank,
+                doc,
+                f"content {side} of trial {trial}",
+                units=[unit(100 * trial + 10 * side + i, text=f"{side}-{i}") for i in range(5)],
+            )
+            for side in (0, 1)
+        ]
+        results = await asyncio.gather(*calls)
+        assert sorted((r.status, r.version) for r in results) == [("created", 1), ("updated", 2)]
+        first, second = sorted(results, key=lambda r: r.version)
+        assert set(second.removed_unit_ids) == set(first.unit_ids)
+        row = await store.documents.get(bank, doc)
+        assert row["version"] == 2
+        side = 0 if row["content"].startswith("content 0") else 1
+        units = await store.memories.list(bank, limit=1000)
+        mine = {u["id"] for u in units if u["document_id"] == doc}
+        assert mine == set(second.unit_ids)
+        assert {u["text"] for u in units if u["document_id"] == doc} == {
+            f"{side}-{i}" for i in range(5)
+        }
+
+
+async def test_add_links_in_opposite_orders_all_succeed(store: Store) -> None:
+    bank = f"links-{new_id()}"
+    await store.banks.create(bank)
+    ids = await store.memories.retain(bank, [unit(i) for i in range(41)])
+    links = [LinkIn(ids[i], ids[i + 1], "semantic", 0.5) for i in range(40)]
+    links += [LinkIn(ids[i + 1], ids[i], "temporal", 0.5) for i in range(40)]
+    calls = [
+        store.memories.add_links(bank, links if n % 2 else list(reversed(links))) for n in range(16)
+    ]
+    outcomes = await asyncio.gather(*calls, return_exceptions=True)
+    assert [o for o in outcomes if o is not None] == []
+    assert (await bank_row_counts(store, bank))["memory_links"] == 80
+
+
+async def test_bank_delete_during_reingests_never_deadlocks(store: Store) -> None:
+    for trial in range(6):
+        bank = f"del-{new_id()}"
+        await store.banks.create(bank)
+        for d in range(5):  # existing documents: the re-ingests replace their units
+            await store.documents.reingest(
+                bank, f"d{d}", "v1", units=[unit(d * 10 + i, entities=["Ada", f"E{i}"])
+                                             for i in range(4)]
+            )  # fmt: skip
+
+        async def reingest(bank: str, d: int, trial: int) -> IngestResult:
+            return await store.documents.reingest(
+                bank, f"d{d}", f"v2 {trial}",
+                units=[unit(500 + d * 10 + i, entities=["Ada", f"F{i}"]) for i in range(4)],
+            )  # fmt: skip
+
+        tasks = [asyncio.create_task(reingest(bank, d, trial)) for d in range(5)]
+        await asyncio.sleep(0)
+        deleted = asyncio.create_task(store.banks.delete(bank))
+        outcomes = await asyncio.gather(*tasks, deleted, return_exceptions=True)
+        assert outcomes[-1] is True
+        for outcome in outcomes[:-1]:  # done before the delete, or after it: bank gone
+            assert isinstance(outcome, IngestResult | ConflictError), repr(outcome)
+        assert set((await bank_row_counts(store, bank)).values()) == {0}
+
+
+async def test_bank_delete_removes_every_row_child_first(store: Store) -> None:
+    bank = f"gone-{new_id()}"
+    await store.banks.create(bank)
+    a, b = uuid.uuid4(), uuid.uuid4()
+    await store.documents.reingest(
+        bank, "d", "text", units=[unit(1, id=a, entities=["Ada"]), unit(2, id=b)],
+        links=[LinkIn(a, b, "causal", 1.0)],
+    )  # fmt: skip
+    await store.observations.create(bank, "obs", unit(3).embedding, [a, b])
+    counts = await bank_row_counts(store, bank)
+    assert all(counts[t] for t in ("documents", "memory_units", "entities", "memory_links"))
+    assert await store.banks.delete(bank) is True
+    assert set((await bank_row_counts(store, bank)).values()) == {0}
+    assert await store.banks.delete(bank) is False

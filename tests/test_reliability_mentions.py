@@ -1,0 +1,115 @@
+"""Entities stay true: `mention_count` is the number of the bank's units that mention the
+entity, and an entity without units does not exist, after every kind of unit removal
+(memories.delete, re-ingest, documents.delete), sequential or concurrent. The ground
+truth is computed in Python from what each surviving unit was retained with."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import unicodedata
+import uuid
+from collections import Counter
+
+import pytest
+
+from repo.errors import NotFoundError
+from repo.models import MemoryIn
+from repo.repositories.memories import canonical_entity_name
+from repo.store import Store
+from tests.helpers import new_id, unit
+
+pytestmark = [pytest.mark.integration, pytest.mark.reliability]
+
+NAMES = ["Ada", "Bob", "Cleo", "Dan", "Eve", "Fay", "Gus", "Hal"]
+
+
+async def _entities(store: Store, bank: str) -> dict[str, int]:
+    return {r["canonical_name"]: r["mention_count"] for r in await store.entities.list(bank)}
+
+
+async def _truth(store: Store, bank: str, mentions: dict[uuid.UUID, list[str]]) -> dict[str, int]:
+    """Mentions per canonical name over the units that still exist."""
+    alive = {r["id"] for r in await store.memories.list(bank, limit=1000)}
+    counts = Counter(
+        canonical_entity_name(name) for uid in alive for name in set(mentions.get(uid, []))
+    )
+    return dict(counts)
+
+
+def _units(rng: random.Random, n: int, seed: int, **kw: object) -> list[MemoryIn]:
+    return [
+        unit(seed + i, id=uuid.uuid4(), entities=rng.sample(NAMES, rng.randint(0, 3)), **kw)
+        for i in range(n)
+    ]
+
+
+async def test_counts_follow_every_kind_of_unit_removal(store: Store) -> None:
+    rng = random.Random(14)
+    bank = f"mentions-{new_id()}"
+    await store.banks.create(bank)
+    mentions: dict[uuid.UUID, list[str]] = {}
+
+    def remember(units: list[MemoryIn]) -> None:
+        mentions.update({u.id: [str(e) for e in u.entities] for u in units if u.id})
+
+    loose = _units(rng, 30, 0)
+    remember(loose)
+    await store.memories.retain(bank, loose)
+    for d in range(3):
+        doc_units = _units(rng, 6, 100 + 10 * d)
+        remember(doc_units)
+        await store.documents.reingest(bank, f"d{d}", "v1", units=doc_units)
+    assert await _entities(store, bank) == await _truth(store, bank, mentions)
+
+    await store.memories.delete(bank, [u.id for u in loose[:20] if u.id])
+    assert await _entities(store, bank) == await _truth(store, bank, mentions)
+
+    replacement = _units(rng, 2, 200)
+    remember(replacement)
+    await store.documents.reingest(bank, "d0", "v2", units=replacement)
+    assert await _entities(store, bank) == await _truth(store, bank, mentions)
+
+    assert await store.documents.delete(bank, "d1") is True
+    assert await _entities(store, bank) == await _truth(store, bank, mentions)
+
+    # Everything gone: no entity is left behind.
+    await store.memories.delete(bank, [u.id for u in loose if u.id])
+    await store.documents.delete(bank, "d0")
+    await store.documents.delete(bank, "d2")
+    assert await store.memories.count(bank) == 0
+    assert await _entities(store, bank) == {}
+
+
+async def test_counts_stay_true_under_concurrent_retains_and_deletes(store: Store) -> None:
+    rng = random.Random(7)
+    bank = f"mentions-c-{new_id()}"
+    await store.banks.create(bank)
+    mentions: dict[uuid.UUID, list[str]] = {}
+    batches = [_units(rng, 10, 1000 + 100 * b) for b in range(8)]
+    for batch in batches:
+        mentions.update({u.id: [str(e) for e in u.entities] for u in batch if u.id})
+    await asyncio.gather(*(store.memories.retain(bank, b) for b in batches[:4]))
+    existing = [u.id for b in batches[:4] for u in b if u.id]
+    doomed = [rng.sample(existing, 15) for _ in range(4)]  # overlapping deletes
+    await asyncio.gather(
+        *(store.memories.retain(bank, b) for b in batches[4:]),
+        *(store.memories.delete(bank, ids) for ids in doomed),
+    )
+    assert await _entities(store, bank) == await _truth(store, bank, mentions)
+
+
+async def test_nfc_and_nfd_spellings_are_one_entity(store: Store) -> None:
+    bank = f"nfc-{new_id()}"
+    await store.banks.create(bank)
+    composed = unicodedata.normalize("NFC", "Zoë Ångström")
+    decomposed = unicodedata.normalize("NFD", composed)
+    assert composed != decomposed
+    await store.memories.retain(bank, [unit(1, entities=[composed])])
+    await store.memories.retain(bank, [unit(2, entities=[decomposed])])
+    [entity] = await store.entities.list(bank)
+    assert entity["mention_count"] == 2
+    for spelling in (composed, decomposed, decomposed.upper()):
+        assert (await store.entities.by_name(bank, spelling))["id"] == entity["id"]
+    with pytest.raises(NotFoundError):
+        await store.entities.by_name(bank, "Zoe Angstrom")
