@@ -1,16 +1,19 @@
 """Revision 0003 (bank-scoped keys) upgrades a database that holds data written before it:
-same-bank rows survive, rows that crossed banks are removed, and no drift remains."""
+same-bank rows survive, rows that crossed banks are removed, and `alembic check` finds no
+drift."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import UTC, datetime
 
 import pytest
 import sqlalchemy as sa
+from alembic import command
 
 from repo.errors import ConflictError
-from repo.migrations import migrate
+from repo.migrations import alembic_config, migrate
 from repo.models import LinkIn, OperationIn
 from repo.sql import Statement
 from repo.store import Store, connect_backend
@@ -68,6 +71,7 @@ async def test_upgrade_to_0003_keeps_bank_rows_and_drops_cross_bank_ones(
 
         await migrate(provider.url, schema=schema)
         assert await schema_diff(provider.url, schema) == []
+        await asyncio.to_thread(command.check, alembic_config(provider.url, schema))
 
         new = Store(await connect_backend(provider.url, schema=schema), provider.url)
         try:
@@ -89,9 +93,6 @@ async def test_upgrade_to_0003_keeps_bank_rows_and_drops_cross_bank_ones(
 def test_oracle_half_renders_resumable_ddl(capsys: pytest.CaptureFixture[str]) -> None:
     """The Oracle upgrade, rendered offline: every DDL statement sits in a block that skips
     work an interrupted run already did, and cross-bank rows are deleted before the keys."""
-    from alembic import command
-
-    from repo.migrations import alembic_config
     from repo.oracle_ddl import lock_block, unlock_block
 
     command.upgrade(alembic_config("oracle://u:p@h:1521/FREEPDB1"), "0002:0003", sql=True)
