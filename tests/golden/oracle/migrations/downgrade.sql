@@ -13,6 +13,12 @@ END;
 
 /
 
+-- Running downgrade 0004 -> 0003
+
+UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0004'
+
+/
+
 -- Running downgrade 0003 -> 0002
 
 BEGIN EXECUTE IMMEDIATE 'ALTER TABLE memory_links DROP CONSTRAINT fk_memory_links_from_unit'; EXCEPTION WHEN OTHERS THEN IF SQLCODE NOT IN (-2443, -2260, -2275, -955, -1418) THEN RAISE; END IF; END;

@@ -485,6 +485,20 @@ UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num 
 
 /
 
+-- Running upgrade 0003 -> 0004
+
+UPDATE entities SET mention_count = (SELECT COUNT(*) FROM unit_entities m WHERE m.bank_id = entities.bank_id AND m.entity_id = entities.id)
+
+/
+
+DELETE FROM entities WHERE NOT EXISTS (SELECT 1 FROM unit_entities m WHERE m.bank_id = entities.bank_id AND m.entity_id = entities.id)
+
+/
+
+UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0003'
+
+/
+
 COMMIT
 
 /

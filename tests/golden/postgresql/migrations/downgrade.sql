@@ -1,5 +1,9 @@
 BEGIN;
 
+-- Running downgrade 0004 -> 0003
+
+UPDATE public.alembic_version SET version_num='0003' WHERE public.alembic_version.version_num = '0004';
+
 -- Running downgrade 0003 -> 0002
 
 ALTER TABLE memory_links DROP CONSTRAINT fk_memory_links_from_unit;

@@ -281,5 +281,13 @@ ALTER TABLE async_operations ADD CONSTRAINT fk_async_operations_parent FOREIGN K
 
 UPDATE public.alembic_version SET version_num='0003' WHERE public.alembic_version.version_num = '0002';
 
+-- Running upgrade 0003 -> 0004
+
+UPDATE entities SET mention_count = (SELECT COUNT(*) FROM unit_entities m WHERE m.bank_id = entities.bank_id AND m.entity_id = entities.id);
+
+DELETE FROM entities WHERE NOT EXISTS (SELECT 1 FROM unit_entities m WHERE m.bank_id = entities.bank_id AND m.entity_id = entities.id);
+
+UPDATE public.alembic_version SET version_num='0004' WHERE public.alembic_version.version_num = '0003';
+
 COMMIT;
 
