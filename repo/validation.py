@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import json
 import math
 import struct
@@ -40,11 +42,28 @@ def check_text(field: str, value: object, *, max_length: int = MAX_TEXT_LENGTH) 
         raise ValidationError(field, f"longer than {max_length} characters")
     if "\x00" in value:
         raise ValidationError(field, "contains a NUL byte")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValidationError(field, "is not valid UTF-8 (lone surrogate)") from None
+    if not value.isascii():  # ASCII text holds no surrogates: skip the encoding
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValidationError(field, "is not valid UTF-8 (lone surrogate)") from None
     return value
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector while a batch is validated: building its
+    rows allocates many small containers (none cyclic), which otherwise trigger repeated
+    collections of everything the process holds. Only for synchronous code (no await
+    inside), so no other task runs while it is paused."""
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
 
 
 def check_optional_text(
@@ -240,14 +259,23 @@ def check_tags(field: str, values: Iterable[object] | None) -> list[str]:
     return list(dict.fromkeys(tags))
 
 
-def check_json(field: str, value: object) -> dict[str, Any] | None:
+class JsonObject(dict[str, Any]):
+    """A validated JSON object with its compact UTF-8 text (`utf8`), so a driver codec can
+    send it without serialising it a second time. Built fresh by `check_json`; a copy of
+    the caller's mapping, so later changes to that mapping do not reach it."""
+
+    __slots__ = ("utf8",)
+    utf8: bytes
+
+
+def check_json(field: str, value: object) -> JsonObject | None:
     """A JSON object (or None) whose strings hold no NUL bytes or lone surrogates."""
     if value is None:
         return None
     if not isinstance(value, Mapping):
         raise ValidationError(field, f"expected a mapping, got {type(value).__name__}")
     try:
-        text = json.dumps(value, allow_nan=False, ensure_ascii=False)
+        text = json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
         raise ValidationError(field, f"not JSON-serialisable: {exc}") from None
     except RecursionError:
@@ -257,10 +285,12 @@ def check_json(field: str, value: object) -> dict[str, Any] | None:
     if "\\u0000" in text and any("\x00" in s for s in _strings(value)):
         raise ValidationError(field, "contains a NUL character")
     try:
-        text.encode("utf-8")
+        utf8 = text.encode("utf-8")
     except UnicodeEncodeError:
         raise ValidationError(field, "is not valid UTF-8 (lone surrogate)") from None
-    return dict(value)
+    out = JsonObject(value)
+    out.utf8 = utf8
+    return out
 
 
 def _strings(value: object) -> Iterator[str]:

@@ -51,6 +51,7 @@ from repo.errors import (
 from repo.rows import Row
 from repo.sql.cache import Statement
 from repo.sql.constructs import PGVECTOR_SCHEMA
+from repo.validation import JsonObject
 
 DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 _LITTLE_ENDIAN = sys.byteorder == "little"
@@ -75,6 +76,10 @@ def decode_vector(data: bytes) -> array[float]:
 
 
 def encode_jsonb(value: Any) -> bytes:
+    """jsonb's binary form: version 1, then the JSON text (a `JsonObject` brings its own,
+    serialised once by validation)."""
+    if type(value) is JsonObject:
+        return b"\x01" + value.utf8
     return b"\x01" + json.dumps(value, separators=(",", ":")).encode()
 
 

@@ -41,6 +41,7 @@ from repo.validation import (
     check_uuid,
     check_uuids,
     check_weight,
+    collector_paused,
 )
 from schema.tables import entities, memory_links, memory_units, unit_entities
 
@@ -135,46 +136,54 @@ def unit_record(
     bank_id: str, unit: MemoryIn, index: int, now: datetime, dim: int
 ) -> tuple[Any, ...]:
     """Validate one unit and return its row in `UNIT_INSERT_COLUMNS` order."""
-    f = f"units[{index}]"
-    return (
-        check_uuid(f"{f}.id", unit.id) if unit.id is not None else uuid.uuid4(),
-        bank_id,
-        None if unit.document_id is None else check_id(f"{f}.document_id", unit.document_id),
-        None if unit.chunk_id is None else check_id(f"{f}.chunk_id", unit.chunk_id),
-        check_text(f"{f}.text", unit.text),
-        check_optional_text(f"{f}.context", unit.context),
-        check_embedding(f"{f}.embedding", unit.embedding, dim),
-        check_fact_type(f"{f}.fact_type", unit.fact_type),
-        check_optional_datetime(f"{f}.event_date", unit.event_date),
-        check_optional_datetime(f"{f}.occurred_start", unit.occurred_start),
-        check_optional_datetime(f"{f}.occurred_end", unit.occurred_end),
-        check_optional_datetime(f"{f}.mentioned_at", unit.mentioned_at),
-        check_tags(f"{f}.tags", unit.tags),
-        check_json(f"{f}.metadata", unit.metadata),
-        check_count(f"{f}.proof_count", unit.proof_count),
-        None,
-        now,
-        now,
-    )
+    try:
+        return (
+            check_uuid("id", unit.id) if unit.id is not None else uuid.uuid4(),
+            bank_id,
+            None if unit.document_id is None else check_id("document_id", unit.document_id),
+            None if unit.chunk_id is None else check_id("chunk_id", unit.chunk_id),
+            check_text("text", unit.text),
+            check_optional_text("context", unit.context),
+            check_embedding("embedding", unit.embedding, dim),
+            check_fact_type("fact_type", unit.fact_type),
+            check_optional_datetime("event_date", unit.event_date),
+            check_optional_datetime("occurred_start", unit.occurred_start),
+            check_optional_datetime("occurred_end", unit.occurred_end),
+            check_optional_datetime("mentioned_at", unit.mentioned_at),
+            check_tags("tags", unit.tags),
+            check_json("metadata", unit.metadata),
+            check_count("proof_count", unit.proof_count),
+            None,
+            now,
+            now,
+        )
+    except ValidationError as exc:  # name the unit only when something is wrong
+        raise ValidationError(f"units[{index}].{exc.field}", exc.message) from None
+
+
+def link_records(bank_id: str, links: Sequence[LinkIn], now: datetime) -> list[tuple[Any, ...]]:
+    """Validate links and return their rows in `LINK_COLUMNS` order, one per
+    (from, to, type) (the last one given wins), sorted by it: the canonical order in which
+    every writer locks link keys."""
+    rows: dict[tuple[uuid.UUID, uuid.UUID, str], tuple[Any, ...]] = {}
+    for i, link in enumerate(links):
+        try:
+            key = (
+                check_uuid("from_id", link.from_id),
+                check_uuid("to_id", link.to_id),
+                check_link_type("link_type", link.link_type),
+            )
+            rows[key] = (*key, bank_id, check_weight("weight", link.weight), now)
+        except ValidationError as exc:
+            raise ValidationError(f"links[{i}].{exc.field}", exc.message) from None
+    # UUIDs order by their integers: sorting by those skips UUID.__lt__ (Python code).
+    return [rows[key] for key in sorted(rows, key=lambda k: (k[0].int, k[1].int, k[2]))]
 
 
 def link_rows(bank_id: str, links: Sequence[LinkIn], now: datetime) -> list[dict[str, Any]]:
-    """Validate links and return their rows, one per (from, to, type), sorted by it: the
-    canonical order in which every writer locks link keys."""
-    rows: dict[tuple[uuid.UUID, uuid.UUID, str], dict[str, Any]] = {}
-    for i, link in enumerate(links):
-        f = f"links[{i}]"
-        key = (
-            check_uuid(f"{f}.from_id", link.from_id),
-            check_uuid(f"{f}.to_id", link.to_id),
-            check_link_type(f"{f}.link_type", link.link_type),
-        )
-        rows[key] = {
-            "from_unit_id": key[0], "to_unit_id": key[1], "link_type": key[2],
-            "bank_id": bank_id, "weight": check_weight(f"{f}.weight", link.weight),
-            "created_at": now,
-        }  # fmt: skip
-    return [rows[key] for key in sorted(rows)]
+    """Validate links and return their rows as mappings, one per (from, to, type), sorted
+    by it (see `link_records`)."""
+    return [dict(zip(LINK_COLUMNS, r, strict=True)) for r in link_records(bank_id, links, now)]
 
 
 class MemoryRepository(Curation):
@@ -189,16 +198,17 @@ class MemoryRepository(Curation):
         check_batch("units", units)
         check_batch("links", links, allow_empty=True)
         now = self.now()
-        records = [unit_record(bank_id, u, i, now, self.dim) for i, u in enumerate(units)]
-        ids = [r[0] for r in records]
-        if len(set(ids)) != len(ids):
-            raise ValidationError("units", "duplicate unit ids")
-        mentions, entity_rows = self._entity_mentions(bank_id, units, now)
-        edges = link_rows(bank_id, links, now)
+        with collector_paused():  # the batch allocates ~10 containers per unit
+            records = [unit_record(bank_id, u, i, now, self.dim) for i, u in enumerate(units)]
+            ids = [r[0] for r in records]
+            if len(set(ids)) != len(ids):
+                raise ValidationError("units", "duplicate unit ids")
+            mentions, entity_rows = self._entity_mentions(bank_id, units, now)
+            edges = link_records(bank_id, links, now)
 
         async with self.db.transaction():
             await lock_bank(self.db, bank_id)
-            by_id = sorted(records, key=lambda r: r[0])  # units are written in id order
+            by_id = sorted(records, key=lambda r: r[0].int)  # units are written in id order
             await self.db.bulk_insert(memory_units, UNIT_INSERT_COLUMNS, by_id)
             if mentions:
                 await self._attach_entities(bank_id, ids, mentions, entity_rows)
@@ -252,17 +262,19 @@ class MemoryRepository(Curation):
         names = [row["canonical_name"] for row in entity_rows]
         found = await self.db.fetch(ENTITY_IDS, {"bank_id": bank_id, "names": names})
         id_of = {r["canonical_name"]: r["id"] for r in found}
-        rows = sorted((unit_ids[i], id_of[canonical], bank_id) for i, canonical in mentions)
+        rows = sorted(
+            ((unit_ids[i], id_of[canonical], bank_id) for i, canonical in mentions),
+            key=lambda r: (r[0].int, r[1].int),  # (unit, entity) order, as UUIDs compare
+        )
         await self.db.bulk_insert(unit_entities, ["unit_id", "entity_id", "bank_id"], rows)
 
-    async def _insert_links(self, edges: list[dict[str, Any]], new_units: set[uuid.UUID]) -> None:
+    async def _insert_links(self, edges: list[tuple[Any, ...]], new_units: set[uuid.UUID]) -> None:
         """Links leaving units of this batch cannot exist yet: bulk-load them. Links leaving
         older units are inserted only if absent."""
-        fresh = [e for e in edges if e["from_unit_id"] in new_units]
-        older = [e for e in edges if e["from_unit_id"] not in new_units]
+        fresh = [e for e in edges if e[0] in new_units]
+        older = [dict(zip(LINK_COLUMNS, e, strict=True)) for e in edges if e[0] not in new_units]
         if fresh:
-            records = [tuple(e[c] for c in LINK_COLUMNS) for e in fresh]
-            await self.db.bulk_insert(memory_links, LINK_COLUMNS, records)
+            await self.db.bulk_insert(memory_links, LINK_COLUMNS, fresh)
         if older:
             await self.db.executemany(LINK_INSERT, older)
 
