@@ -17,10 +17,18 @@ import pytest
 
 from repo.bench.bank import BenchServer, drop_schema
 from repo.bench.data import BankSpec, SyntheticBank
+from repo.bench.quality import recall_at_k
 from repo.bench.recall import arm_indexes, sql_literal
 from repo.bench.report import percentile, recall_table, summarize
 from repo.bench.retain import RETAIN_VARIANTS
-from repo.bench.variants import VARIANT_NAMES, MemrepoVariant, missing_reason, named_sql
+from repo.bench.variants import (
+    VARIANT_NAMES,
+    MemrepoVariant,
+    RecallShape,
+    missing_reason,
+    named_sql,
+)
+from repo.bench.vectors import VECTOR_VARIANT_NAMES
 from tests.providers import Provider
 
 # --------------------------------------------------------------------------- pure parts
@@ -58,6 +66,21 @@ def test_named_sql_keeps_casts() -> None:
     assert named_sql(sql, ("emb", "bank", "k")) == (
         r"SELECT x FROM t WHERE a = :bank\:\:VARCHAR AND b <=> :emb LIMIT :k"
     )
+
+
+def test_recall_at_k_counts_true_neighbours_per_fact_type() -> None:
+    truth = {"world": ["a", "b", "c", "d"], "experience": ["e", "f"], "observation": []}
+    assert recall_at_k({"world": ["a", "b", "c", "d"], "experience": ["f", "e"]}, truth, 4) == 1
+    # world: 2 of 4, experience: 1 of 2; an empty truth does not count.
+    got = {"world": ["a", "x", "c", "y"], "experience": ["e", "z"]}
+    assert recall_at_k(got, truth, 4) == pytest.approx((0.5 + 0.5) / 2)
+    assert recall_at_k({"world": ["b", "a"]}, {"world": ["a", "b", "c"]}, 2) == 1.0
+
+
+def test_recall_shapes() -> None:
+    assert RecallShape.for_k(200) == RecallShape()  # the original shape
+    small = RecallShape.for_k(20)
+    assert (small.k_semantic, small.k_text, small.k_graph, small.seeds) == (20, 20, 10, 20)
 
 
 def test_sql_literals() -> None:
@@ -136,24 +159,34 @@ def test_bench_tiny_run_writes_complete_json(pg_url: str, tmp_path: Path) -> Non
     finally:
         asyncio.run(drop_schema(BenchServer(pg_url, "url"), schema))
     doc = json.loads(out.read_text())
-    assert set(doc) == {"recall", "retain", "meta"}
+    assert set(doc) == {"recall", "vector", "exact", "retain", "meta"}
     meta = doc["meta"]
-    for name in VARIANT_NAMES:  # measured, or reported as missing/failed: never dropped
-        assert name in doc["recall"] or name in meta["missing"] or name in meta["failed"], name
-    assert "memrepo" in doc["recall"] and "raw_asyncpg" in doc["recall"]
-    for name, stats in doc["recall"].items():
-        assert stats["n"] == 20, name
-        for key in ("mean_s", "p50_s", "p95_s"):
-            assert stats[key] > 0, (name, key)
-        assert stats["p50_s"] <= stats["p95_s"]
-    assert not meta["failed"], meta["failed"]
+    for workload, names in (("recall", VARIANT_NAMES), ("vector", VECTOR_VARIANT_NAMES)):
+        shape = meta["shapes"][workload]["20"]
+        results = doc[workload]["20"]
+        for name in names:  # measured, or reported as missing/failed: never dropped
+            assert name in results or name in shape["missing"] or name in shape["failed"], name
+        assert "memrepo" in results and "raw_asyncpg" in results
+        for name, stats in results.items():
+            assert stats["n"] == 20, name
+            for key in ("mean_s", "p50_s", "p95_s"):
+                assert stats[key] > 0, (name, key)
+            assert stats["p50_s"] <= stats["p95_s"]
+            assert 0.0 <= stats["recall_at_k"] <= 1.0, name
+        assert not shape["failed"], shape["failed"]
+        assert shape["rounds"] == 2
+        assert all(len(r) == 2 for r in shape["paired_ratio_per_round"].values())
+    recall = meta["shapes"]["recall"]["20"]
+    assert "raw_asyncpg_one_conn" in doc["recall"]["20"]
+    assert {"recall.arms", "recall.expand", "recall.unit_entities"} <= set(recall["explain"])
+    assert recall["shape"]["column_reads_per_recall_mean"] > 0
+    assert not any(recall["row_count_mismatches_vs_memrepo"].values())
+    for name in ("exact", "materialised", "seq_scan"):
+        assert doc["exact"][name]["median_s"] > 0, name
     assert set(doc["retain"]) == set(RETAIN_VARIANTS)
     for name, rates in doc["retain"].items():
         assert rates["rows_per_s"] > 0 and rates["rows_per_s_deferred_index"] > 0, name
-    assert {"recall.arms", "recall.expand", "recall.unit_entities"} <= set(meta["explain"])
     assert meta["peak_rss_bytes"] > 0
-    assert meta["recall_shape"]["column_reads_per_recall_mean"] > 0
-    assert not any(meta["row_count_mismatches_vs_memrepo"].values())
     assert meta["profile"]
     if meta.get("plot") == str(png):
         assert png.stat().st_size > 0

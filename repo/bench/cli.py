@@ -3,8 +3,8 @@
 Examples::
 
     python -m repo bench --quick                       # ~1 minute, for CI and checks
-    python -m repo bench --json bench.json --plot bench.png
-    python -m repo bench --preset 33k --profile
+    python -m repo bench --json bench.json --plot bench.png --k 20,200
+    python -m repo bench --preset 100k --skip-retain --compare bench.json
     python -m repo bench --url postgresql://u:p@host/db --items 10000
 """
 
@@ -19,6 +19,7 @@ import os
 import platform
 import resource
 import shlex
+import statistics
 import sys
 import time
 from collections.abc import Sequence
@@ -30,7 +31,9 @@ from typing import Any
 import asyncpg
 
 from repo.bench.bank import BenchServer, LoadInfo, ensure_bank
-from repo.bench.data import GENERATOR_VERSION, BankSpec, SyntheticBank
+from repo.bench.data import GENERATOR_VERSION, BankSpec, Query, SyntheticBank
+from repo.bench.exact import run_exact
+from repo.bench.quality import recall_at_k, true_neighbours
 from repo.bench.recall import (
     RecallRun,
     explain_recall,
@@ -42,13 +45,17 @@ from repo.bench.report import (
     Stats,
     TargetCheck,
     breakdown_table,
+    exact_targets,
     finite,
+    percentile,
     plot,
     recall_table,
     recall_targets,
     retain_table,
     retain_targets,
+    scaling_target,
     summarize,
+    table,
     write_json,
 )
 from repo.bench.retain import RETAIN_BASELINE, RETAIN_VARIANTS, RetainRun, run_retain
@@ -61,13 +68,19 @@ from repo.bench.variants import (
     Target,
     missing_reason,
 )
+from repo.bench.vectors import VECTOR_BASELINE, VECTOR_VARIANT_NAMES, VECTOR_VARIANTS
 
-PRESETS = {"10k": 10_000, "33k": 33_000, "100k": 100_000}
+PRESETS = {"10k": 10_000, "33k": 33_000, "100k": 100_000, "300k": 300_000}
+WORKLOADS = ("recall", "vector", "exact")
+#: Queries whose semantic arms are checked against brute force (recall@k).
+QUALITY_QUERIES = 20
 LIBRARIES = (
     "asyncpg",
     "sqlalchemy",
     "databases",
     "sqlspec",
+    "langchain-postgres",
+    "numpy",
     "pgvector",
     "tqdm",
     "matplotlib",
@@ -86,6 +99,8 @@ class Config:
     retain_items: int
     retain_reps: int
     variants: tuple[str, ...]
+    ks: tuple[int, ...] = (20,)
+    workloads: tuple[str, ...] = WORKLOADS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -97,7 +112,20 @@ def build_parser() -> argparse.ArgumentParser:
         epilog=__doc__.split("Examples::", 1)[1] if __doc__ else None,
     )
     p.add_argument("--items", type=int, default=None, help="units in the bank (default 10000)")
-    p.add_argument("--preset", choices=sorted(PRESETS), help="bank size preset: 10k, 33k, 100k")
+    p.add_argument(
+        "--preset", choices=sorted(PRESETS), help="bank size preset: 10k, 33k, 100k, 300k"
+    )
+    p.add_argument(
+        "--k",
+        default="20",
+        help="recall shapes: comma-separated k (default 20; 200 is the old, larger shape)",
+    )
+    p.add_argument(
+        "--workloads",
+        default=",".join(WORKLOADS),
+        help="recall (combined recall), vector (three semantic searches, with "
+        "langchain-postgres), exact (the exact fallback); default all",
+    )
     p.add_argument("--seed", type=int, default=42, help="data seed (default 42)")
     p.add_argument("--recalls", type=int, default=None, help="measured recalls per variant (200)")
     p.add_argument("--warmup", type=int, default=None, help="warm-up recalls per variant (20)")
@@ -107,8 +135,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--retain-reps", type=int, default=None, help="runs per retain variant (2)")
     p.add_argument(
         "--variants",
-        default=",".join(VARIANT_NAMES),
-        help=f"comma-separated recall variants (default: all of {','.join(VARIANT_NAMES)})",
+        default=",".join(dict.fromkeys((*VARIANT_NAMES, *VECTOR_VARIANT_NAMES))),
+        help="comma-separated variants (default: all of "
+        f"{','.join(dict.fromkeys((*VARIANT_NAMES, *VECTOR_VARIANT_NAMES)))})",
     )
     p.add_argument(
         "--retain-mode",
@@ -158,9 +187,17 @@ def resolve_config(args: argparse.Namespace) -> Config:
     quick = args.quick
     items = args.items or (PRESETS[args.preset] if args.preset else (2000 if quick else 10_000))
     variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
-    unknown = [v for v in variants if v not in VARIANT_NAMES]
+    known = (*VARIANT_NAMES, *VECTOR_VARIANT_NAMES)
+    unknown = [v for v in variants if v not in known]
     if unknown:
-        raise SystemExit(f"unknown variants {unknown}; choose from {', '.join(VARIANT_NAMES)}")
+        raise SystemExit(f"unknown variants {unknown}; choose from {', '.join(known)}")
+    workloads = tuple(w.strip() for w in args.workloads.split(",") if w.strip())
+    if set(workloads) - set(WORKLOADS):
+        raise SystemExit(f"unknown workloads {workloads}; choose from {', '.join(WORKLOADS)}")
+    try:
+        ks = tuple(int(k) for k in args.k.split(",") if k.strip())
+    except ValueError:
+        raise SystemExit(f"--k takes comma-separated integers, got {args.k!r}") from None
     return Config(
         items=items,
         seed=args.seed,
@@ -171,6 +208,8 @@ def resolve_config(args: argparse.Namespace) -> Config:
         retain_items=args.retain_items or (1000 if quick else 10_000),
         retain_reps=args.retain_reps or (1 if quick else 2),
         variants=variants,
+        ks=ks or (20,),
+        workloads=workloads,
     )
 
 
@@ -242,10 +281,15 @@ def _meta(
     }
 
 
-async def _open_variants(cfg: Config, target: Target, meta: dict[str, Any]) -> list[RecallVariant]:
+async def _open_variants(
+    cfg: Config,
+    target: Target,
+    meta: dict[str, Any],
+    classes: Sequence[type[RecallVariant]] = VARIANTS,
+) -> list[RecallVariant]:
     """The selected variants, opened; the others are recorded as missing or failed."""
     variants: list[RecallVariant] = []
-    for cls in VARIANTS:
+    for cls in classes:
         if cls.name not in cfg.variants:
             continue
         why = missing_reason(cls)
@@ -264,22 +308,62 @@ async def _open_variants(cfg: Config, target: Target, meta: dict[str, Any]) -> l
     return variants
 
 
+def _quartiles(values: Sequence[float]) -> list[float] | None:
+    if not values:
+        return None
+    v = sorted(values)
+    return [percentile(v, 25), percentile(v, 75)]
+
+
+async def _quality(
+    variants: Sequence[RecallVariant],
+    server: BenchServer,
+    info: LoadInfo,
+    queries: Sequence[Query],
+    k: int,
+    failed: dict[str, str],
+) -> dict[str, float | None]:
+    """recall@k of each variant's semantic arms, over the first `QUALITY_QUERIES` queries."""
+    sample = list(queries[:QUALITY_QUERIES])
+    truth = await true_neighbours(server.dsn, info.schema, info.bank_id, sample, k)
+    out: dict[str, float | None] = {}
+    for v in variants:
+        if v.name in failed:
+            continue
+        try:
+            scores = [recall_at_k(await v.semantic_ids(q), truth[q.index], k) for q in sample]
+        except Exception as exc:
+            failed[v.name] = f"recall@k: {type(exc).__name__}: {exc}"
+            continue
+        out[v.name] = statistics.fmean(scores)
+    return out
+
+
 async def recall_phase(
     args: argparse.Namespace,
     cfg: Config,
     server: BenchServer,
     info: LoadInfo,
     document: dict[str, Any],
+    *,
+    k: int,
+    workload: str,
 ) -> RecallRun:
-    """EXPLAIN, then the interleaved recall measurement (then the profile, if asked)."""
-    meta = document["meta"]
-    shape = RecallShape()
+    """EXPLAIN, then the interleaved measurement of one workload at one k, then recall@k
+    (and the profile, if asked)."""
+    meta: dict[str, Any] = {"missing": {}, "failed": {}}
+    document["meta"]["shapes"].setdefault(workload, {})[str(k)] = meta
+    shape = RecallShape.for_k(k)
     target = Target(server.url, server.dsn, info.schema, info.bank_id, cfg.concurrency, shape)
     queries = SyntheticBank(BankSpec(cfg.items, seed=cfg.seed)).queries(cfg.recalls + cfg.warmup)
-    variants = await _open_variants(cfg, target, meta)
+    classes = VARIANTS if workload == "recall" else VECTOR_VARIANTS
+    baseline = BASELINE if workload == "recall" else VECTOR_BASELINE
+    variants = await _open_variants(cfg, target, meta, classes)
+    failed: dict[str, str] = {}
     try:
-        meta["explain"] = await explain_recall(server.dsn, target, queries[0])
-        meta["explain_findings"] = index_findings(meta["explain"])
+        if workload == "recall":
+            meta["explain"] = await explain_recall(server.dsn, target, queries[0])
+            meta["explain_findings"] = index_findings(meta["explain"])
         run = await run_recall(
             variants,
             queries,
@@ -289,35 +373,48 @@ async def recall_phase(
             concurrency=cfg.concurrency,
             progress=not args.no_progress,
         )
-        if args.profile:
+        failed.update(run.failed)
+        meta["recall_at_k"] = await _quality(variants, server, info, queries, k, failed)
+        if args.profile and workload == "recall" and k == cfg.ks[0]:
             mem = next((v for v in variants if v.name == "memrepo"), None)
-            if mem is not None and "memrepo" not in run.failed:
+            if mem is not None and "memrepo" not in failed:
                 n = max(cfg.recalls // 2, 20)
-                meta["profile"] = await profile_variant(mem, queries, n, cfg.concurrency)
+                document["meta"]["profile"] = await profile_variant(
+                    mem, queries, n, cfg.concurrency
+                )
     finally:
         for v in variants:
             try:
                 await v.close()
             except Exception as exc:  # a broken variant must not hide the results
                 meta["failed"].setdefault(v.name, f"close: {type(exc).__name__}: {exc}")
-    meta["failed"].update(run.failed)
-    measured = [v.name for v in variants if v.name not in run.failed and run.latencies[v.name]]
+    meta["failed"].update(failed)
+    measured = [v.name for v in variants if v.name not in failed and run.latencies[v.name]]
     reads = run.reads.get("memrepo") or next(iter(run.reads.values()), {})
-    meta["recall_shape"] = {
+    meta["shape"] = {
         **asdict(shape),
         "column_reads_per_recall_mean": sum(reads.values()) / len(reads) if reads else None,
     }
+    meta["baseline"] = baseline
     meta["throughput_per_s"] = {n: run.throughput(n) for n in measured}
     meta["client_cpu_s_per_recall"] = {n: run.cpu_per_recall(n) for n in measured}
-    meta["paired_ratio_vs_baseline"] = {n: run.paired_ratio(n, BASELINE) for n in measured}
+    meta["paired_ratio_vs_baseline"] = {n: run.paired_ratio(n, baseline) for n in measured}
+    meta["paired_ratio_per_round"] = {n: run.round_ratios(n, baseline) for n in measured}
+    meta["paired_ratio_p25_p75"] = {
+        n: _quartiles(meta["paired_ratio_per_round"][n]) for n in measured
+    }
+    meta["rounds"] = len(next(iter(run.batch_means.values()), {}))
     meta["rss_peak_bytes_by_variant"] = run.rss_peak
-    meta["row_count_mismatches_vs_memrepo"] = run.mismatches("memrepo")
+    if workload == "recall":
+        meta["row_count_mismatches_vs_memrepo"] = run.mismatches("memrepo")
     meta["latencies_s"] = {n: [round(x, 6) for x in run.latencies[n]] for n in measured}
+    results = document[workload].setdefault(str(k), {})
     for name in measured:
-        document["recall"][name] = {
+        results[name] = {
             **summarize(run.latencies[name]).as_json(),
             "throughput_per_s": meta["throughput_per_s"][name],
             "client_cpu_s_per_recall": meta["client_cpu_s_per_recall"][name],
+            "recall_at_k": meta["recall_at_k"].get(name),
         }
     return run
 
@@ -355,58 +452,103 @@ async def retain_phase(
     return run
 
 
-def report_recall(args: argparse.Namespace, cfg: Config, document: dict[str, Any]) -> None:
-    meta = document["meta"]
+def _noise_band(spread: dict[str, list[float] | None]) -> list[float] | None:
+    """The round-to-round noise: the median half-width of the variants' p25-p75 of their
+    per-round paired ratios, around 1."""
+    widths = [(hi - lo) / 2 for lo, hi in (v for v in spread.values() if v)]
+    if not widths:
+        return None
+    w = statistics.median(widths)
+    return [1.0 - w, 1.0 + w]
+
+
+def report_recall(
+    args: argparse.Namespace, cfg: Config, document: dict[str, Any], *, k: int, workload: str
+) -> list[TargetCheck]:
+    meta = document["meta"]["shapes"][workload][str(k)]
+    results = document[workload].get(str(k), {})
     stats = {
-        n: Stats(**{k: v for k, v in d.items() if k in Stats.__dataclass_fields__})
-        for n, d in document["recall"].items()
+        n: Stats(**{f: v for f, v in d.items() if f in Stats.__dataclass_fields__})
+        for n, d in results.items()
     }
     unavailable = {n: f"missing: {why}" for n, why in meta["missing"].items()}
     unavailable.update({n: f"failed: {why}" for n, why in meta["failed"].items()})
-    reads = meta["recall_shape"].get("column_reads_per_recall_mean") or 0
+    reads = meta["shape"].get("column_reads_per_recall_mean") or 0
+    names = VARIANT_NAMES if workload == "recall" else VECTOR_VARIANT_NAMES
+    baseline = meta["baseline"]
     say()
+    what = "combined recall" if workload == "recall" else "vector search (3 semantic arms)"
     say(
-        f"## recall: {cfg.items:,} items, concurrency {cfg.concurrency}, "
-        f"~{reads:,.0f} column reads per recall"
+        f"## {what}, k={k}: {cfg.items:,} items, concurrency {cfg.concurrency}, "
+        f"~{reads:,.0f} column reads per call, {meta['rounds']} interleaved rounds"
     )
     say(
         recall_table(
             stats,
-            [n for n in VARIANT_NAMES if n in cfg.variants],
-            BASELINE,
+            [n for n in names if n in cfg.variants],
+            baseline,
             throughput=meta["throughput_per_s"],
             paired=meta["paired_ratio_vs_baseline"],
             cpu=meta["client_cpu_s_per_recall"],
             rss=meta["rss_peak_bytes_by_variant"],
             unavailable=unavailable,
+            spread=meta["paired_ratio_p25_p75"],
+            quality=meta["recall_at_k"],
         )
     )
-    mismatch = {k: v for k, v in meta["row_count_mismatches_vs_memrepo"].items() if v}
-    if mismatch:
-        say(f"WARNING: some variants read other row counts than memrepo: {mismatch}")
-    arms = meta["explain"].get("recall.arms", {}).get("arm_indexes", {})
-    say()
-    say(
-        "EXPLAIN (first query): "
-        + ", ".join(f"{arm} -> {'+'.join(idx) or 'no index'}" for arm, idx in arms.items())
-    )
-    for name, entry in meta["explain"].items():
-        say(f"  {name}: {'; '.join(entry['scans'])}")
+    meta["noise_band"] = _noise_band(meta["paired_ratio_p25_p75"])
+    targets: list[TargetCheck] = []
+    if workload == "recall":
+        mismatch = {n: c for n, c in meta["row_count_mismatches_vs_memrepo"].items() if c}
+        if mismatch:
+            say(f"WARNING: some variants read other row counts than memrepo: {mismatch}")
+        arms = meta["explain"].get("recall.arms", {}).get("arm_indexes", {})
+        say()
+        say(
+            "EXPLAIN (first query): "
+            + ", ".join(f"{arm} -> {'+'.join(idx) or 'no index'}" for arm, idx in arms.items())
+        )
+        for name, entry in meta["explain"].items():
+            say(f"  {name}: {'; '.join(entry['scans'])}")
+        targets.extend(recall_targets(stats, k, meta["recall_at_k"]))
     if args.compare and args.compare.is_file() and "memrepo" in stats:
         before = json.loads(args.compare.read_text())
-        prev = before.get("recall", {}).get("memrepo", {}).get("p50_s")
+        prev = before.get(workload, {}).get(str(k), {}).get("memrepo", {}).get("p50_s")
         items_before = before.get("meta", {}).get("config", {}).get("items")
         if prev and items_before:
             ratio = stats["memrepo"].p50_s / prev
-            meta["compare"] = {
-                "path": str(args.compare),
-                "items": items_before,
-                "memrepo_p50_ratio": ratio,
-            }
+            meta["compare"] = {"path": str(args.compare), "items": items_before, "p50_ratio": ratio}
             say(
                 f"memrepo p50 at {cfg.items:,} items / p50 at {items_before:,} items "
-                f"({args.compare}): {ratio:.2f}x"
+                f"({args.compare}, {workload}, k={k}): {ratio:.2f}x"
             )
+            if workload == "recall":
+                targets.append(scaling_target(ratio, k, cfg.items, items_before))
+    return targets
+
+
+def report_exact(exact: dict[str, Any]) -> None:
+    say()
+    say(
+        f"## exact fallback: {exact['arms']} semantic arms of k={exact['k']}, "
+        f"{exact['queries']} queries, one connection, interleaved"
+    )
+    rows = []
+    for name in ("exact", "materialised", "seq_scan"):
+        e = exact[name]
+        lo, hi = e["ratio_range"] or (None, None)
+        rows.append(
+            [
+                name,
+                f"{e['median_s'] * 1000:.1f}",
+                f"{e['min_s'] * 1000:.1f}-{e['max_s'] * 1000:.1f}",
+                "-" if e["ratio_vs_seq_scan"] is None else f"{e['ratio_vs_seq_scan']:.2f}x",
+                "-" if lo is None else f"{lo:.2f}-{hi:.2f}",
+                str(exact["queries"]),
+            ]
+        )
+    headers = ["statement", "median ms (3 arms)", "min-max ms", "/ seq_scan", "range", "n"]
+    say(table(headers, rows))
 
 
 def report_retain(cfg: Config, run: RetainRun, document: dict[str, Any]) -> None:
@@ -454,18 +596,30 @@ async def run(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     )
     meta = _meta(cfg, spec, info, server, argv)
     meta["server"].update(await server_info(server.dsn))
-    document: dict[str, Any] = {"recall": {}, "retain": {}, "meta": meta}
+    meta["shapes"] = {}
+    document: dict[str, Any] = {"recall": {}, "vector": {}, "retain": {}, "meta": meta}
 
-    recall_run = None if args.skip_recall else await recall_phase(args, cfg, server, info, document)
+    measured: list[tuple[int, str]] = []
+    for k in cfg.ks:
+        for workload in ("recall", "vector"):
+            if workload in cfg.workloads and not args.skip_recall:
+                await recall_phase(args, cfg, server, info, document, k=k, workload=workload)
+                measured.append((k, workload))
+    if "exact" in cfg.workloads and not args.skip_recall:
+        queries = SyntheticBank(BankSpec(cfg.items, seed=cfg.seed)).queries(QUALITY_QUERIES)
+        document["exact"] = await run_exact(
+            server.dsn, info.schema, info.bank_id, queries, k=max(cfg.ks)
+        )
     retain_run = None if args.skip_retain else await retain_phase(args, cfg, server, document)
     meta["peak_rss_bytes"] = peak_rss_bytes()
     meta["duration_s"] = time.perf_counter() - started
 
     targets: list[TargetCheck] = []
-    if recall_run is not None:
-        report_recall(args, cfg, document)
-        stats = {n: summarize(recall_run.latencies[n]) for n in document["recall"]}
-        targets.extend(recall_targets(stats))
+    for k, workload in measured:
+        targets.extend(report_recall(args, cfg, document, k=k, workload=workload))
+    if document.get("exact"):
+        report_exact(document["exact"])
+        targets.extend(exact_targets(document["exact"]))
     if retain_run is not None:
         report_retain(cfg, retain_run, document)
         targets.extend(retain_targets(document["retain"]))
@@ -482,13 +636,22 @@ async def run(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
         say("## profile: memrepo recall (cProfile, after the measurement)")
         say(meta["profile"])
     if args.plot:
-        latencies = {n: recall_run.latencies[n] for n in document["recall"]} if recall_run else {}
-        if latencies:
-            title = f"recall latency, {cfg.items:,} items, concurrency {cfg.concurrency}"
-            why = plot(args.plot, latencies, title)
+        shapes = {}
+        for k, workload in measured:
+            m = meta["shapes"][workload][str(k)]
+            shapes[f"{workload} k={k}"] = {
+                "paired": m["paired_ratio_vs_baseline"],
+                "spread": m["paired_ratio_p25_p75"],
+                "cpu": m["client_cpu_s_per_recall"],
+                "baseline": m["baseline"],
+                "band": m.get("noise_band"),
+            }
+        if shapes or document["retain"]:
+            title = f"memrepo bench, {cfg.items:,} items, concurrency {cfg.concurrency}"
+            why = plot(args.plot, shapes, document["retain"], title)
             meta["plot"] = str(args.plot) if why is None else f"not written: {why}"
         else:
-            meta["plot"] = "not written: no recall latencies"
+            meta["plot"] = "not written: nothing measured"
         say(f"plot: {meta['plot']}")
     if args.json:
         write_json(args.json, finite(document))

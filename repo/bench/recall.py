@@ -65,11 +65,15 @@ class RecallRun:
         n = len(self.latencies.get(name, []))
         return self.cpu_s[name] / n if n and name in self.cpu_s else None
 
+    def round_ratios(self, name: str, baseline: str) -> list[float]:
+        """Per round: this variant's batch mean / the baseline's batch mean in that round."""
+        mine, base = self.batch_means.get(name, {}), self.batch_means.get(baseline, {})
+        return [mine[r] / base[r] for r in sorted(mine) if r in base and base[r] > 0]
+
     def paired_ratio(self, name: str, baseline: str) -> float | None:
         """Median over rounds of (this variant's batch mean / the baseline's batch mean in
         the same round): robust to noise that drifts between rounds."""
-        mine, base = self.batch_means.get(name, {}), self.batch_means.get(baseline, {})
-        ratios = [mine[r] / base[r] for r in mine if r in base and base[r] > 0]
+        ratios = self.round_ratios(name, baseline)
         return statistics.median(ratios) if ratios else None
 
     def mismatches(self, reference: str) -> dict[str, int]:

@@ -85,12 +85,18 @@ def recall_table(
     cpu: Mapping[str, float | None],
     rss: Mapping[str, int],
     unavailable: Mapping[str, str],
+    spread: Mapping[str, Sequence[float] | None] | None = None,
+    quality: Mapping[str, float | None] | None = None,
 ) -> str:
+    """One row per variant; `spread`: the p25-p75 of the per-round paired ratios,
+    `quality`: recall@k of the semantic arms."""
     base = stats.get(baseline)
+    spread = spread or {}
+    quality = quality or {}
     rows = []
     for name in order:
         if name in unavailable:
-            rows.append([name, unavailable[name], *[""] * 10])
+            rows.append([name, unavailable[name], *[""] * 12])
             continue
         if name not in stats:
             continue
@@ -104,9 +110,11 @@ def recall_table(
                 _ratio(s.mean_s, base.mean_s if base else None),
                 _ratio(s.p50_s, base.p50_s if base else None),
                 "-" if paired.get(name) is None else f"{paired[name]:.2f}x",
+                _range(spread.get(name)),
                 "-" if cpu.get(name) is None else _ms(cpu[name] or 0.0),
                 _ratio(cpu.get(name), cpu.get(baseline)),
                 f"{throughput.get(name, 0.0):.1f}",
+                "-" if quality.get(name) is None else f"{quality[name]:.3f}",
                 str(s.n),
                 f"{rss[name] / 2**20:.0f}" if name in rss else "-",
             ]
@@ -119,13 +127,21 @@ def recall_table(
         f"mean / {baseline}",
         f"p50 / {baseline}",
         "paired",
+        "paired p25-p75",
         "client CPU ms",
         "CPU / base",
         "recalls/s",
+        "recall@k",
         "n",
         "RSS MiB",
     ]
     return table(headers, rows)
+
+
+def _range(values: Sequence[float] | None) -> str:
+    if not values:
+        return "-"
+    return f"{values[0]:.2f}-{values[-1]:.2f}"
 
 
 def retain_table(
@@ -191,25 +207,38 @@ def _check(name: str, goal: str, value: float | None, ok: bool | None) -> Target
     return TargetCheck(name, goal, value, ok if value is not None else None)
 
 
-def recall_targets(stats: Mapping[str, Stats]) -> list[TargetCheck]:
+def recall_targets(
+    stats: Mapping[str, Stats], k: int, quality: Mapping[str, float | None]
+) -> list[TargetCheck]:
     def mean(name: str) -> float | None:
-        s = stats.get(name)
-        return s.mean_s if s else None
+        st = stats.get(name)
+        return st.mean_s if st else None
 
     def ratio(a: str, b: str) -> float | None:
         x, y = mean(a), mean(b)
         return None if x is None or y is None or not y else x / y
 
-    out = []
-    r = ratio("memrepo", "raw_asyncpg")
-    out.append(_check("memrepo / raw_asyncpg (mean)", "<= 1.05", r, r is not None and r <= 1.05))
-    r = ratio("sqlalchemy_async", "memrepo")
-    out.append(_check("sqlalchemy_async / memrepo (mean)", ">= 1.4", r, r is not None and r >= 1.4))
-    r = ratio("wrapped_rows", "memrepo")
-    out.append(_check("wrapped_rows / memrepo (mean)", ">= 1.15", r, r is not None and r >= 1.15))
+    def at_most(name: str, r: float | None, goal: float) -> TargetCheck:
+        return _check(f"k={k}: {name}", f"<= {goal}", r, r is not None and r <= goal)
+
+    def at_least(name: str, r: float | None, goal: float) -> TargetCheck:
+        return _check(f"k={k}: {name}", f">= {goal}", r, r is not None and r >= goal)
+
+    out = [
+        at_most("memrepo / raw_asyncpg (mean)", ratio("memrepo", "raw_asyncpg"), 0.95),
+        at_most(
+            "memrepo / raw_asyncpg_one_conn (mean)",
+            ratio("memrepo", "raw_asyncpg_one_conn"),
+            1.02,
+        ),
+        at_least("sqlalchemy_async / memrepo (mean)", ratio("sqlalchemy_async", "memrepo"), 1.4),
+        at_least("wrapped_rows / memrepo (mean)", ratio("wrapped_rows", "memrepo"), 1.15),
+    ]
     for other in ("databases", "sqlspec"):
         r = ratio(other, "memrepo")
-        out.append(_check(f"{other} / memrepo (mean)", "> 1.0", r, r is not None and r > 1.0))
+        out.append(_check(f"k={k}: {other} / memrepo (mean)", "> 1.0", r, r is not None and r > 1))
+    q = quality.get("memrepo")
+    out.append(at_least("memrepo semantic recall@k", q, 0.95))
     return out
 
 
@@ -219,19 +248,30 @@ def retain_targets(rates: Mapping[str, Mapping[str, float | None]]) -> list[Targ
         return None if not x or not y else x / y
 
     key = "rows_per_s_deferred_index"
-    r1 = ratio("memrepo", "copy", key)
-    r2 = ratio("memrepo", "executemany", key)
-    return [
-        _check(
-            "retain memrepo / copy (deferred index)", ">= 0.8", r1, r1 is not None and r1 >= 0.8
-        ),
-        _check(
-            "retain memrepo / executemany (deferred index)",
-            ">= 1.3",
-            r2,
-            r2 is not None and r2 >= 1.3,
-        ),
+    checks = [
+        ("retain memrepo / copy (deferred index)", ("memrepo", "copy"), 0.9),
+        ("retain memrepo / executemany (deferred index)", ("memrepo", "executemany"), 1.3),
+        ("retain numpy / array('f') input (deferred index)", ("memrepo_numpy", "memrepo"), 0.95),
     ]
+    out = []
+    for name, (a, b), goal in checks:
+        r = ratio(a, b, key)
+        out.append(_check(name, f">= {goal}", r, r is not None and r >= goal))
+    return out
+
+
+def exact_targets(exact: Mapping[str, Any] | None) -> list[TargetCheck]:
+    if not exact:
+        return []
+    r = exact.get("exact", {}).get("ratio_vs_seq_scan")
+    return [
+        _check("exact fallback / seq scan (three arms)", "<= 1.3", r, r is not None and r <= 1.3)
+    ]
+
+
+def scaling_target(ratio: float | None, k: int, items: int, base_items: int) -> TargetCheck:
+    name = f"k={k}: memrepo p50 at {items:,} / p50 at {base_items:,}"
+    return _check(name, "<= 2.0", ratio, ratio is not None and ratio <= 2.0)
 
 
 def write_json(path: Path, document: Mapping[str, Any]) -> None:
@@ -254,35 +294,89 @@ def finite(document: Mapping[str, Any]) -> dict[str, Any]:
     return dict(_finite(dict(document)))
 
 
-def plot(path: Path, latencies: Mapping[str, Sequence[float]], title: str) -> str | None:
-    """A PNG: latency distributions (box plot) and their cumulative distributions.
+def plot(
+    path: Path,
+    shapes: Mapping[str, Mapping[str, Any]],
+    retain: Mapping[str, Mapping[str, float | None]],
+    title: str,
+) -> str | None:
+    """A PNG: per recall shape, each variant's latency ratio to the baseline (paired, with
+    its p25-p75 over rounds) and its client CPU per recall, both over a shaded noise band;
+    then the retain rates. Every y axis starts at 0.
 
-    Returns None when written, else why not (matplotlib missing).
+    `shapes`: label -> {"paired": {variant: ratio}, "spread": {variant: [p25, p75]},
+    "cpu": {variant: seconds}, "baseline": name, "band": [low, high]} (the noise band: the
+    round-to-round spread of the paired ratios, around 1). Returns None when written, else
+    why not.
     """
     matplotlib, why = optional_import("matplotlib")
     if matplotlib is None:
         return why
     matplotlib.use("Agg")
     plt: Any = optional_import("matplotlib.pyplot")[0]
-    names = [n for n, v in latencies.items() if v]
-    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(13, 5.5))
-    data = [[x * 1000 for x in latencies[n]] for n in names]
-    ax1.boxplot(data, showfliers=True, whis=(5, 95))
-    ax1.set_xticks(range(1, len(names) + 1), names, rotation=20)
-    ax1.set_ylabel("recall latency (ms)")
-    ax1.set_title("distribution (whiskers p5-p95)")
-    for name, values in zip(names, data, strict=True):
-        xs = sorted(values)
-        ys = [(i + 1) / len(xs) for i in range(len(xs))]
-        ax2.plot(xs, ys, label=name, drawstyle="steps-post")
-    ax2.set_xlabel("recall latency (ms)")
-    ax2.set_ylabel("fraction of recalls")
-    ax2.set_title("cumulative distribution")
-    ax2.grid(alpha=0.3)
-    ax2.legend()
+    labels = list(shapes)
+    fig, grid = plt.subplots(len(labels) + 1, 2, figsize=(14, 4.2 * (len(labels) + 1)))
+    axes = [ax for row in (grid if len(labels) else [grid]) for ax in row]
+    axes[-1].axis("off")
+    for i, label in enumerate(labels):
+        shape = shapes[label]
+        names = [n for n in shape["paired"] if shape["paired"][n] is not None]
+        ratios = [shape["paired"][n] for n in names]
+        lows = [
+            r - (shape["spread"].get(n) or [r, r])[0] for n, r in zip(names, ratios, strict=True)
+        ]
+        highs = [
+            (shape["spread"].get(n) or [r, r])[1] - r for n, r in zip(names, ratios, strict=True)
+        ]
+        ax = axes[2 * i]
+        band = shape.get("band")
+        lo, hi = band if band else (1.0, 1.0)
+        ax.axhspan(min(lo, 1.0), max(hi, 1.0), color="grey", alpha=0.2, label="noise band")
+        ax.axhline(1.0, color="black", linewidth=0.8)
+        ax.bar(names, ratios, yerr=[lows, highs], capsize=3, color="tab:blue")
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel(f"latency / {shape['baseline']} (paired, p25-p75)")
+        ax.set_title(f"{label}: latency ratio")
+        ax.tick_params(axis="x", rotation=30)
+        ax.legend(loc="lower right")
+        cpu_names = [n for n in names if shape["cpu"].get(n)]
+        cpu = [shape["cpu"][n] * 1000 for n in cpu_names]
+        ax = axes[2 * i + 1]
+        base_cpu = shape["cpu"].get(shape["baseline"])
+        if base_cpu and band:
+            ax.axhspan(
+                base_cpu * 1000 * min(lo, 1.0),
+                base_cpu * 1000 * max(hi, 1.0),
+                color="grey",
+                alpha=0.2,
+                label="noise band",
+            )
+            ax.legend(loc="lower right")
+        ax.bar(cpu_names, cpu, color="tab:orange")
+        ax.set_ylim(bottom=0)
+        ax.set_ylabel("client CPU per recall (ms)")
+        ax.set_title(f"{label}: client CPU")
+        ax.tick_params(axis="x", rotation=30)
+    ax = axes[-2]
+    names = [n for n in retain if any(retain[n].values())]
+    width = 0.4
+    xs = list(range(len(names)))
+    for offset, key, text in (
+        (-width / 2, "rows_per_s", "HNSW present"),
+        (width / 2, "rows_per_s_deferred_index", "index deferred"),
+    ):
+        ax.bar(
+            [x + offset for x in xs], [retain[n].get(key) or 0 for n in names], width, label=text
+        )
+    ax.set_xticks(xs, names, rotation=30)
+    ax.set_ylim(bottom=0)
+    ax.set_ylabel("units per second (best run)")
+    ax.set_title("retain")
+    if names:
+        ax.legend()
     fig.suptitle(title)
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=110)
+    fig.savefig(path, dpi=90)
     plt.close(fig)
     return None

@@ -3,7 +3,9 @@
 Three ways to write the same rows in one transaction, each starting from the same
 `MemoryIn`/`LinkIn` objects (building driver rows from them is part of the timed work):
 
-- `memrepo`: `store.memories.retain(bank, units, links)`;
+- `memrepo`: `store.memories.retain(bank, units, links)`, embeddings as `array('f')`;
+- `memrepo_numpy`: the same with every embedding a numpy `float32` array (what embedding
+  models return; listed as missing without numpy);
 - `executemany`: the library's compiled INSERT/upsert statements through asyncpg
   `executemany` (units, entity upsert + id lookup, mentions, links);
 - `copy`: asyncpg binary COPY for all four tables: the limit. COPY cannot upsert, so
@@ -23,7 +25,7 @@ import math
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, cast
 
@@ -40,7 +42,7 @@ from repo.bench.bank import (
     session_settings,
 )
 from repo.bench.data import BankSpec, SyntheticBank
-from repo.bench.progress import Progress
+from repo.bench.progress import Progress, optional_import
 from repo.migrations import migrate
 from repo.models import EntityIn, LinkIn, MemoryIn
 from repo.repositories.memories import (
@@ -61,7 +63,7 @@ from schema.tables import unit_entities
 if TYPE_CHECKING:
     from repo.bench.bank import AnyConnection
 
-RETAIN_VARIANTS = ("memrepo", "executemany", "copy")
+RETAIN_VARIANTS = ("memrepo", "memrepo_numpy", "executemany", "copy")
 RETAIN_BASELINE = "copy"
 BANK_ID = "retain"
 MENTION_INSERT = Statement(
@@ -288,6 +290,12 @@ async def run_retain(
     bank = SyntheticBank(BankSpec(items, seed=seed + 1))
     units = bank.units(0, items)
     links = bank.links(0, items)
+    numpy, _ = optional_import("numpy")
+    numpy_units = (
+        None
+        if numpy is None
+        else [replace(u, embedding=numpy.array(u.embedding, dtype=numpy.float32)) for u in units]
+    )
     run = RetainRun(items=items, links=len(links))
     await migrate(server.url, schema=schema)
     pool = await asyncpg.create_pool(
@@ -320,12 +328,17 @@ async def run_retain(
                 async with pool.acquire() as conn:
                     await fn(conn, schema, units, links, steps)
 
-            async def with_store(steps: Steps) -> None:
+            async def with_store(steps: Steps, given: Sequence[MemoryIn] = units) -> None:
                 backend.steps = steps
-                await store.memories.retain(BANK_ID, units, links)
+                await store.memories.retain(BANK_ID, given, links)
 
             loaders: dict[str, Loader] = {
                 "memrepo": with_store,
+                **(
+                    {}
+                    if numpy_units is None
+                    else {"memrepo_numpy": lambda steps: with_store(steps, numpy_units)}
+                ),
                 "executemany": lambda steps: with_conn(load_executemany, steps),
                 "copy": lambda steps: with_conn(load_copy, steps),
             }

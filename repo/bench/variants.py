@@ -8,7 +8,9 @@ cost of row access is counted, and returns how many column values it read.
 
 - `memrepo`: the library's public API (`store.recall.recall`).
 - `raw_asyncpg`: the library's compiled SQL text on a bare asyncpg pool with the same
-  codecs and session settings: the limit.
+  codecs and session settings, one pool call per statement (the naive way): the baseline.
+- `raw_asyncpg_one_conn`: the same, with every statement of a recall on one connection
+  acquired once (what careful hand-written code does): the limit.
 - `sqlalchemy_async`: the same Core statements through SQLAlchemy's `AsyncEngine`
   (asyncpg driver), one `engine.connect()` per recall, `result.mappings()`.
 - `wrapped_rows`: the library with every row wrapped in a Python `Mapping` class: the
@@ -63,12 +65,17 @@ RECALL_STATEMENTS: dict[str, Statement] = {
 
 @dataclass(frozen=True)
 class RecallShape:
-    """How big one recall is: ~1,000 candidate rows (3 x 200 + 200 + 2 x 100)."""
+    """How big one recall is. `for_k(200)`: ~1,000 candidate rows (3 x 200 + 200 + 2 x 100);
+    `for_k(20)`, what users ask for: ~100."""
 
     k_semantic: int = 200
     k_text: int = 200
     k_graph: int = 100
     seeds: int = 20
+
+    @classmethod
+    def for_k(cls, k: int) -> RecallShape:
+        return cls(k_semantic=k, k_text=k, k_graph=max(k // 2, 10), seeds=20)
 
 
 @dataclass(frozen=True)
@@ -151,7 +158,24 @@ class RecallVariant(abc.ABC):
         """Run one recall and read every column of every row; return the columns read."""
 
     @abc.abstractmethod
+    async def semantic_ids(self, q: Query) -> dict[str, list[Any]]:
+        """The ids each semantic arm returned for `q` (fact type -> ids), for recall@k."""
+
+    @abc.abstractmethod
     async def close(self) -> None: ...
+
+
+class CombinedRecall(RecallVariant):
+    """A variant of the combined recall: `result` runs it; every column is read."""
+
+    @abc.abstractmethod
+    async def result(self, q: Query) -> RecallResult: ...
+
+    async def recall(self, q: Query) -> int:
+        return read_result(await self.result(q))
+
+    async def semantic_ids(self, q: Query) -> dict[str, list[Any]]:
+        return {ft: [r["id"] for r in rows] for ft, rows in (await self.result(q)).semantic.items()}
 
 
 # --------------------------------------------------------------------------- memrepo
@@ -168,7 +192,7 @@ def recall_query(q: Query, shape: RecallShape) -> RecallQuery:
     )
 
 
-class MemrepoVariant(RecallVariant):
+class MemrepoVariant(CombinedRecall):
     name = "memrepo"
     description = "memrepo's public API: store.recall.recall()"
 
@@ -190,10 +214,9 @@ class MemrepoVariant(RecallVariant):
             )
         )
 
-    async def recall(self, q: Query) -> int:
+    async def result(self, q: Query) -> RecallResult:
         assert self.store is not None
-        result = await self.store.recall.recall(self._bank, recall_query(q, self._shape))
-        return read_result(result)
+        return await self.store.recall.recall(self._bank, recall_query(q, self._shape))
 
     async def close(self) -> None:
         await self._stack.aclose()
@@ -247,9 +270,9 @@ class WrappedRowsVariant(MemrepoVariant):
 # --------------------------------------------------------------------------- raw asyncpg
 
 
-class RawAsyncpgVariant(RecallVariant):
+class RawAsyncpgVariant(CombinedRecall):
     name = "raw_asyncpg"
-    description = "the library's compiled SQL on a bare asyncpg pool, same codecs (the limit)"
+    description = "the library's compiled SQL on a bare asyncpg pool, one pool call each"
 
     def __init__(self) -> None:
         self.pool: asyncpg.Pool | None = None
@@ -270,18 +293,33 @@ class RawAsyncpgVariant(RecallVariant):
         sql, order = self._sql[stmt]
         return await self.pool.fetch(sql, *[params[p] for p in order])  # type: ignore[no-any-return]
 
-    async def recall(self, q: Query) -> int:
-        return read_result(await recall_flow(self._fetch, self.target, q))
+    async def result(self, q: Query) -> RecallResult:
+        return await recall_flow(self._fetch, self.target, q)
 
     async def close(self) -> None:
         if self.pool is not None:
             await self.pool.close()
 
 
+class RawOneConnectionVariant(RawAsyncpgVariant):
+    name = "raw_asyncpg_one_conn"
+    description = "the same SQL, every statement of a recall on one acquired connection"
+
+    async def result(self, q: Query) -> RecallResult:
+        assert self.pool is not None
+        async with self.pool.acquire() as conn:
+
+            async def fetch(stmt: Statement, params: Mapping[str, Any]) -> list[Any]:
+                sql, order = self._sql[stmt]
+                return await conn.fetch(sql, *[params[p] for p in order])  # type: ignore[no-any-return]
+
+            return await recall_flow(fetch, self.target, q)
+
+
 # --------------------------------------------------------------------------- SQLAlchemy
 
 
-class SQLAlchemyVariant(RecallVariant):
+class SQLAlchemyVariant(CombinedRecall):
     name = "sqlalchemy_async"
     description = "the same Core statements on SQLAlchemy's AsyncEngine (asyncpg)"
     requires = ("sqlalchemy.ext.asyncio", "greenlet")
@@ -304,14 +342,14 @@ class SQLAlchemyVariant(RecallVariant):
         for conn in conns:
             await conn.close()
 
-    async def recall(self, q: Query) -> int:
+    async def result(self, q: Query) -> RecallResult:
         async with self.engine.connect() as conn:
 
             async def fetch(stmt: Statement, params: Mapping[str, Any]) -> list[Any]:
                 result = await conn.execute(stmt.stmt, dict(params))
                 return result.mappings().all()  # type: ignore[no-any-return]
 
-            return read_result(await recall_flow(fetch, self.target, q))
+            return await recall_flow(fetch, self.target, q)
 
     async def close(self) -> None:
         if self.engine is not None:
@@ -327,7 +365,7 @@ def named_sql(sql: str, order: Sequence[str]) -> str:
     return re.sub(r"\$(\d+)", lambda m: ":" + order[int(m[1]) - 1], escaped)
 
 
-class DatabasesVariant(RecallVariant):
+class DatabasesVariant(CombinedRecall):
     name = "databases"
     description = "encode/databases: the same SQL text with :name parameters, same codecs"
     requires = ("databases",)
@@ -351,8 +389,8 @@ class DatabasesVariant(RecallVariant):
     async def _fetch(self, stmt: Statement, params: Mapping[str, Any]) -> list[Any]:
         return await self.db.fetch_all(self._sql[stmt][0], dict(params))  # type: ignore[no-any-return]
 
-    async def recall(self, q: Query) -> int:
-        return read_result(await recall_flow(self._fetch, self.target, q))
+    async def result(self, q: Query) -> RecallResult:
+        return await recall_flow(self._fetch, self.target, q)
 
     async def close(self) -> None:
         if self.db is not None:
@@ -362,7 +400,7 @@ class DatabasesVariant(RecallVariant):
 # --------------------------------------------------------------------------- sqlspec
 
 
-class SqlspecVariant(RecallVariant):
+class SqlspecVariant(CombinedRecall):
     name = "sqlspec"
     description = "sqlspec's asyncpg adapter: the same SQL text ($n), same codecs"
     requires = ("sqlspec.adapters.asyncpg",)
@@ -386,14 +424,14 @@ class SqlspecVariant(RecallVariant):
             driver_features={"enable_json_codecs": False, "enable_pgvector": False},
         )
 
-    async def recall(self, q: Query) -> int:
+    async def result(self, q: Query) -> RecallResult:
         async with self.config.provide_session() as session:
 
             async def fetch(stmt: Statement, params: Mapping[str, Any]) -> list[Any]:
                 sql, order = self._sql[stmt]
                 return await session.select(sql, *[params[p] for p in order])  # type: ignore[no-any-return]
 
-            return read_result(await recall_flow(fetch, self.target, q))
+            return await recall_flow(fetch, self.target, q)
 
     async def close(self) -> None:
         if self.config is not None:
@@ -403,6 +441,7 @@ class SqlspecVariant(RecallVariant):
 VARIANTS: tuple[type[RecallVariant], ...] = (
     MemrepoVariant,
     RawAsyncpgVariant,
+    RawOneConnectionVariant,
     SQLAlchemyVariant,
     WrappedRowsVariant,
     DatabasesVariant,
