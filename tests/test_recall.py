@@ -172,8 +172,12 @@ async def test_exact_search_scans_only_ids_and_distances(store: Store, bank: str
         node = stack.pop()
         nodes.append(node)
         stack.extend(node.get("Plans", []))
-    (cte,) = [n for n in nodes if n.get("Subplan Name") == "CTE distances"]
-    assert len(cte["Output"]) == 2, cte["Output"]  # id and the distance, nothing else
+    # The top-k sort over the filtered scan carries id and distance, nothing else, and no
+    # vector index serves the exact path.
+    (top_k,) = [n for n in nodes if n.get("Node Type") == "Sort" and "Sort Key" in n
+                and "distance" in " ".join(n["Sort Key"])]  # fmt: skip
+    assert len(top_k["Output"]) == 2, top_k["Output"]
+    assert not any("hnsw" in str(n.get("Index Name", "")) for n in nodes)
     assert len(rows) == 5
     scores = [r["score"] for r in rows]
     assert scores == sorted(scores, reverse=True)

@@ -56,6 +56,27 @@ def cosine_distance(column: ColumnElement[Any], param: str) -> CosineDistance:
     return CosineDistance(column, sa.bindparam(param, type_=column.type))
 
 
+class ExactCosineDistance(CosineDistance):
+    """The same cosine distance, written so that no vector index can serve an ORDER BY on
+    it: an exact scan of the filtered rows (which PostgreSQL may run in parallel)."""
+
+    inherit_cache = True
+
+
+@compiles(ExactCosineDistance, "postgresql")
+def _exact_cosine_pg(element: ExactCosineDistance, compiler: SQLCompiler, **kw: Any) -> str:
+    # pgvector's `<=>` operator is this function; an HNSW index orders by the operator only.
+    col, query = compiler.process(element.column, **kw), compiler.process(element.query, **kw)
+    return f"{PGVECTOR_SCHEMA}.cosine_distance({col}, {query})"
+
+
+def exact_cosine_distance(column: ColumnElement[Any], param: str) -> ExactCosineDistance:
+    """`public.cosine_distance(column, :param)` on PostgreSQL (the function behind `<=>`,
+    which no index orders by), `VECTOR_DISTANCE(column, :param, COSINE)` on Oracle (exact
+    unless a query asks for FETCH APPROX)."""
+    return ExactCosineDistance(column, sa.bindparam(param, type_=column.type))
+
+
 def approx_limit(stmt: sa.Select[Any], param: str) -> sa.Select[Any]:
     """Top-k by a vector index: `LIMIT :param` on PostgreSQL (unchanged), and
     `FETCH APPROX FIRST :param ROWS ONLY` on Oracle, which lets the optimizer use the
