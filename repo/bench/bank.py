@@ -127,6 +127,9 @@ async def ensure_bank(
     try:
         info = await _read_info(conn, schema)
         if info is not None and not reload and info.get("complete"):
+            # A bank cached by an older version: bring its schema to the current revision
+            # (a no-op when it is current).
+            await migrate(server.url, schema=schema)
             return LoadInfo(
                 schema,
                 BANK_ID,
