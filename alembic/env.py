@@ -19,6 +19,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import create_async_engine
 
 from repo.backends.base import validate_schema_name
+from repo.connecting import DEFAULT_CONNECT_TIMEOUT, validate_connect_timeout
 from repo.migrations import (
     ADVISORY_LOCK_KEY,
     comparison_schema,
@@ -28,7 +29,7 @@ from repo.migrations import (
     validate_dim,
 )
 from repo.oracle_ddl import lock_block, unlock_block
-from repo.urls import backend_name, sqlalchemy_url
+from repo.urls import DatabaseURL
 from schema.tables import metadata_for_dim
 from schema.types import DEFAULT_EMBEDDING_DIM
 
@@ -44,7 +45,17 @@ if not URL:
 SCHEMA = validate_schema_name(
     config.attributes.get("memrepo_schema") or os.environ.get("MEMREPO_SCHEMA", "public")
 )
-BACKEND = backend_name(URL)
+#: The URL parsed once; the engine's URL and the driver's DSN are derived from it.
+DB = DatabaseURL.parse(URL)
+BACKEND = DB.backend
+#: Seconds to wait for the server to accept the migration's connection.
+CONNECT_TIMEOUT = validate_connect_timeout(
+    float(
+        config.attributes.get("memrepo_connect_timeout")
+        or os.environ.get("MEMREPO_CONNECT_TIMEOUT")
+        or DEFAULT_CONNECT_TIMEOUT
+    )
+)
 #: Embedding dimension of the columns created here: migrate(dim=), `alembic -x dim=N`,
 #: MEMREPO_DIM, else 384. Revisions read it through `repo.migrations.embedding_dim()`.
 DIM = validate_dim(
@@ -115,7 +126,17 @@ def do_run_migrations(connection: Connection) -> None:
 
 
 async def run_async_migrations() -> None:
-    engine = create_async_engine(sqlalchemy_url(URL), poolclass=pool.NullPool)
+    import asyncpg
+
+    dsn = DB.asyncpg_dsn()
+
+    async def connect() -> Any:
+        # The pool's DSN, so libpq parameters (sslmode, options, host=/socket...) work here.
+        return await asyncpg.connect(dsn, timeout=CONNECT_TIMEOUT)
+
+    engine = create_async_engine(
+        DB.sqlalchemy_url(), poolclass=pool.NullPool, async_creator=connect
+    )
     async with engine.connect() as connection:
         await connection.run_sync(do_run_migrations)
     await engine.dispose()
@@ -130,7 +151,11 @@ def run_migrations_online() -> None:
     else:
         from sqlalchemy import create_engine, event
 
-        engine = create_engine(sqlalchemy_url(URL), poolclass=pool.NullPool)
+        engine = create_engine(
+            DB.sqlalchemy_url(),
+            poolclass=pool.NullPool,
+            connect_args={"tcp_connect_timeout": CONNECT_TIMEOUT},
+        )
 
         # Before SQLAlchemy initialises the dialect on the first connection (insert=True),
         # so its default schema, used by reflection and the drift comparison, is the tenant.
@@ -152,7 +177,7 @@ def run_migrations_offline() -> None:
     """`alembic upgrade --sql`: print the DDL for the URL's dialect without connecting."""
     _configure(
         None,  # no connection: the tenant is named, as the online run names it
-        url=sqlalchemy_url(URL),
+        url=DB.sqlalchemy_url(),
         literal_binds=True,
         dialect_opts={"paramstyle": "named"},
     )

@@ -44,6 +44,11 @@ class ConnectionLostError(DatabaseError):
     """The connection broke mid-operation (server restart, terminated backend)."""
 
 
+class DatabaseUnreachableError(ConnectionLostError):
+    """No connection could be made (refused, no answer within the connect timeout,
+    unknown host): `open_store`, `migrate` and a pool's new connections raise it."""
+
+
 class StatementTimeoutError(DatabaseError):
     """The statement ran longer than the configured timeout and was cancelled."""
 

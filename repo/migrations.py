@@ -12,11 +12,13 @@ from pathlib import Path
 
 from alembic import command, op
 from alembic.config import Config
+from alembic.util.exc import CommandError as AlembicCommandError
 from sqlalchemy import MetaData
 
 from repo.backends.base import validate_schema_name
-from repo.errors import ConfigurationError
-from repo.urls import backend_name
+from repo.connecting import DEFAULT_CONNECT_TIMEOUT, connect_failure, validate_connect_timeout
+from repo.errors import ConfigurationError, MemrepoError
+from repo.urls import DatabaseURL
 from schema.types import DEFAULT_EMBEDDING_DIM
 
 #: Key of the PostgreSQL advisory lock that serialises concurrent migrators.
@@ -68,40 +70,85 @@ def script_location() -> Path:
     raise FileNotFoundError("memrepo's alembic scripts are missing from this installation")
 
 
-def alembic_config(url: str, schema: str = "public", dim: int | None = None) -> Config:
+def alembic_config(
+    url: str,
+    schema: str = "public",
+    dim: int | None = None,
+    *,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> Config:
     """An Alembic config for `url`, tenant `schema` and embedding `dim` (None: 384 unless
     `MEMREPO_DIM` says otherwise), independent of the working directory."""
-    backend_name(url)
+    DatabaseURL.parse(url)
     validate_schema_name(schema)
     cfg = Config()
     cfg.set_main_option("script_location", str(script_location()))
     cfg.set_main_option("path_separator", "os")
     cfg.attributes["memrepo_url"] = url
     cfg.attributes["memrepo_schema"] = schema
+    cfg.attributes["memrepo_connect_timeout"] = validate_connect_timeout(connect_timeout)
     if dim is not None:
         cfg.attributes["memrepo_dim"] = validate_dim(dim)
     return cfg
 
 
+def _run(url: str, connect_timeout: float, step: Callable[[], None]) -> None:
+    """Run an Alembic command; every failure is a memrepo error that says what to do."""
+    try:
+        step()
+    except MemrepoError:
+        raise
+    except AlembicCommandError as exc:
+        raise ConfigurationError(f"migration failed: {exc}") from exc
+    except Exception as exc:
+        raise connect_failure(exc, DatabaseURL.parse(url), connect_timeout) from exc
+
+
 def migrate_sync(
-    url: str, *, schema: str = "public", revision: str = "head", dim: int | None = None
+    url: str,
+    *,
+    schema: str = "public",
+    revision: str = "head",
+    dim: int | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> None:
     """Upgrade the schema to `revision` (blocking; not from inside an event loop).
 
     `dim` is the embedding dimension of a schema created here; an existing schema keeps
-    its own (changing models is a data migration: docs/production.md)."""
-    command.upgrade(alembic_config(url, schema, dim), revision)
+    its own (changing models is a data migration: docs/production.md). `connect_timeout`
+    bounds the wait for the server (seconds). Every failure is a `MemrepoError`."""
+    cfg = alembic_config(url, schema, dim, connect_timeout=connect_timeout)
+    _run(url, connect_timeout, lambda: command.upgrade(cfg, revision))
 
 
-def downgrade_sync(url: str, *, schema: str = "public", revision: str = "base") -> None:
-    command.downgrade(alembic_config(url, schema), revision)
+def downgrade_sync(
+    url: str,
+    *,
+    schema: str = "public",
+    revision: str = "base",
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+) -> None:
+    cfg = alembic_config(url, schema, connect_timeout=connect_timeout)
+    _run(url, connect_timeout, lambda: command.downgrade(cfg, revision))
 
 
 async def migrate(
-    url: str, *, schema: str = "public", revision: str = "head", dim: int | None = None
+    url: str,
+    *,
+    schema: str = "public",
+    revision: str = "head",
+    dim: int | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> None:
     """Upgrade the schema to `revision` (runs Alembic in a worker thread); see `migrate_sync`."""
-    await asyncio.to_thread(migrate_sync, url, schema=schema, revision=revision, dim=dim)
+    await asyncio.to_thread(
+        migrate_sync,
+        url,
+        schema=schema,
+        revision=revision,
+        dim=dim,
+        connect_timeout=connect_timeout,
+    )
 
 
 def include_object(

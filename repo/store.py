@@ -8,6 +8,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 
 from repo.backends.base import Backend, PoolStats, validate_schema_name
+from repo.connecting import DEFAULT_CONNECT_TIMEOUT, validate_connect_timeout
 from repo.errors import ConfigurationError
 from repo.migrations import migrate, validate_dim
 from repo.repositories import (
@@ -23,7 +24,7 @@ from repo.repositories import (
 )
 from repo.revision import check_schema_revision
 from repo.telemetry import instrument, register_pool_metrics, unregister_pool_metrics
-from repo.urls import backend_name
+from repo.urls import DatabaseURL
 from schema.types import DEFAULT_EMBEDDING_DIM
 
 
@@ -81,19 +82,21 @@ async def connect_backend(
     min_size: int = 1,
     max_size: int = 10,
     statement_timeout_ms: int | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> Backend:
     """Open the backend a URL names (`postgresql://...` or `oracle://...`)."""
     validate_schema_name(schema)
-    if backend_name(url) == "postgresql":
+    db = DatabaseURL.parse(url)
+    if db.backend == "postgresql":
         from repo.backends.postgres import PostgresBackend
-        from repo.urls import asyncpg_url
 
         return await PostgresBackend.connect(
-            asyncpg_url(url),
+            db.asyncpg_dsn(),
             schema=schema,
             min_size=min_size,
             max_size=max_size,
             statement_timeout_ms=statement_timeout_ms,
+            connect_timeout=connect_timeout,
         )
     from repo.backends.oracle import OracleBackend
 
@@ -103,6 +106,7 @@ async def connect_backend(
         min_size=min_size,
         max_size=max_size,
         statement_timeout_ms=statement_timeout_ms,
+        connect_timeout=connect_timeout,
     )
 
 
@@ -127,27 +131,35 @@ async def open_store(
     max_size: int = 10,
     statement_timeout_ms: int | None = None,
     dim: int | None = None,
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
 ) -> AsyncIterator[Store]:
     """Open a store on `url`, or on the embedded PostgreSQL when `url` is None.
 
-    Migrations run first (`run_migrations=False` to skip); the pool closes on exit. The
-    embedding dimension is read from the schema; `dim` is the dimension a schema created
-    by these migrations gets, and an existing schema of another dimension is an error.
+    Migrations run first (`run_migrations=False` to skip; the schema must then be
+    migrated already); the pool closes on exit. The embedding dimension is read from the
+    schema; `dim` is the dimension a schema created by these migrations gets, and an
+    existing schema of another dimension is an error. `connect_timeout` (seconds) bounds
+    each wait for the server to accept a connection. Every failure is a `MemrepoError`
+    whose message says what to do (`ConfigurationError`, `DatabaseUnreachableError`...).
     """
     if url is None:
         from repo.embedded import embedded_url
 
         url = embedded_url()
+    DatabaseURL.parse(url)
+    validate_schema_name(schema)
+    validate_connect_timeout(connect_timeout)
     if dim is not None:
         validate_dim(dim)
     if run_migrations:
-        await migrate(url, schema=schema, dim=dim)
+        await migrate(url, schema=schema, dim=dim, connect_timeout=connect_timeout)
     backend = await connect_backend(
         url,
         schema=schema,
         min_size=min_size,
         max_size=max_size,
         statement_timeout_ms=statement_timeout_ms,
+        connect_timeout=connect_timeout,
     )
     try:
         if not run_migrations:

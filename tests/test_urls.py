@@ -39,8 +39,42 @@ def test_oracle_service_path_becomes_service_name() -> None:
 
 def test_postgres_forms() -> None:
     url = "postgres://u:p@/db?host=/tmp/sock"
-    assert asyncpg_url(url) == "postgresql://u:p@/db?host=/tmp/sock"
-    assert sqlalchemy_url(url) == "postgresql+asyncpg://u:p@/db?host=/tmp/sock"
+    assert asyncpg_url(url) == "postgresql://u:p@/db?host=%2Ftmp%2Fsock"
+    # The migration engine's connections come from asyncpg with the DSN: no libpq query.
+    assert sqlalchemy_url(url) == "postgresql+asyncpg://u:p@/db"
+
+
+@pytest.mark.parametrize(
+    ("url", "host", "port", "password", "query"),
+    [
+        ("postgresql://u:p%40s%2Fw%3A%25@h/db", "h", None, "p@s/w:%", {}),
+        ("postgresql://u:p@[::1]:6543/db", "::1", 6543, "p", {}),
+        ("postgresql://u@/db?host=/run/pg", None, None, None, {"host": "/run/pg"}),
+        (
+            "postgresql://u@h/db?sslmode=require&application_name=a%20b&options=-c%20x%3D1",
+            "h",
+            None,
+            None,
+            {"sslmode": "require", "application_name": "a b", "options": "-c x=1"},
+        ),
+    ],
+)
+def test_one_parse_gives_every_form(
+    url: str, host: str | None, port: int | None, password: str | None, query: dict[str, str]
+) -> None:
+    from repo.urls import DatabaseURL
+
+    db = DatabaseURL.parse(url)
+    assert (db.url.host, db.url.port, db.url.password, dict(db.url.query)) == (
+        host,
+        port,
+        password,
+        query,
+    )
+    again = DatabaseURL.parse(db.asyncpg_dsn())  # the DSN round-trips every part
+    assert (again.url.host, again.url.port, again.url.password) == (host, port, password)
+    assert dict(again.url.query) == query
+    assert dict(db.sqlalchemy_url().query) == {}
 
 
 @pytest.mark.parametrize("name", ["public", "tenant_a", "_x1", "a" * 63])

@@ -20,6 +20,7 @@ handles that race itself).
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping, Sequence
 from contextvars import ContextVar
@@ -44,13 +45,17 @@ from repo.backends.oracle_codecs import (
     output_type_handler,
     session_setup_sql,
 )
+from repo.connecting import DEFAULT_CONNECT_TIMEOUT, connect_failure, validate_connect_timeout
 from repo.errors import ConnectionLostError
 from repo.rows import Row
 from repo.sql.cache import CompiledSQL, Statement
 from repo.sql.oracle_text import oracle_text_query
-from repo.urls import oracle_connect_params
+from repo.urls import DatabaseURL
 
 DIALECT = OracleDialect_oracledb()  # type: ignore[no-untyped-call]
+
+#: Minutes between python-oracledb's probes of an idle connection (dead peer detection).
+ORACLE_EXPIRE_TIME_MIN = 1
 
 #: How many times a MERGE is retried after ORA-00001 from a concurrent insert.
 MERGE_RETRIES = 3
@@ -107,13 +112,18 @@ class OracleBackend(Backend):
         min_size: int = 1,
         max_size: int = 10,
         statement_timeout_ms: int | None = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     ) -> OracleBackend:
         """Open a pool on `url` (`oracle://u:p@host:port/SERVICE`) for tenant `schema`.
 
         `public` means the connecting user's own schema; any other (validated) name is
-        the Oracle user whose schema the session uses (`CURRENT_SCHEMA`).
+        the Oracle user whose schema the session uses (`CURRENT_SCHEMA`). Connections
+        are opened within `connect_timeout` seconds (`tcp_connect_timeout`) and probed
+        every minute while idle (`expire_time`), so a dead peer is noticed.
         """
         validate_schema_name(schema)
+        timeout = validate_connect_timeout(connect_timeout)
+        db = DatabaseURL.parse(url)
         setup = session_setup_sql(schema)
         timeout_ms = int(statement_timeout_ms or 0)
 
@@ -127,23 +137,26 @@ class OracleBackend(Backend):
 
         try:
             pool = oracledb.create_pool_async(
-                **oracle_connect_params(url),
+                **db.oracle_connect_params(),
                 min=min_size,
                 max=max_size,
                 increment=1,
                 session_callback=init_session,
+                tcp_connect_timeout=timeout,
+                expire_time=ORACLE_EXPIRE_TIME_MIN,
             )
         except _DRIVER_ERRORS as exc:
-            translate_error(exc)
+            raise connect_failure(exc, db, timeout) from exc
         backend = cls(pool, schema)
         try:
-            # Fail now on a bad URL, password or schema, like asyncpg.create_pool does.
-            async with pool.acquire():
+            # Fail now on a bad URL, password or schema, like asyncpg.create_pool does;
+            # bounded also when a listener accepts and never answers.
+            async with asyncio.timeout(timeout), pool.acquire():
                 pass
         except BaseException as exc:
             await backend.close()
-            if isinstance(exc, _DRIVER_ERRORS):
-                translate_error(exc)
+            if isinstance(exc, Exception):
+                raise connect_failure(exc, db, timeout) from exc
             raise
         return backend
 

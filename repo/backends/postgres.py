@@ -39,6 +39,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from repo.backends.base import EMPTY, Backend, Capabilities, PoolStats, validate_schema_name
+from repo.connecting import DEFAULT_CONNECT_TIMEOUT, connect_failure, validate_connect_timeout
 from repo.errors import (
     ConfigurationError,
     ConflictError,
@@ -51,6 +52,7 @@ from repo.errors import (
 from repo.rows import Row
 from repo.sql.cache import Statement
 from repo.sql.constructs import PGVECTOR_SCHEMA
+from repo.urls import DatabaseURL
 from repo.validation import JsonObject
 
 DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
@@ -254,6 +256,7 @@ class PostgresBackend(Backend):
         max_size: int = 10,
         statement_timeout_ms: int | None = None,
         server_settings: Mapping[str, str] | None = None,
+        connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     ) -> PostgresBackend:
         """Open a pool on `url` (`postgresql://...`) with `schema` first on the search path."""
         validate_schema_name(schema)
@@ -267,6 +270,7 @@ class PostgresBackend(Backend):
         if statement_timeout_ms is not None:
             settings["statement_timeout"] = str(int(statement_timeout_ms))
         settings.update(server_settings or {})
+        timeout = validate_connect_timeout(connect_timeout)
         try:
             pool = await asyncpg.create_pool(
                 url,
@@ -274,9 +278,11 @@ class PostgresBackend(Backend):
                 max_size=max_size,
                 init=_init_connection,
                 server_settings=settings,
+                timeout=timeout,  # each new connection's connect timeout
             )
-        except _DRIVER_ERRORS as exc:
-            translate_error(exc)
+        except Exception as exc:
+            # Wrong password, unknown database, refused, no answer, no pgvector...
+            raise connect_failure(exc, DatabaseURL.parse(url), timeout) from exc
         return cls(pool, schema)
 
     @property
