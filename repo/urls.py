@@ -65,12 +65,12 @@ class DatabaseURL:
     def sqlalchemy_url(self) -> URL:
         """The URL of the SQLAlchemy engine Alembic migrates through.
 
-        PostgreSQL: `postgresql+asyncpg://` without the libpq query (the engine's
-        connections come from asyncpg with `asyncpg_dsn()`). Oracle: `oracle+oracledb://`
-        with the service as `service_name`.
+        PostgreSQL: `postgresql+asyncpg://` (the migration engine takes its connections
+        from asyncpg with `asyncpg_dsn()`, so the libpq query is not handed to SQLAlchemy's
+        connect). Oracle: `oracle+oracledb://` with the service as `service_name`.
         """
         if self.backend == "postgresql":
-            return self.url.set(drivername="postgresql+asyncpg", query={})
+            return self.url.set(drivername="postgresql+asyncpg")
         query = dict(self.url.query)
         if self.url.database:
             query.setdefault("service_name", self.url.database)

@@ -21,7 +21,7 @@ import repo.store  # noqa: F401  (registers every statement)
 from repo.backends import oracle as oracle_backend
 from repo.backends import oracle_codecs
 from repo.backends.oracle import OracleBackend
-from repo.errors import ConflictError, DatabaseError
+from repo.errors import ConfigurationError, ConflictError, DatabaseError
 from repo.repositories import banks, memories, operations, recall
 from repo.rows import MappingRow
 from schema.tables import chunks
@@ -371,6 +371,7 @@ async def test_connect_failure_closes_the_pool(monkeypatch: pytest.MonkeyPatch) 
         return pools[-1]
 
     monkeypatch.setattr(oracledb, "create_pool_async", create_pool_async)
-    with pytest.raises(DatabaseError, match="ORA-01017"):
+    with pytest.raises(ConfigurationError, match="authentication failed") as info:
         await OracleBackend.connect("oracle://a:b@h:1521/S")
+    assert "ORA-01017" in str(info.value.__cause__)
     assert pools[0].closed

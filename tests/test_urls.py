@@ -40,8 +40,7 @@ def test_oracle_service_path_becomes_service_name() -> None:
 def test_postgres_forms() -> None:
     url = "postgres://u:p@/db?host=/tmp/sock"
     assert asyncpg_url(url) == "postgresql://u:p@/db?host=%2Ftmp%2Fsock"
-    # The migration engine's connections come from asyncpg with the DSN: no libpq query.
-    assert sqlalchemy_url(url) == "postgresql+asyncpg://u:p@/db"
+    assert sqlalchemy_url(url) == "postgresql+asyncpg://u:p@/db?host=%2Ftmp%2Fsock"
 
 
 @pytest.mark.parametrize(
@@ -74,7 +73,7 @@ def test_one_parse_gives_every_form(
     again = DatabaseURL.parse(db.asyncpg_dsn())  # the DSN round-trips every part
     assert (again.url.host, again.url.port, again.url.password) == (host, port, password)
     assert dict(again.url.query) == query
-    assert dict(db.sqlalchemy_url().query) == {}
+    assert dict(db.sqlalchemy_url().query) == query
 
 
 @pytest.mark.parametrize("name", ["public", "tenant_a", "_x1", "a" * 63])
