@@ -342,3 +342,26 @@ async def test_statement_timeout_is_honoured_and_typed(store: Store, bank: str) 
         await sleep_in_db(timed, 0.01)  # statements within the limit are untouched
         await timed.memories.retain(bank, [unit(2)])
         assert await timed.memories.count(bank) == 1
+
+
+# --------------------------------------------------------------------------- misuse
+
+
+async def test_concurrent_calls_inside_a_transaction_are_a_configuration_error(
+    store: Store, bank: str
+) -> None:
+    """`asyncio.gather` of repository calls inside `store.transaction()` (one connection):
+    a ConfigurationError that says why (before: ConnectionLostError "another operation
+    is in progress"); the transaction is rolled back and the store keeps working."""
+    if store.backend.name == "oracle":
+        pytest.skip("python-oracledb's handling of concurrent calls on one connection")
+    from repo.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="one after another") as info:
+        async with store.transaction():
+            await store.memories.retain(bank, [unit(1)])
+            await asyncio.gather(*(store.memories.count(bank) for _ in range(4)))
+    assert "store.transaction()" in str(info.value)
+    assert await store.memories.count(bank) == 0
+    await store.memories.retain(bank, [unit(2)])
+    assert await store.memories.count(bank) == 1

@@ -218,6 +218,14 @@ async def _ends_when_lost(conn: Any) -> AsyncIterator[None]:
         ) from None
 
 
+def _is_concurrent_use(exc: BaseException) -> bool:
+    """asyncpg refusing a second operation on a busy connection (before sending it: the
+    running one and the connection are unaffected)."""
+    return isinstance(exc, asyncpg.InterfaceError) and "another operation is in progress" in str(
+        exc
+    )
+
+
 def _is_select(stmt: Statement) -> bool:
     """A read, safe to run again (SELECT, UNION, also FOR UPDATE: its locks die with it)."""
     return bool(getattr(stmt.stmt, "is_select", False))
@@ -295,6 +303,13 @@ class PostgresBackend(Backend):
 
         After a lost connection, expire the pool's connections so each is replaced on its
         next use (after a restart all of them are dead)."""
+        if conn is not None and _is_concurrent_use(exc):
+            raise ConfigurationError(
+                "two calls ran at once on one connection: inside store.transaction() (and"
+                " one_connection()) every call shares the transaction's single connection,"
+                " so await them one after another instead of asyncio.gather / create_task;"
+                " run concurrent calls outside the transaction (each gets its own connection)"
+            ) from exc
         closed = conn is not None and _is_closed(conn)
         if closed or isinstance(exc, _RETRY):
             await self._pool.expire_connections()
