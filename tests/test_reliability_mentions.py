@@ -99,6 +99,19 @@ async def test_counts_stay_true_under_concurrent_retains_and_deletes(store: Stor
     assert await _entities(store, bank) == await _truth(store, bank, mentions)
 
 
+async def test_bank_level_delete_of_observations_keeps_counts_true(store: Store) -> None:
+    """`observations.delete_unsupported` removes every observation of the bank without a
+    live source, including observations retained with entities."""
+    bank = f"mentions-o-{new_id()}"
+    await store.banks.create(bank)
+    kept = unit(1, fact_type="world", entities=["Ada"])
+    doomed = [unit(2 + i, fact_type="observation", entities=["Ada", "Bob"]) for i in range(3)]
+    await store.memories.retain(bank, [kept, *doomed])
+    assert await _entities(store, bank) == {"ada": 4, "bob": 3}
+    assert await store.observations.delete_unsupported(bank) == 3
+    assert await _entities(store, bank) == {"ada": 1}
+
+
 async def test_nfc_and_nfd_spellings_are_one_entity(store: Store) -> None:
     bank = f"nfc-{new_id()}"
     await store.banks.create(bank)

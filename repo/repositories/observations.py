@@ -25,6 +25,7 @@ from repo.repositories.memories import (
     MemoryRepository,
     unit_record,
 )
+from repo.repositories.unit_removal import remove_units
 from repo.rows import Row
 from repo.sql import Statement, in_uuids, upsert
 from repo.validation import (
@@ -175,12 +176,10 @@ LIVE_SOURCES = {
     False: Statement("observations.live_sources.array", _live_by_array(), only="postgresql"),
     True: Statement("observations.live_sources.table", _live_by_table()),
 }
-DELETE_UNSUPPORTED = {
+UNSUPPORTED = {
     table: Statement(
-        f"observations.delete_unsupported.{'table' if table else 'array'}",
-        sa.delete(memory_units).where(
-            _u.bank_id == _BANK, _u.fact_type == _OBS, ~_has_live_source(table)
-        ),
+        f"observations.unsupported.{'table' if table else 'array'}",
+        sa.select(_u.id).where(_u.bank_id == _BANK, _u.fact_type == _OBS, ~_has_live_source(table)),
         only=None if table else "postgresql",
     )
     for table in (False, True)
@@ -351,10 +350,14 @@ class ObservationRepository(Repository):
         return [r["id"] for r in rows]
 
     async def delete_unsupported(self, bank_id: str) -> int:
-        """Delete the bank's observations none of whose sources still exist; return how
-        many (one statement)."""
+        """Delete the bank's observations none of whose sources still exist (their entity
+        mentions too, like every unit removal); return how many."""
         params = {"bank_id": check_id("bank_id", bank_id)}
-        return await self.db.execute(DELETE_UNSUPPORTED[self._junction], params)
+        async with self.db.transaction():
+            if not await lock_bank(self.db, bank_id, required=False):
+                return 0
+            ids = [r["id"] for r in await self.db.fetch(UNSUPPORTED[self._junction], params)]
+            return len(await remove_units(self.db, bank_id, ids, self.now()))
 
 
 def _bound(

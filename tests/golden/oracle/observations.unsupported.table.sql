@@ -1,5 +1,7 @@
--- observations.delete_unsupported.table [oracle]
+-- observations.unsupported.table [oracle]
 -- params: bank_id
-DELETE FROM memory_units WHERE memory_units.bank_id = :bank_id AND memory_units.fact_type = 'observation' AND NOT (EXISTS (SELECT * 
+SELECT memory_units.id 
+FROM memory_units 
+WHERE memory_units.bank_id = :bank_id AND memory_units.fact_type = 'observation' AND NOT (EXISTS (SELECT * 
 FROM observation_sources JOIN memory_units src ON src.id = observation_sources.source_id AND src.bank_id = observation_sources.bank_id 
 WHERE observation_sources.bank_id = :bank_id AND observation_sources.observation_id = memory_units.id))
