@@ -147,7 +147,9 @@ def _match_oracle(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
 
 @compiles(TextScore, "oracle")
 def _score_oracle(element: TextScore, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"SCORE({element.number})"
+    # SCORE(n) is a NUMBER; in a UNION ALL with BINARY_DOUBLE columns (vector distances) it
+    # is promoted to BINARY_DOUBLE. Cast it, so every path returns the same type (a float).
+    return f"CAST(SCORE({element.number}) AS BINARY_DOUBLE)"
 
 
 def text_match(
