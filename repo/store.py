@@ -70,6 +70,13 @@ class Store:
         """The connection pool's size, connections in use and callers waiting."""
         return self.backend.pool_stats()
 
+    async def maintain_vector_index(self) -> str:
+        """Build the vector index from the rows present: call it after the first load and
+        after large loads. Oracle (IVF): "empty" (no rows, nothing done), "created" or
+        "rebuilt"; PostgreSQL (HNSW): "not-needed". Recall is correct before it (an exact
+        search backs up an approximate one that comes back short)."""
+        return await self.backend.maintain_vector_index()
+
     async def close(self) -> None:
         unregister_pool_metrics(self.backend)
         await self.backend.close()

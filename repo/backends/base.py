@@ -142,6 +142,12 @@ class Backend(abc.ABC):
         Backends without a per-acquisition cost need not hold anything (the default)."""
         return contextlib.nullcontext()
 
+    async def maintain_vector_index(self) -> str:
+        """Build the vector index from the rows present, where the index needs it (Oracle's
+        IVF index, after the first load and after large loads); "not-needed" elsewhere
+        (pgvector's HNSW index grows with the rows). See docs/oracle.md."""
+        return "not-needed"
+
     @abc.abstractmethod
     async def vector_dimension(self, table: str, column: str) -> int | None:
         """The declared dimension of a vector column of the tenant schema (None: no such

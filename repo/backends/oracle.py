@@ -45,6 +45,7 @@ from repo.backends.oracle_codecs import (
     output_type_handler,
     session_setup_sql,
 )
+from repo.backends.oracle_maintenance import maintain_vector_index
 from repo.connecting import DEFAULT_CONNECT_TIMEOUT, connect_failure, validate_connect_timeout
 from repo.errors import ConnectionLostError
 from repo.rows import Row
@@ -395,6 +396,18 @@ class OracleBackend(Backend):
                 return None
             translate_error(exc)
         return int(dims) if dims else None
+
+    async def maintain_vector_index(self) -> str:
+        # IVF centroids come from the rows present at build time; see oracle_maintenance.
+        return await maintain_vector_index(self.fetchval, self._run_ddl)
+
+    async def _run_ddl(self, sql: str) -> None:
+        try:
+            async with self._connection() as (conn, _):
+                with conn.cursor() as cur:
+                    await cur.execute(sql)
+        except _DRIVER_ERRORS as exc:
+            translate_error(exc)
 
     def pool_stats(self) -> PoolStats:
         # python-oracledb reports open and busy sessions; it does not count waiters.
