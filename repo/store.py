@@ -6,6 +6,7 @@ import contextlib
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
+from typing import Any
 
 from repo.backends.base import Backend, PoolStats, validate_schema_name
 from repo.connecting import DEFAULT_CONNECT_TIMEOUT, validate_connect_timeout
@@ -66,6 +67,20 @@ class Store:
         """Group repository calls into one transaction (nested calls use savepoints)."""
         return self.backend.transaction()
 
+    def tenant(self, schema: str) -> Store:
+        """The store of another tenant schema on the same pool (PostgreSQL). Statements are
+        shared, not compiled again; the schema is set per statement or with `BEGIN`. The
+        tenant's schema must be migrated (`migrate(url, schema=...)`) and have this
+        store's embedding dimension. Closing it leaves the pool open."""
+        validate_schema_name(schema)
+        return Store(self.backend.for_schema(schema), self.url, dim=self.dim)
+
+    def using(self, conn: Any) -> AbstractAsyncContextManager[None]:
+        """Run the block's repository calls on the application's connection, inside the
+        transaction the application opened on it, so its rows and memrepo's commit or
+        roll back together (PostgreSQL; `store.transaction()` inside is a savepoint)."""
+        return self.backend.using(conn)
+
     def pool_stats(self) -> PoolStats:
         """The connection pool's size, connections in use and callers waiting."""
         return self.backend.pool_stats()
@@ -90,6 +105,8 @@ async def connect_backend(
     max_size: int = 10,
     statement_timeout_ms: int | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    settings_per_transaction: bool = False,
+    statement_cache_size: int | None = None,
 ) -> Backend:
     """Open the backend a URL names (`postgresql://...` or `oracle://...`)."""
     validate_schema_name(schema)
@@ -104,6 +121,12 @@ async def connect_backend(
             max_size=max_size,
             statement_timeout_ms=statement_timeout_ms,
             connect_timeout=connect_timeout,
+            settings_per_transaction=settings_per_transaction,
+            statement_cache_size=statement_cache_size,
+        )
+    if settings_per_transaction or statement_cache_size is not None:
+        raise ConfigurationError(
+            "settings_per_transaction and statement_cache_size are PostgreSQL pool options"
         )
     from repo.backends.oracle import OracleBackend
 
@@ -139,6 +162,9 @@ async def open_store(
     statement_timeout_ms: int | None = None,
     dim: int | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    settings_per_transaction: bool = False,
+    statement_cache_size: int | None = None,
+    pool: Any = None,
 ) -> AsyncIterator[Store]:
     """Open a store on `url`, or on the embedded PostgreSQL when `url` is None.
 
@@ -148,7 +174,27 @@ async def open_store(
     existing schema of another dimension is an error. `connect_timeout` (seconds) bounds
     each wait for the server to accept a connection. Every failure is a `MemrepoError`
     whose message says what to do (`ConfigurationError`, `DatabaseUnreachableError`...).
+
+    Behind PgBouncer in transaction mode: `settings_per_transaction=True` (no session
+    state between transactions) and, before PgBouncer 1.21 or without its
+    `max_prepared_statements`, `statement_cache_size=0`. `pool`: an asyncpg pool the
+    application created and closes (`url`, if given, is used for migrations only).
     """
+    if pool is not None:
+        from repo.backends.postgres import PostgresBackend
+
+        if url is not None and run_migrations:
+            await migrate(url, schema=schema, dim=dim, connect_timeout=connect_timeout)
+        backend: Backend = PostgresBackend.from_pool(
+            pool,
+            schema=schema,
+            statement_timeout_ms=statement_timeout_ms,
+            settings_per_transaction=settings_per_transaction,
+        )
+        migrated = url is not None and run_migrations
+        async with _opened(backend, url or "", dim, check=not migrated) as store:
+            yield store
+        return
     if url is None:
         from repo.embedded import embedded_url
 
@@ -167,9 +213,21 @@ async def open_store(
         max_size=max_size,
         statement_timeout_ms=statement_timeout_ms,
         connect_timeout=connect_timeout,
+        settings_per_transaction=settings_per_transaction,
+        statement_cache_size=statement_cache_size,
     )
+    async with _opened(backend, url, dim, check=not run_migrations) as store:
+        yield store
+
+
+@contextlib.asynccontextmanager
+async def _opened(
+    backend: Backend, url: str, dim: int | None, *, check: bool
+) -> AsyncIterator[Store]:
+    """The store on an open backend, closed (with its pool, if it owns one) on exit.
+    `check`: migrations did not run here, so the schema's revision is checked."""
     try:
-        if not run_migrations:
+        if check:
             await check_schema_revision(backend)
         store = Store(backend, url, dim=await schema_dimension(backend, dim))
         register_pool_metrics(backend)

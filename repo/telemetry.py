@@ -115,6 +115,15 @@ class InstrumentedBackend(Backend):
     def transaction(self) -> AbstractAsyncContextManager[None]:
         return self.inner.transaction()
 
+    def one_connection(self) -> AbstractAsyncContextManager[None]:
+        return self.inner.one_connection()
+
+    def for_schema(self, schema: str) -> Backend:
+        return InstrumentedBackend(self.inner.for_schema(schema), self._tracer)
+
+    def using(self, conn: Any) -> AbstractAsyncContextManager[None]:
+        return self.inner.using(conn)
+
     async def vector_dimension(self, table: str, column: str) -> int | None:
         return await self.inner.vector_dimension(table, column)
 

@@ -95,6 +95,9 @@ class SpyBackend(Backend):
         self.calls.append(("transaction", "", True))
         return self.inner.transaction()
 
+    def one_connection(self) -> AbstractAsyncContextManager[None]:
+        return self.inner.one_connection()
+
     async def vector_dimension(self, table: str, column: str) -> int | None:
         return await self.inner.vector_dimension(table, column)
 

@@ -153,6 +153,14 @@ class Backend(abc.ABC):
         """The declared dimension of a vector column of the tenant schema (None: no such
         column or table, or a column of any dimension)."""
 
+    def for_schema(self, schema: str) -> Backend:
+        """The same pool serving another tenant schema."""
+        raise NotImplementedError(f"{self.name}: one pool per tenant schema (open_store(schema=))")
+
+    def using(self, conn: Any) -> AbstractAsyncContextManager[None]:
+        """Run a block's calls on the application's connection, inside its transaction."""
+        raise NotImplementedError(f"{self.name}: calls run on memrepo's own pool only")
+
     @abc.abstractmethod
     def pool_stats(self) -> PoolStats:
         """The pool's size, connections in use and callers waiting, now."""

@@ -3,7 +3,11 @@
 Session setup rides on the connection's startup packet (no extra round trip):
 `search_path` of the tenant schema alone (no table can resolve to another schema),
 pgvector's iterative HNSW scans (so filtered vector searches still return k rows) and
-the statement timeout. Codecs for
+the statement timeout. For another tenant on
+the same pool, an application's pool or a transaction pooler the same settings are
+applied per statement or per transaction instead (`repo.backends.pg_session`).
+Transactions and savepoints are plain SQL (`BEGIN` carries the settings when needed), so
+they also nest inside a transaction the application opened (`using`). Codecs for
 `vector` (as `array.array('f')`) and `jsonb` are registered once per connection.
 
 Lost connections (server restart, terminated backend): the first error that shows a
@@ -26,6 +30,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import struct
 import sys
@@ -39,6 +44,14 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from repo.backends.base import EMPTY, Backend, Capabilities, PoolStats, validate_schema_name
+from repo.backends.pg_session import (
+    CODECS,
+    Apply,
+    begin_sql,
+    set_sql,
+    setting_name,
+    store_settings,
+)
 from repo.connecting import DEFAULT_CONNECT_TIMEOUT, connect_failure, validate_connect_timeout
 from repo.errors import (
     ConfigurationError,
@@ -237,16 +250,67 @@ def _rowcount(status: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
+class _SqlTransaction:
+    """A transaction or savepoint opened and closed by plain SQL, so it may begin with the
+    session settings in the same round trip and nest inside a transaction the application
+    opened (asyncpg's own transaction objects refuse both)."""
+
+    __slots__ = ("_begin", "_commit", "_conn", "_rollback")
+
+    def __init__(self, conn: Any, begin: str, commit: str, rollback: str) -> None:
+        self._conn, self._begin, self._commit, self._rollback = conn, begin, commit, rollback
+
+    async def start(self) -> None:
+        await self._conn.execute(self._begin)
+
+    async def commit(self) -> None:
+        status = await self._conn.execute(self._commit)
+        if status == "ROLLBACK":  # COMMIT of a transaction an error had aborted
+            raise asyncpg.InFailedSQLTransactionError("the transaction was aborted: rolled back")
+
+    async def rollback(self) -> None:
+        await self._conn.execute(self._rollback)
+
+
+def _swap_settings_sql(names: Sequence[str]) -> str:
+    """One query that returns the current values of `names` and sets new ones ($1...) for
+    the rest of the transaction (the select list is evaluated left to right)."""
+    names = [setting_name(n) for n in names]
+    old = ", ".join(f"current_setting('{n}', true) AS c{i}" for i, n in enumerate(names))
+    new = ", ".join(f"set_config('{n}', ${i + 1}, true)" for i, n in enumerate(names))
+    return f"SELECT {old}, {new}"
+
+
 class PostgresBackend(Backend):
-    """An asyncpg pool bound to one tenant schema."""
+    """An asyncpg pool serving one tenant schema."""
 
     name = "postgresql"
     dialect = DIALECT
     capabilities = Capabilities(uses_observation_sources_table=False, has_copy=True)
 
-    def __init__(self, pool: asyncpg.Pool, schema: str) -> None:
+    def __init__(
+        self,
+        pool: asyncpg.Pool,
+        schema: str,
+        *,
+        settings: Mapping[str, str] | None = None,
+        apply: Apply = Apply.STARTUP,
+        foreign: bool = False,
+        owns_pool: bool = True,
+    ) -> None:
+        """A backend on `pool` for `schema`. `apply`: where the session settings are
+        applied (repo.backends.pg_session); `foreign`: the pool's connections were not
+        created by memrepo (codecs are registered on first use); `owns_pool`: `close()`
+        closes the pool."""
         self._pool = pool
-        self.schema = schema
+        self.schema = validate_schema_name(schema)
+        self._settings = dict(settings or store_settings(schema))
+        self._apply = apply
+        self._foreign = foreign
+        self._owns_pool = owns_pool
+        self._begin_sql = begin_sql(self._settings, apply)
+        self._session_sql = set_sql(self._settings, local=False)
+        self._savepoints = itertools.count(1)
         self._conn: ContextVar[Any] = ContextVar(f"memrepo_pg_conn_{id(self)}", default=None)
         #: The connection held by `one_connection()` (a one-item list, so a dead one can be
         #: swapped for a fresh one inside the block).
@@ -265,33 +329,104 @@ class PostgresBackend(Backend):
         statement_timeout_ms: int | None = None,
         server_settings: Mapping[str, str] | None = None,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        settings_per_transaction: bool = False,
+        statement_cache_size: int | None = None,
     ) -> PostgresBackend:
-        """Open a pool on `url` (`postgresql://...`) with `schema` first on the search path."""
-        validate_schema_name(schema)
-        settings = {
-            # Only the tenant schema: a table missing there is an error, never another
-            # schema's table (pg_temp last, so not even a temporary table shadows one).
-            # pgvector's operator is qualified in the SQL (repo.sql.constructs).
-            "search_path": f'"{schema}", pg_temp',
-            "hnsw.iterative_scan": "strict_order",
-        }
-        if statement_timeout_ms is not None:
-            settings["statement_timeout"] = str(int(statement_timeout_ms))
+        """Open a pool on `url` (`postgresql://...`) with `schema` first on the search path.
+
+        `settings_per_transaction`: apply the settings inside every transaction instead of
+        at connect (for PgBouncer in transaction mode); `statement_cache_size=0` turns off
+        asyncpg's named prepared statements (PgBouncer before 1.21, or without
+        `max_prepared_statements`)."""
+        settings = store_settings(schema, statement_timeout_ms)
         settings.update(server_settings or {})
         timeout = validate_connect_timeout(connect_timeout)
+        options: dict[str, Any] = {}
+        if statement_cache_size is not None:
+            options["statement_cache_size"] = statement_cache_size
         try:
             pool = await asyncpg.create_pool(
                 url,
                 min_size=min_size,
                 max_size=max_size,
                 init=_init_connection,
-                server_settings=settings,
+                server_settings=None if settings_per_transaction else settings,
                 timeout=timeout,  # each new connection's connect timeout
+                **options,
             )
         except Exception as exc:
             # Wrong password, unknown database, refused, no answer, no pgvector...
             raise connect_failure(exc, DatabaseURL.parse(url), timeout) from exc
-        return cls(pool, schema)
+        apply = Apply.TRANSACTION if settings_per_transaction else Apply.STARTUP
+        return cls(pool, schema, settings=settings, apply=apply)
+
+    @classmethod
+    def from_pool(
+        cls,
+        pool: asyncpg.Pool,
+        *,
+        schema: str = "public",
+        statement_timeout_ms: int | None = None,
+        settings_per_transaction: bool = False,
+    ) -> PostgresBackend:
+        """A backend on a pool the application created (and closes): memrepo's codecs are
+        registered on each connection the first time memrepo uses it, the settings are
+        applied per statement or per transaction, and `close()` leaves the pool open."""
+        apply = Apply.TRANSACTION if settings_per_transaction else Apply.SESSION
+        settings = store_settings(schema, statement_timeout_ms)
+        return cls(pool, schema, settings=settings, apply=apply, foreign=True, owns_pool=False)
+
+    def for_schema(self, schema: str) -> PostgresBackend:
+        """The same pool serving another tenant schema (statements are not compiled again:
+        the SQL never names the schema)."""
+        settings = {**self._settings, **store_settings(schema)}
+        apply = Apply.TRANSACTION if self._apply is Apply.TRANSACTION else Apply.SESSION
+        return PostgresBackend(
+            self._pool, schema, settings=settings, apply=apply, foreign=self._foreign,
+            owns_pool=False,
+        )  # fmt: skip
+
+    async def _prepare(self, conn: Any, settings_sql: str | None) -> None:
+        """Make a connection ready: codecs on one memrepo did not create, then settings."""
+        if self._foreign and conn not in CODECS:
+            await _init_connection(conn)
+            CODECS.add(conn)
+        if settings_sql:
+            await conn.execute(settings_sql)
+
+    @contextlib.asynccontextmanager
+    async def using(self, conn: Any) -> AsyncIterator[None]:
+        """Run the block's calls on the application's connection, inside the transaction
+        the application opened on it (nested `transaction()` calls become savepoints).
+
+        memrepo's codecs are registered on the connection once; the settings are set for
+        the block and the previous values restored after it (two round trips)."""
+        if self._conn.get() is not None:
+            raise ConfigurationError("already inside a transaction or a using() block")
+        if not conn.is_in_transaction():
+            raise ConfigurationError(
+                "using(conn) needs a connection inside a transaction: open one first"
+            )
+        names = list(self._settings)
+        try:
+            await self._prepare(conn, None)
+            row = await conn.fetchrow(_swap_settings_sql(names), *self._settings.values())
+        except _DRIVER_ERRORS as exc:
+            await self._fail(exc, conn)
+        # Settings the session did not have before (NULL, or an extension's empty
+        # placeholder) are left as set, until the transaction ends.
+        previous = {n: row[i] for i, n in enumerate(names) if row[i]}
+        token = self._conn.set(conn)
+        try:
+            yield
+        finally:
+            self._conn.reset(token)
+        if previous and not _is_closed(conn) and conn.is_in_transaction():
+            try:
+                await conn.fetchrow(_swap_settings_sql(list(previous)), *previous.values())
+            except _DRIVER_ERRORS as exc:
+                if not isinstance(exc, asyncpg.InFailedSQLTransactionError):
+                    await self._fail(exc, conn)
 
     @property
     def pool(self) -> asyncpg.Pool:
@@ -339,6 +474,8 @@ class PostgresBackend(Backend):
         args = c.args(params)
         conn = self._conn.get()
         held = self._held.get() if conn is None else None
+        if conn is None and held is None and self._apply is not Apply.STARTUP:
+            return await self._scoped(lambda cn: getattr(cn, method)(c.sql, *args), stmt)
         try:
             return await getattr(self._runner(), method)(c.sql, *args)
         except _DRIVER_ERRORS as exc:
@@ -368,6 +505,8 @@ class PostgresBackend(Backend):
         c = stmt.compiled(DIALECT)
         args = c.args(params)
         conn = self._current()
+        if conn is None and self._apply is not Apply.STARTUP:
+            return _rowcount(await self._scoped(lambda cn: cn.execute(c.sql, *args), stmt))
         try:
             status = await self._runner().execute(c.sql, *args)
         except _DRIVER_ERRORS as exc:
@@ -408,13 +547,42 @@ class PostgresBackend(Backend):
         # PostgreSQL accepts LIMIT with FOR UPDATE SKIP LOCKED: one statement.
         return await self.fetch(stmt, {**params, "limit": limit})
 
+    async def _scoped(self, call: Callable[[Any], Awaitable[Any]], stmt: Statement) -> Any:
+        """Run one statement outside a transaction on a connection that lacks the
+        settings: in a transaction that sets them (TRANSACTION), or after a `SET` (SESSION;
+        a SELECT whose connection turns out dead runs once more on a fresh one)."""
+        if self._apply is Apply.TRANSACTION:
+            async with self.transaction():
+                conn = self._conn.get()
+                try:
+                    return await call(conn)
+                except _DRIVER_ERRORS as exc:
+                    await self._fail(exc, conn)
+        for attempt in (1, 2):
+            conn = None
+            try:
+                async with self._pool.acquire() as conn:
+                    await self._prepare(conn, self._session_sql)
+                    return await call(conn)
+            except _DRIVER_ERRORS as exc:
+                dead = isinstance(exc, _RETRY) or (conn is not None and _is_closed(conn))
+                if attempt == 2 or not dead or not _is_select(stmt):
+                    await self._fail(exc, conn)
+                await self._pool.expire_connections()
+        raise AssertionError("unreachable")  # pragma: no cover
+
     @contextlib.asynccontextmanager
     async def one_connection(self) -> AsyncIterator[None]:
         if self._conn.get() is not None or self._held.get() is not None:
             yield  # already on one connection
             return
+        if self._apply is Apply.TRANSACTION:
+            # Behind a transaction pooler a connection is ours only inside a transaction.
+            async with self.transaction():
+                yield
+            return
         try:
-            held = [await self._pool.acquire()]
+            held = [await self._acquire()]
         except _DRIVER_ERRORS as exc:
             await self._fail(exc)
         token = self._held.set(held)
@@ -431,9 +599,21 @@ class PostgresBackend(Backend):
         with contextlib.suppress(*_DRIVER_ERRORS):
             await self._pool.release(held[0])
         try:
-            held[0] = await self._pool.acquire()
+            held[0] = await self._acquire()
         except _DRIVER_ERRORS as exc:
             await self._fail(exc)
+
+    async def _acquire(self) -> Any:
+        """A pooled connection ready for statements outside a transaction (settings set
+        unless the pool's connections carry them)."""
+        conn = await self._pool.acquire()
+        try:
+            await self._prepare(conn, None if self._apply is Apply.STARTUP else self._session_sql)
+        except BaseException:
+            with contextlib.suppress(*_DRIVER_ERRORS):
+                await self._pool.release(conn)
+            raise
+        return conn
 
     @contextlib.asynccontextmanager
     async def _connection(self) -> AsyncIterator[Any]:
@@ -441,11 +621,22 @@ class PostgresBackend(Backend):
         if conn is not None:
             yield conn
             return
+        if self._apply is Apply.TRANSACTION:
+            async with self.transaction():
+                yield self._conn.get()
+            return
         try:
-            async with self._pool.acquire() as conn:
-                yield conn
+            conn = await self._acquire()
         except _DRIVER_ERRORS as exc:
             await self._fail(exc)
+        try:
+            yield conn
+        except _DRIVER_ERRORS as exc:
+            await self._fail(exc, conn)
+        finally:
+            # A failed release is the pool's to clean up (it discards the connection).
+            with contextlib.suppress(*_DRIVER_ERRORS):
+                await self._pool.release(conn)
 
     async def _begin(self) -> tuple[Any, Any]:
         """A pooled connection with a transaction begun on it. If the connection turns out
@@ -454,7 +645,8 @@ class PostgresBackend(Backend):
             conn = None
             try:
                 conn = await self._pool.acquire()
-                tx = conn.transaction()
+                await self._prepare(conn, None)
+                tx = _SqlTransaction(conn, self._begin_sql, "COMMIT", "ROLLBACK")
                 await tx.start()
                 return conn, tx
             except BaseException as exc:
@@ -476,7 +668,11 @@ class PostgresBackend(Backend):
             # A savepoint. Its ROLLBACK TO must not fail silently on a live connection: the
             # caller may go on with the outer transaction.
             try:
-                savepoint = outer.transaction()
+                name = f"memrepo_{next(self._savepoints)}"
+                savepoint = _SqlTransaction(
+                    outer, f"SAVEPOINT {name}", f"RELEASE SAVEPOINT {name}",
+                    f"ROLLBACK TO SAVEPOINT {name}",
+                )  # fmt: skip
                 await savepoint.start()
             except _DRIVER_ERRORS as exc:
                 await self._fail(exc, outer)
@@ -500,7 +696,7 @@ class PostgresBackend(Backend):
         else:  # on the connection `one_connection()` holds, which it releases
             conn = held[0]
             try:
-                tx = conn.transaction()
+                tx = _SqlTransaction(conn, self._begin_sql, "COMMIT", "ROLLBACK")
                 await tx.start()
             except _DRIVER_ERRORS as exc:
                 await self._fail(exc, conn)
@@ -560,4 +756,5 @@ class PostgresBackend(Backend):
         return text
 
     async def close(self) -> None:
-        await self._pool.close()
+        if self._owns_pool:
+            await self._pool.close()

@@ -1,0 +1,106 @@
+"""Where a PostgreSQL store's session settings live, and the SQL that applies them.
+
+A store needs three settings on the connection a statement runs on: `search_path` (its
+tenant schema), `hnsw.iterative_scan` (filtered vector searches still return k rows) and,
+if asked, `statement_timeout`. How they get there depends on who owns the connection:
+
+- `STARTUP`: memrepo's own pool for one schema: in the startup packet, no round trip.
+- `SESSION`: another schema on that pool (`store.tenant(...)`), or a pool the application
+  created: a `SET` before a statement outside a transaction (asyncpg's pool runs
+  `RESET ALL` when the connection goes back), and `SET LOCAL` in the same round trip as
+  `BEGIN` for a transaction.
+- `TRANSACTION`: behind a transaction pooler (PgBouncer `pool_mode = transaction`), no
+  session state survives a transaction: every statement runs in a transaction that
+  begins with `BEGIN; SET LOCAL ...` in one round trip.
+"""
+
+from __future__ import annotations
+
+import enum
+import re
+import weakref
+from collections.abc import Mapping
+from typing import Any
+
+from repo.backends.base import validate_schema_name
+
+
+class Apply(enum.Enum):
+    """Where the session settings are applied (see the module docstring)."""
+
+    STARTUP = "startup"
+    SESSION = "session"
+    TRANSACTION = "transaction"
+
+
+#: Settings every memrepo connection needs besides the search path.
+BASE_SETTINGS: Mapping[str, str] = {"hnsw.iterative_scan": "strict_order"}
+
+
+def store_settings(schema: str, statement_timeout_ms: int | None = None) -> dict[str, str]:
+    """The settings of a store on `schema`, as `SET` values (identifiers are validated)."""
+    settings = {"search_path": search_path(schema), **BASE_SETTINGS}
+    if statement_timeout_ms is not None:
+        settings["statement_timeout"] = str(int(statement_timeout_ms))
+    return settings
+
+
+def search_path(schema: str) -> str:
+    """The search path of a tenant: its schema alone, so a table missing there is an error,
+    never another schema's table (`pg_temp` last, so not even a temporary table shadows
+    one); pgvector's operator is qualified in the SQL (repo.sql.constructs)."""
+    return f'"{validate_schema_name(schema)}", pg_temp'
+
+
+_NAME = re.compile(r"[a-z_][a-z0-9_.]*")
+
+
+def setting_name(name: str) -> str:
+    """A plain setting name (rejected before it reaches SQL otherwise)."""
+    if not _NAME.fullmatch(name):
+        raise ValueError(f"invalid setting name {name!r}")
+    return name
+
+
+def _value(name: str, value: str) -> str:
+    # search_path is a list of (validated, quoted) identifiers; others are literals.
+    if name == "search_path":
+        return value
+    return "'" + value.replace("'", "''") + "'"
+
+
+def set_sql(settings: Mapping[str, str], *, local: bool) -> str:
+    """`SET [LOCAL] name TO value; ...` for every setting, one simple-query string."""
+    verb = "SET LOCAL" if local else "SET"
+    return "; ".join(
+        f"{verb} {setting_name(name)} TO {_value(name, v)}" for name, v in settings.items()
+    )
+
+
+def begin_sql(settings: Mapping[str, str], apply: Apply) -> str:
+    """What opens a transaction: `BEGIN`, plus the settings when connections lack them."""
+    if apply is Apply.STARTUP:
+        return "BEGIN"
+    return "BEGIN; " + set_sql(settings, local=True)
+
+
+class CodecRegistry:
+    """Connections that already carry memrepo's codecs (held weakly; pool proxies are
+    resolved to the connection they lend)."""
+
+    def __init__(self) -> None:
+        self._done: weakref.WeakSet[Any] = weakref.WeakSet()
+
+    @staticmethod
+    def _raw(conn: Any) -> Any:
+        return getattr(conn, "_con", None) or conn
+
+    def __contains__(self, conn: Any) -> bool:
+        return self._raw(conn) in self._done
+
+    def add(self, conn: Any) -> None:
+        self._done.add(self._raw(conn))
+
+
+#: Every connection memrepo registered its codecs on, whoever created it.
+CODECS = CodecRegistry()
