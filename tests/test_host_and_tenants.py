@@ -132,3 +132,36 @@ async def _tenant_round(t: Store, i: int) -> None:
 async def test_a_tenant_name_is_validated(store: Store) -> None:
     with pytest.raises(ConfigurationError):
         store.tenant('x"; DROP SCHEMA public; --')
+
+
+@pytest.mark.reliability
+async def test_commit_of_an_aborted_transaction_raises(provider: Provider, store: Store) -> None:
+    """An error caught inside `store.transaction()` leaves PostgreSQL's transaction aborted:
+    leaving the block must not report a commit that did not happen."""
+    _postgres_only(provider)
+    import uuid
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from repo.errors import ConflictError, DatabaseError, NotFoundError
+    from repo.sql.cache import Statement
+    from schema.tables import banks
+
+    bank = f"bank-{uuid.uuid4().hex[:12]}"
+    now = datetime.now(UTC)
+    row = {"bank_id": bank, "name": "n", "created_at": now, "updated_at": now}
+    insert = Statement(
+        "test.insert_bank",
+        sa.insert(banks).values(
+            {c: sa.bindparam(c) for c in ("bank_id", "name", "created_at", "updated_at")}
+        ),
+        register=False,
+    )  # fmt: skip
+    with pytest.raises(DatabaseError, match="aborted"):
+        async with store.transaction():
+            await store.backend.execute(insert, row)
+            with pytest.raises(ConflictError):
+                await store.backend.execute(insert, row)
+    with pytest.raises(NotFoundError):
+        await store.banks.get(bank)
