@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import contextlib
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Any
@@ -107,26 +107,38 @@ async def connect_backend(
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
     settings_per_transaction: bool = False,
     statement_cache_size: int | None = None,
+    read_urls: Sequence[str] = (),
 ) -> Backend:
-    """Open the backend a URL names (`postgresql://...` or `oracle://...`)."""
+    """Open the backend a URL names (`postgresql://...` or `oracle://...`), with read
+    replicas at `read_urls` (PostgreSQL)."""
     validate_schema_name(schema)
     db = DatabaseURL.parse(url)
     if db.backend == "postgresql":
         from repo.backends.postgres import PostgresBackend
 
-        return await PostgresBackend.connect(
-            db.asyncpg_dsn(),
-            schema=schema,
-            min_size=min_size,
-            max_size=max_size,
-            statement_timeout_ms=statement_timeout_ms,
-            connect_timeout=connect_timeout,
-            settings_per_transaction=settings_per_transaction,
-            statement_cache_size=statement_cache_size,
-        )
-    if settings_per_transaction or statement_cache_size is not None:
+        async def connect(target: str, least: int) -> PostgresBackend:
+            return await PostgresBackend.connect(
+                DatabaseURL.parse(target).asyncpg_dsn(),
+                schema=schema,
+                min_size=least,
+                max_size=max_size,
+                statement_timeout_ms=statement_timeout_ms,
+                connect_timeout=connect_timeout,
+                settings_per_transaction=settings_per_transaction,
+                statement_cache_size=statement_cache_size,
+            )
+
+        primary = await connect(url, min_size)
+        try:
+            # No connection opened yet: a replica that is down does not stop the store.
+            primary.attach_replicas([await connect(u, 0) for u in read_urls])
+        except BaseException:
+            await primary.close()
+            raise
+        return primary
+    if settings_per_transaction or statement_cache_size is not None or read_urls:
         raise ConfigurationError(
-            "settings_per_transaction and statement_cache_size are PostgreSQL pool options"
+            "settings_per_transaction, statement_cache_size and read_url are PostgreSQL options"
         )
     from repo.backends.oracle import OracleBackend
 
@@ -165,6 +177,7 @@ async def open_store(
     settings_per_transaction: bool = False,
     statement_cache_size: int | None = None,
     pool: Any = None,
+    read_url: str | Sequence[str] | None = None,
 ) -> AsyncIterator[Store]:
     """Open a store on `url`, or on the embedded PostgreSQL when `url` is None.
 
@@ -179,9 +192,19 @@ async def open_store(
     state between transactions) and, before PgBouncer 1.21 or without its
     `max_prepared_statements`, `statement_cache_size=0`. `pool`: an asyncpg pool the
     application created and closes (`url`, if given, is used for migrations only).
+
+    `read_url`: one or more streaming replicas (PostgreSQL). Reads outside a transaction
+    (recall, list, get, counts) go to them in turn; writes and everything inside
+    `store.transaction()` go to `url`. A replica that fails is warned about
+    (`ReplicaFallbackWarning`) and the read runs on the primary. Replicas lag: a read
+    outside a transaction may not see a write just made (docs/production.md).
     """
+    read_urls = [read_url] if isinstance(read_url, str) else list(read_url or ())
     if pool is not None:
         from repo.backends.postgres import PostgresBackend
+
+        if read_urls:
+            raise ConfigurationError("read_url needs a URL-opened store, not pool=")
 
         if url is not None and run_migrations:
             await migrate(url, schema=schema, dim=dim, connect_timeout=connect_timeout)
@@ -215,6 +238,7 @@ async def open_store(
         connect_timeout=connect_timeout,
         settings_per_transaction=settings_per_transaction,
         statement_cache_size=statement_cache_size,
+        read_urls=read_urls,
     )
     async with _opened(backend, url, dim, check=not run_migrations) as store:
         yield store

@@ -44,6 +44,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
 from repo.backends.base import EMPTY, Backend, Capabilities, PoolStats, validate_schema_name
+from repo.backends.pg_routing import Replicas, fallback_warning, replica_safe
 from repo.backends.pg_session import (
     CODECS,
     Apply,
@@ -59,6 +60,7 @@ from repo.errors import (
     ConnectionLostError,
     DatabaseError,
     DeadlockError,
+    MemrepoError,
     StatementTimeoutError,
     ValidationError,
 )
@@ -297,12 +299,18 @@ class PostgresBackend(Backend):
         apply: Apply = Apply.STARTUP,
         foreign: bool = False,
         owns_pool: bool = True,
+        replicas: Replicas | None = None,
     ) -> None:
         """A backend on `pool` for `schema`. `apply`: where the session settings are
         applied (repo.backends.pg_session); `foreign`: the pool's connections were not
         created by memrepo (codecs are registered on first use); `owns_pool`: `close()`
-        closes the pool."""
+        closes the pool. `replicas`: where reads outside a transaction go."""
         self._pool = pool
+        self._replicas = replicas or Replicas([])
+        #: The replica `one_connection()` holds a connection on (None: the primary).
+        self._reader: ContextVar[PostgresBackend | None] = ContextVar(
+            f"memrepo_pg_reader_{id(self)}", default=None
+        )
         self.schema = validate_schema_name(schema)
         self._settings = dict(settings or store_settings(schema))
         self._apply = apply
@@ -383,8 +391,12 @@ class PostgresBackend(Backend):
         apply = Apply.TRANSACTION if self._apply is Apply.TRANSACTION else Apply.SESSION
         return PostgresBackend(
             self._pool, schema, settings=settings, apply=apply, foreign=self._foreign,
-            owns_pool=False,
+            owns_pool=False, replicas=self._replicas.map(lambda r: r.for_schema(schema)),
         )  # fmt: skip
+
+    def attach_replicas(self, replicas: Sequence[PostgresBackend]) -> None:
+        """Send reads outside transactions to `replicas` (in turn) from now on."""
+        self._replicas = Replicas(replicas)
 
     async def _prepare(self, conn: Any, settings_sql: str | None) -> None:
         """Make a connection ready: codecs on one memrepo did not create, then settings."""
@@ -468,7 +480,22 @@ class PostgresBackend(Backend):
         return self._pool if conn is None else conn
 
     async def _read(self, method: str, stmt: Statement, params: Mapping[str, Any]) -> Any:
-        """`fetch`/`fetchrow`/`fetchval`: a SELECT outside a transaction whose connection
+        """`fetch`/`fetchrow`/`fetchval`: outside a transaction, a plain SELECT goes to a
+        replica if there is one (to the primary, with a warning, when it fails)."""
+        if self._replicas and self._conn.get() is None and replica_safe(stmt):
+            replica = self._reader.get() or self._replicas.next()
+            if replica is self:  # one_connection() fell back to the primary
+                return await self._read_here(method, stmt, params)
+            return await Replicas.read(
+                replica,
+                lambda r: r._read(method, stmt, params),
+                lambda: self._read_here(method, stmt, params),
+                stmt.name,
+            )
+        return await self._read_here(method, stmt, params)
+
+    async def _read_here(self, method: str, stmt: Statement, params: Mapping[str, Any]) -> Any:
+        """A read on this backend's pool: a SELECT outside a transaction whose connection
         turns out dead is run once more on a fresh one."""
         c = stmt.compiled(DIALECT)
         args = c.args(params)
@@ -576,6 +603,28 @@ class PostgresBackend(Backend):
         if self._conn.get() is not None or self._held.get() is not None:
             yield  # already on one connection
             return
+        if self._replicas and self._reader.get() is None:
+            # The reads go to one replica: hold a connection there, not here.
+            reader: PostgresBackend = self._replicas.next()
+            async with contextlib.AsyncExitStack() as stack:
+                try:
+                    await stack.enter_async_context(reader.one_connection())
+                except MemrepoError as exc:
+                    fallback_warning(exc, "the block's reads")
+                    reader = self  # the primary, on a connection held here
+                    await stack.enter_async_context(self._one_connection_here())
+                token = self._reader.set(reader)
+                try:
+                    yield
+                finally:
+                    self._reader.reset(token)
+            return
+        async with self._one_connection_here():
+            yield
+
+    @contextlib.asynccontextmanager
+    async def _one_connection_here(self) -> AsyncIterator[None]:
+        """`one_connection()` on this backend's own pool."""
         if self._apply is Apply.TRANSACTION:
             # Behind a transaction pooler a connection is ours only inside a transaction.
             async with self.transaction():
@@ -757,4 +806,6 @@ class PostgresBackend(Backend):
 
     async def close(self) -> None:
         if self._owns_pool:
+            for replica in self._replicas.backends:
+                await replica.close()
             await self._pool.close()
