@@ -68,8 +68,9 @@ class Store:
         return self.backend.transaction()
 
     def tenant(self, schema: str) -> Store:
-        """The store of another tenant schema on the same pool (PostgreSQL). Statements are
-        shared, not compiled again; the schema is set per statement or with `BEGIN`. The
+        """The store of another tenant schema on the same pool. Statements are shared, not
+        compiled again; the schema is set per statement or with `BEGIN` (PostgreSQL), or
+        as the session's `current_schema` on each acquire (Oracle). The
         tenant's schema must be migrated (`migrate(url, schema=...)`) and have this
         store's embedding dimension. Closing it leaves the pool open."""
         validate_schema_name(schema)
@@ -78,7 +79,9 @@ class Store:
     def using(self, conn: Any) -> AbstractAsyncContextManager[None]:
         """Run the block's repository calls on the application's connection, inside the
         transaction the application opened on it, so its rows and memrepo's commit or
-        roll back together (PostgreSQL; `store.transaction()` inside is a savepoint)."""
+        roll back together (`store.transaction()` inside is a savepoint). PostgreSQL: an
+        asyncpg connection inside a transaction; Oracle: a python-oracledb async
+        connection with autocommit off."""
         return self.backend.using(conn)
 
     def pool_stats(self) -> PoolStats:
@@ -152,6 +155,43 @@ async def connect_backend(
     )
 
 
+def backend_on_pool(
+    pool: Any,
+    *,
+    schema: str = "public",
+    statement_timeout_ms: int | None = None,
+    settings_per_transaction: bool = False,
+) -> Backend:
+    """The backend for a pool the application created: an `asyncpg.Pool` or a
+    python-oracledb `AsyncConnectionPool`."""
+    import asyncpg
+
+    validate_schema_name(schema)
+    if isinstance(pool, asyncpg.Pool):
+        from repo.backends.postgres import PostgresBackend
+
+        return PostgresBackend.from_pool(
+            pool,
+            schema=schema,
+            statement_timeout_ms=statement_timeout_ms,
+            settings_per_transaction=settings_per_transaction,
+        )
+    import oracledb
+
+    if not isinstance(pool, oracledb.AsyncConnectionPool):
+        raise ConfigurationError(
+            f"pool= takes an asyncpg.Pool or an oracledb.AsyncConnectionPool, not {pool!r}"
+        )
+    if settings_per_transaction or statement_timeout_ms is not None:
+        raise ConfigurationError(
+            "on an application's Oracle pool, set call_timeout on its sessions yourself;"
+            " settings_per_transaction is a PostgreSQL option"
+        )
+    from repo.backends.oracle import OracleBackend
+
+    return OracleBackend.from_pool(pool, schema=schema)
+
+
 async def schema_dimension(backend: Backend, expected: int | None = None) -> int:
     """The embedding dimension of the backend's schema (384 before it is migrated)."""
     found = await backend.vector_dimension("memory_units", "embedding")
@@ -191,7 +231,8 @@ async def open_store(
     Behind PgBouncer in transaction mode: `settings_per_transaction=True` (no session
     state between transactions) and, before PgBouncer 1.21 or without its
     `max_prepared_statements`, `statement_cache_size=0`. `pool`: an asyncpg pool the
-    application created and closes (`url`, if given, is used for migrations only).
+    application created and closes, `asyncpg.Pool` or `oracledb.AsyncConnectionPool`
+    (`url`, if given, is used for migrations only).
 
     `read_url`: one or more streaming replicas (PostgreSQL). Reads outside a transaction
     (recall, list, get, counts) go to them in turn; writes and everything inside
@@ -201,14 +242,11 @@ async def open_store(
     """
     read_urls = [read_url] if isinstance(read_url, str) else list(read_url or ())
     if pool is not None:
-        from repo.backends.postgres import PostgresBackend
-
         if read_urls:
             raise ConfigurationError("read_url needs a URL-opened store, not pool=")
-
         if url is not None and run_migrations:
             await migrate(url, schema=schema, dim=dim, connect_timeout=connect_timeout)
-        backend: Backend = PostgresBackend.from_pool(
+        backend: Backend = backend_on_pool(
             pool,
             schema=schema,
             statement_timeout_ms=statement_timeout_ms,

@@ -47,7 +47,7 @@ from repo.backends.oracle_codecs import (
 )
 from repo.backends.oracle_maintenance import maintain_vector_index
 from repo.connecting import DEFAULT_CONNECT_TIMEOUT, connect_failure, validate_connect_timeout
-from repo.errors import ConnectionLostError
+from repo.errors import ConfigurationError, ConnectionLostError
 from repo.rows import Row
 from repo.sql.cache import CompiledSQL, Statement
 from repo.sql.oracle_text import oracle_text_query
@@ -97,9 +97,16 @@ class OracleBackend(Backend):
     dialect = DIALECT
     capabilities = Capabilities(uses_observation_sources_table=True, has_copy=False)
 
-    def __init__(self, pool: Any, schema: str) -> None:
+    def __init__(
+        self, pool: Any, schema: str, *, foreign: bool = False, owns_pool: bool = True
+    ) -> None:
+        """A backend on `pool` for `schema`. `foreign`: the application created the pool
+        (type handlers are set on each acquired session); `owns_pool`: `close()` closes
+        the pool."""
         self._pool = pool
-        self.schema = schema
+        self.schema = validate_schema_name(schema)
+        self._foreign = foreign
+        self._owns_pool = owns_pool
         self._tx: ContextVar[_Tx | None] = ContextVar(f"memrepo_oracle_tx_{id(self)}", default=None)
         self._plans: dict[CompiledSQL, BindPlan] = {}
         self._inserts: dict[tuple[str, tuple[str, ...]], Statement] = {}
@@ -161,10 +168,65 @@ class OracleBackend(Backend):
             raise
         return backend
 
+    @classmethod
+    def from_pool(cls, pool: Any, *, schema: str = "public") -> OracleBackend:
+        """A backend on a python-oracledb async pool the application created (and closes):
+        memrepo's type handlers and the tenant schema are set on each session it acquires
+        (attributes the driver sends with the next call: no extra round trip)."""
+        return cls(pool, schema, foreign=True, owns_pool=False)
+
+    def for_schema(self, schema: str) -> OracleBackend:
+        """The same pool serving another tenant schema (the session's `current_schema` is
+        set on each acquire, sent with the next call)."""
+        view = OracleBackend(self._pool, schema, foreign=True, owns_pool=False)
+        view._plans, view._inserts = self._plans, self._inserts  # bind plans are shared
+        # The pool now serves several schemas: this backend sets its own on each acquire.
+        self._foreign = True
+        return view
+
     @property
     def pool(self) -> Any:
         """The python-oracledb pool (for callers that need the raw driver)."""
         return self._pool
+
+    def _prepare(self, conn: Any) -> None:
+        """Ready a session acquired from a pool memrepo did not set up for this schema."""
+        if self._foreign:
+            conn.inputtypehandler = input_type_handler
+            conn.outputtypehandler = output_type_handler
+            conn.current_schema = self._schema_of(conn)
+
+    def _schema_of(self, conn: Any) -> str:
+        # `public` means the connecting user's own schema; Oracle upper-cases names.
+        return str(conn.username if self.schema == "public" else self.schema).upper()
+
+    @contextlib.asynccontextmanager
+    async def _acquire(self) -> AsyncIterator[Any]:
+        async with self._pool.acquire() as conn:
+            self._prepare(conn)
+            yield conn
+
+    @contextlib.asynccontextmanager
+    async def using(self, conn: Any) -> AsyncIterator[None]:
+        """Run the block's calls on the application's connection inside its transaction
+        (autocommit must be off): memrepo never commits it; nested `transaction()` calls
+        are savepoints. The connection's type handlers and current schema are memrepo's
+        for the block and restored after it."""
+        if self._tx.get() is not None:
+            raise ConfigurationError("already inside a transaction or a using() block")
+        if conn.autocommit:
+            raise ConfigurationError("using(conn) needs autocommit off on the connection")
+        saved = (conn.inputtypehandler, conn.outputtypehandler, conn.current_schema)
+        conn.inputtypehandler = input_type_handler
+        conn.outputtypehandler = output_type_handler
+        conn.current_schema = self._schema_of(conn)
+        token = self._tx.set(_Tx(conn, 1))  # depth 1: memrepo's transactions nest
+        try:
+            yield
+        finally:
+            self._tx.reset(token)
+            conn.inputtypehandler, conn.outputtypehandler = saved[0], saved[1]
+            conn.current_schema = saved[2] or str(conn.username).upper()
 
     # ----------------------------------------------------------------- plumbing
 
@@ -181,7 +243,7 @@ class OracleBackend(Backend):
         if tx is not None:
             yield tx.conn, True
             return
-        async with self._pool.acquire() as conn:
+        async with self._acquire() as conn:
             yield conn, False
 
     async def _query(
@@ -368,7 +430,7 @@ class OracleBackend(Backend):
                 self._tx.reset(token)
             return
         try:
-            async with self._pool.acquire() as conn:
+            async with self._acquire() as conn:
                 token = self._tx.set(_Tx(conn, 0))
                 try:
                     yield
@@ -423,5 +485,7 @@ class OracleBackend(Backend):
         return oracle_text_query(text)
 
     async def close(self) -> None:
+        if not self._owns_pool:
+            return
         with contextlib.suppress(*_DRIVER_ERRORS):
             await self._pool.close(force=True)
