@@ -122,3 +122,18 @@ async def test_one_connection_works_on_every_backend(store: Store, bank: str) ->
             await store.memories.retain(bank, [unit(9)])
         assert await store.memories.count(bank) == 5
     assert result.unit_ids()
+
+
+async def test_a_traced_store_still_holds_one_connection_per_recall(
+    counted: tuple[Store, Counting], bank: str
+) -> None:
+    from repo.telemetry import InstrumentedBackend
+
+    store, counting = counted
+    traced = Store(InstrumentedBackend(store.backend), store.url, dim=store.dim)
+    await traced.memories.retain(bank, [unit(i, entities=["Ann"]) for i in range(12)])
+    counting.acquired = 0
+    query = RecallQuery(embedding=embedding(1), text="memory", k_semantic=6, k_text=2, seeds=2)
+    result = await traced.recall.recall(bank, query)
+    assert result.graph and result.entities
+    assert counting.acquired == 1
