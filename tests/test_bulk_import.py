@@ -34,7 +34,9 @@ async def test_load_then_build_the_index_once(provider: Provider) -> None:
         )
         try:
             before = await conn.fetchval(
-                "SELECT indexdef FROM pg_indexes WHERE indexname = $1", INDEX
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2",
+                store.schema,
+                INDEX,
             )
             await conn.execute(f"DROP INDEX IF EXISTS {INDEX}")
             await store.banks.create("b")
@@ -46,7 +48,9 @@ async def test_load_then_build_the_index_once(provider: Provider) -> None:
             for sql in BUILD:
                 await conn.execute(sql)
             after = await conn.fetchval(
-                "SELECT indexdef FROM pg_indexes WHERE indexname = $1", INDEX
+                "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2",
+                store.schema,
+                INDEX,
             )
         finally:
             await conn.close()
