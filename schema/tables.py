@@ -195,6 +195,32 @@ unit_entities = sa.Table(
     sa.Index("ix_unit_entities_entity", "bank_id", "entity_id", "unit_id"),
 )
 
+# Trigram nearest-neighbour search over entity names (`entities.resolve`); Oracle matches
+# names with UTL_MATCH instead (see repo/sql/fuzzy.py). Needs the pg_trgm extension.
+sa.Index(
+    "ix_entities_name_trgm",
+    entities.c.canonical_name,
+    postgresql_using="gist",
+    postgresql_ops={"canonical_name": "gist_trgm_ops"},
+).ddl_if(dialect="postgresql")
+
+# Pairs of entities mentioned by the same unit, both directions, with how many units
+# mention both; kept by retain, delete and re-ingest in their own transactions.
+entity_cooccurrences = sa.Table(
+    "entity_cooccurrences",
+    metadata,
+    sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
+    sa.Column("entity_id", uuid_type(), nullable=False),
+    sa.Column("other_id", uuid_type(), nullable=False),
+    sa.Column("units", sa.Integer(), nullable=False),
+    sa.CheckConstraint("units >= 0", name="units"),
+    sa.PrimaryKeyConstraint("bank_id", "entity_id", "other_id"),
+    _in_bank(["entity_id"], "entities", "fk_entity_cooccurrences_entity"),
+    _in_bank(["other_id"], "entities", "fk_entity_cooccurrences_other"),
+    sa.Index("ix_entity_cooccurrences_strongest", "bank_id", "entity_id", "units"),
+    sa.Index("ix_entity_cooccurrences_other", "bank_id", "other_id"),
+)
+
 memory_links = sa.Table(
     "memory_links",
     metadata,

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from repo.errors import NotFoundError
-from repo.repositories.base import Repository
+from repo.repositories.entity_graph import EntityGraph
 from repo.repositories.memories import canonical_entity_name
 from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.rows import Row
@@ -60,7 +60,7 @@ UNITS = Statement(
 )
 
 
-class EntityRepository(Repository):
+class EntityRepository(EntityGraph):
     async def by_name(self, bank_id: str, name: str) -> Row:
         """The entity with this name (matched case- and space-insensitively)."""
         canonical = canonical_entity_name(check_text("name", name, max_length=255))

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 
 from repo.errors import NotFoundError, ValidationError
 from repo.models import EntityIn, LinkIn, MemoryIn, MemoryUpdate
+from repo.repositories import cooccurrence
 from repo.repositories.curation import Curation
 from repo.repositories.locks import lock_bank
 from repo.repositories.unit_removal import remove_units
@@ -267,6 +268,7 @@ class MemoryRepository(Curation):
             key=lambda r: (r[0].int, r[1].int),  # (unit, entity) order, as UUIDs compare
         )
         await self.db.bulk_insert(unit_entities, ["unit_id", "entity_id", "bank_id"], rows)
+        await cooccurrence.add(self.db, bank_id, ((u, e) for u, e, _ in rows))
 
     async def _insert_links(self, edges: list[tuple[Any, ...]], new_units: set[uuid.UUID]) -> None:
         """Links leaving units of this batch cannot exist yet: bulk-load them. Links leaving

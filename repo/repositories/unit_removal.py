@@ -4,7 +4,8 @@ is deleted.
 
 Locks are taken in the canonical order: the units by id first (a concurrent remover of
 the same units waits, then finds them gone and changes nothing), then the entities by
-folded name, the order `memories.retain` upserts them in.
+folded name, the order `memories.retain` upserts them in, then co-occurrence pairs
+sorted, as retain writes them after its entities.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 import sqlalchemy as sa
 
 from repo.backends.base import Backend
+from repo.repositories import cooccurrence
 from repo.sql import Statement, in_uuids
 from schema.tables import entities, memory_units, unit_entities
 
@@ -64,8 +66,9 @@ async def remove_units(
     db: Backend, bank_id: str, ids: Sequence[uuid.UUID], now: datetime
 ) -> list[uuid.UUID]:
     """Delete the bank's units among `ids` (links, mentions and sources go by cascade),
-    take their mentions off the entities and delete entities left without units; return
-    the ids deleted. Call inside a transaction, after the bank lock."""
+        take their mentions off the entities, delete entities left without units and uncount
+    their entity co-occurrences; return
+        the ids deleted. Call inside a transaction, after the bank lock."""
     if not ids:
         return []
     locked = [r["id"] for r in await db.fetch(LOCK_UNITS, {"bank_id": bank_id, "ids": ids})]
@@ -73,6 +76,7 @@ async def remove_units(
         return []
     key = {"bank_id": bank_id, "ids": locked}
     counts = await db.fetch(MENTIONS, key)
+    pairs = await cooccurrence.pairs_of(db, bank_id, locked)
     await db.execute(DELETE_UNITS, key)
     if counts:
         await db.executemany(UNMENTION, [
@@ -81,4 +85,5 @@ async def remove_units(
         ])  # fmt: skip
         touched = [r["entity_id"] for r in counts]
         await db.execute(PRUNE_ORPHANS, {"bank_id": bank_id, "ids": touched})
+    await cooccurrence.uncount(db, bank_id, pairs)
     return locked

@@ -13,6 +13,24 @@ END;
 
 /
 
+-- Running downgrade 0005 -> 0004
+
+DROP INDEX ix_entity_cooccurrences_other
+
+/
+
+DROP INDEX ix_entity_cooccurrences_strongest
+
+/
+
+DROP TABLE entity_cooccurrences
+
+/
+
+UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num = '0005'
+
+/
+
 -- Running downgrade 0004 -> 0003
 
 UPDATE alembic_version SET version_num='0003' WHERE alembic_version.version_num = '0004'

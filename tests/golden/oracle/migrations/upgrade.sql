@@ -499,6 +499,38 @@ UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num 
 
 /
 
+-- Running upgrade 0004 -> 0005
+
+CREATE TABLE entity_cooccurrences (
+    bank_id VARCHAR2(255 CHAR) NOT NULL, 
+    entity_id RAW(16) NOT NULL, 
+    other_id RAW(16) NOT NULL, 
+    units INTEGER NOT NULL, 
+    CONSTRAINT pk_entity_cooccurrences PRIMARY KEY (bank_id, entity_id, other_id), 
+    CONSTRAINT ck_entity_cooccurrences_units CHECK (units >= 0), 
+    CONSTRAINT fk_entity_cooccurrences_bank_id_banks FOREIGN KEY(bank_id) REFERENCES banks (bank_id) ON DELETE CASCADE, 
+    CONSTRAINT fk_entity_cooccurrences_entity FOREIGN KEY(bank_id, entity_id) REFERENCES entities (bank_id, id) ON DELETE CASCADE, 
+    CONSTRAINT fk_entity_cooccurrences_other FOREIGN KEY(bank_id, other_id) REFERENCES entities (bank_id, id) ON DELETE CASCADE
+)
+
+/
+
+CREATE INDEX ix_entity_cooccurrences_strongest ON entity_cooccurrences (bank_id, entity_id, units)
+
+/
+
+CREATE INDEX ix_entity_cooccurrences_other ON entity_cooccurrences (bank_id, other_id)
+
+/
+
+INSERT INTO entity_cooccurrences (bank_id, entity_id, other_id, units) SELECT a.bank_id, a.entity_id, b.entity_id, COUNT(*) FROM unit_entities a JOIN unit_entities b ON b.bank_id = a.bank_id AND b.unit_id = a.unit_id AND b.entity_id <> a.entity_id GROUP BY a.bank_id, a.entity_id, b.entity_id
+
+/
+
+UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num = '0004'
+
+/
+
 COMMIT
 
 /

@@ -1,5 +1,17 @@
 BEGIN;
 
+-- Running downgrade 0005 -> 0004
+
+DROP INDEX ix_entity_cooccurrences_other;
+
+DROP INDEX ix_entity_cooccurrences_strongest;
+
+DROP TABLE entity_cooccurrences;
+
+DROP INDEX ix_entities_name_trgm;
+
+UPDATE public.alembic_version SET version_num='0004' WHERE public.alembic_version.version_num = '0005';
+
 -- Running downgrade 0004 -> 0003
 
 UPDATE public.alembic_version SET version_num='0003' WHERE public.alembic_version.version_num = '0004';

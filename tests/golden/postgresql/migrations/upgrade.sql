@@ -289,5 +289,31 @@ DELETE FROM entities WHERE NOT EXISTS (SELECT 1 FROM unit_entities m WHERE m.ban
 
 UPDATE public.alembic_version SET version_num='0004' WHERE public.alembic_version.version_num = '0003';
 
+-- Running upgrade 0004 -> 0005
+
+CREATE EXTENSION IF NOT EXISTS pg_trgm SCHEMA public;
+
+CREATE INDEX ix_entities_name_trgm ON entities USING gist (canonical_name gist_trgm_ops);
+
+CREATE TABLE entity_cooccurrences (
+    bank_id VARCHAR(255) NOT NULL, 
+    entity_id UUID NOT NULL, 
+    other_id UUID NOT NULL, 
+    units INTEGER NOT NULL, 
+    CONSTRAINT pk_entity_cooccurrences PRIMARY KEY (bank_id, entity_id, other_id), 
+    CONSTRAINT ck_entity_cooccurrences_units CHECK (units >= 0), 
+    CONSTRAINT fk_entity_cooccurrences_bank_id_banks FOREIGN KEY(bank_id) REFERENCES banks (bank_id) ON DELETE CASCADE, 
+    CONSTRAINT fk_entity_cooccurrences_entity FOREIGN KEY(bank_id, entity_id) REFERENCES entities (bank_id, id) ON DELETE CASCADE, 
+    CONSTRAINT fk_entity_cooccurrences_other FOREIGN KEY(bank_id, other_id) REFERENCES entities (bank_id, id) ON DELETE CASCADE
+);
+
+CREATE INDEX ix_entity_cooccurrences_strongest ON entity_cooccurrences (bank_id, entity_id, units);
+
+CREATE INDEX ix_entity_cooccurrences_other ON entity_cooccurrences (bank_id, other_id);
+
+INSERT INTO entity_cooccurrences (bank_id, entity_id, other_id, units) SELECT a.bank_id, a.entity_id, b.entity_id, COUNT(*) FROM unit_entities a JOIN unit_entities b ON b.bank_id = a.bank_id AND b.unit_id = a.unit_id AND b.entity_id <> a.entity_id GROUP BY a.bank_id, a.entity_id, b.entity_id;
+
+UPDATE public.alembic_version SET version_num='0005' WHERE public.alembic_version.version_num = '0004';
+
 COMMIT;
 
