@@ -36,6 +36,9 @@ RAW_LINK = Statement(
     register=False,
 )
 
+#: Tables added by revisions after 0003.
+LATER = frozenset({"entity_cooccurrences"})
+
 
 async def test_upgrade_to_0003_keeps_bank_rows_and_drops_cross_bank_ones(
     provider: Provider,
@@ -49,9 +52,10 @@ async def test_upgrade_to_0003_keeps_bank_rows_and_drops_cross_bank_ones(
             for bank in ("a", "b"):
                 await old.banks.create(bank)
             a1, a2 = uuid.uuid4(), uuid.uuid4()
+            # One entity per unit: today's retain counts entity pairs in a table of 0004.
             await old.memories.retain(
                 "a",
-                [unit(1, id=a1, entities=["Ada"]), unit(2, id=a2, entities=["Ada", "Bob"])],
+                [unit(1, id=a1, entities=["Ada"]), unit(2, id=a2, entities=["Ada"])],
                 [LinkIn(a1, a2, "semantic", 0.5)],
             )
             [b1] = await old.memories.retain("b", [unit(3, entities=["Ada"])])
@@ -64,7 +68,7 @@ async def test_upgrade_to_0003_keeps_bank_rows_and_drops_cross_bank_ones(
                 "weight": 1.0, "created_at": now,
             })  # fmt: skip
             await old.operations.submit("a", OperationIn("parent", children=[OperationIn("c")]))
-            before = {bank: await bank_row_counts(old, bank) for bank in ("a", "b")}
+            before = {bank: await bank_row_counts(old, bank, skip=LATER) for bank in ("a", "b")}
         finally:
             await old.close()
         assert before["a"]["memory_links"] == 3
@@ -75,7 +79,7 @@ async def test_upgrade_to_0003_keeps_bank_rows_and_drops_cross_bank_ones(
 
         new = Store(await connect_backend(provider.url, schema=schema), provider.url)
         try:
-            after = {bank: await bank_row_counts(new, bank) for bank in ("a", "b")}
+            after = {bank: await bank_row_counts(new, bank, skip=LATER) for bank in ("a", "b")}
             assert after["b"] == before["b"]
             assert after["a"] == {**before["a"], "memory_links": 1}
             [kept] = await new.links.outgoing("a", [a1, a3, b1])
