@@ -165,7 +165,7 @@ RETAIN_WRITTEN_FIRST = {
     "unknown document": ["banks.lock_for_write"],
     "link to a missing unit": [
         "banks.lock_for_write", "memory_units", "entities.upsert", "entities.ids_by_name",
-        "unit_entities",
+        "unit_entities", "entities.cooccurrences.increment",
     ],
 }  # fmt: skip
 
@@ -251,15 +251,17 @@ REINGEST_FAILURES: dict[str, Callable[[uuid.UUID], dict[str, Any]]] = {
 _REPLACED = [
     "banks.lock_for_write", "documents.insert_if_absent", "documents.lock",
     "documents.upsert", "documents.unit_ids", "observations.delete_by_sources",
-    "memories.lock", "entities.mentions_of_units", "memories.delete", "entities.unmention",
-    "entities.prune_orphans", "chunks.delete_for_document",
+    "memories.lock", "entities.mentions_of_units", "entities.cooccurrences.mentions",
+    "memories.delete", "entities.unmention", "entities.prune_orphans",
+    "entities.cooccurrences.decrement", "entities.cooccurrences.prune",
+    "chunks.delete_for_document",
 ]  # fmt: skip
 REINGEST_WRITTEN_FIRST = {
     "chunk id taken": _REPLACED,
     "unit id taken": [*_REPLACED, "chunks", "banks.lock_for_write"],
     "dangling link": [
         *_REPLACED, "chunks", "banks.lock_for_write", "memory_units", "entities.upsert",
-        "entities.ids_by_name", "unit_entities",
+        "entities.ids_by_name", "unit_entities", "entities.cooccurrences.increment",
     ],
 }  # fmt: skip
 
