@@ -23,6 +23,9 @@ from sqlalchemy.sql.selectable import TableValuedAlias
 
 from schema.types import ID_LENGTH
 
+#: Where revision 0004 creates the pg_trgm extension (next to pgvector).
+PG_TRGM_SCHEMA = "public"
+
 
 class NameDistance(ColumnElement[float]):
     """0 for identical names up to 1 for names with nothing in common."""
@@ -37,7 +40,9 @@ class NameDistance(ColumnElement[float]):
 
 @compiles(NameDistance, "postgresql")
 def _distance_pg(element: NameDistance, compiler: SQLCompiler, **kw: Any) -> str:
-    return f"({compiler.process(element.left, **kw)} <-> {compiler.process(element.right, **kw)})"
+    left, right = compiler.process(element.left, **kw), compiler.process(element.right, **kw)
+    # Qualified: sessions resolve names in the tenant schema alone, pg_trgm lives in public.
+    return f"({left} OPERATOR({PG_TRGM_SCHEMA}.<->) {right})"
 
 
 @compiles(NameDistance, "oracle")
