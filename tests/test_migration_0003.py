@@ -36,7 +36,7 @@ RAW_LINK = Statement(
     register=False,
 )
 
-#: Tables added by revisions after 0003.
+#: Tables added by revisions after 0003 (0005).
 LATER = frozenset({"entity_cooccurrences"})
 
 
@@ -52,7 +52,7 @@ async def test_upgrade_to_0003_keeps_bank_rows_and_drops_cross_bank_ones(
             for bank in ("a", "b"):
                 await old.banks.create(bank)
             a1, a2 = uuid.uuid4(), uuid.uuid4()
-            # One entity per unit: today's retain counts entity pairs in a table of 0004.
+            # One entity per unit: today's retain counts entity pairs in a table of 0005.
             await old.memories.retain(
                 "a",
                 [unit(1, id=a1, entities=["Ada"]), unit(2, id=a2, entities=["Ada"])],

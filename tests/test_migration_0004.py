@@ -45,8 +45,10 @@ async def test_upgrade_to_0004_makes_mention_counts_true(provider: Provider) -> 
         old = Store(await connect_backend(provider.url, schema=schema), provider.url)
         try:
             await old.banks.create("a")
+            # One entity per unit: today's retain counts entity pairs in a table of 0005.
             await old.memories.retain("a", [
-                unit(1, entities=["Ada", "Bob"]), unit(2, entities=["Ada"]), unit(3),
+                unit(1, entities=["Ada"]), unit(2, entities=["Ada"]), unit(3),
+                unit(4, entities=["Bob"]),
             ])  # fmt: skip
             await old.backend.execute(INFLATE, {"bank_id": "a"})
             now = datetime.now(UTC)

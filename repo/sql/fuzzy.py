@@ -23,7 +23,7 @@ from sqlalchemy.sql.selectable import TableValuedAlias
 
 from schema.types import ID_LENGTH
 
-#: Where revision 0004 creates the pg_trgm extension (next to pgvector).
+#: Where revision 0005 creates the pg_trgm extension (next to pgvector).
 PG_TRGM_SCHEMA = "public"
 
 
