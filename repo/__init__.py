@@ -22,7 +22,10 @@ from repo.models import (
     MemoryUpdate,
     ObservationUpdate,
     OperationIn,
+    RecallFilter,
     RecallQuery,
+    TagGroup,
+    TimeWindow,
 )
 from repo.rows import MappingRow, Row
 from repo.store import Store, open_store
@@ -47,10 +50,13 @@ __all__ = [
     "NotFoundError",
     "ObservationUpdate",
     "OperationIn",
+    "RecallFilter",
     "RecallQuery",
     "Row",
     "StatementTimeoutError",
     "Store",
+    "TagGroup",
+    "TimeWindow",
     "ValidationError",
     "__version__",
     "migrate",

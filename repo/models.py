@@ -72,6 +72,8 @@ class MemoryFilter:
     document_id: str | None = None
     #: Units whose text contains this, case-insensitively (`%` and `_` are literal).
     text_contains: str | None = None
+    #: Any further condition, as in recall.
+    where: RecallFilter | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,6 +109,56 @@ class OperationIn:
 
 
 @dataclass(frozen=True, slots=True)
+class TagGroup:
+    """Units carrying any of `tags` (an OR-group); with `negate`, units carrying none."""
+
+    tags: Sequence[str]
+    negate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TimeWindow:
+    """A half-open window `[start, end)`; either end may be open (None)."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RecallFilter:
+    """Which units a read may return; one definition applied by every recall arm and by
+    `memories.list`. Every field is optional; present fields are ANDed.
+
+    - `tags` with `tags_match`: `any` (shares a tag), `all` (carries every tag) or
+      `exact` (carries exactly these tags). `exclude_tags`: carries none of them.
+      `tag_groups`: every group must hold (AND of OR-groups, a group may be negated).
+    - `untagged` decides for units without tags, explicitly: `include` (they pass every
+      tag condition) or `exclude` (they never pass; alone it keeps tagged units only).
+    - time windows: `event_date`, `occurred` (the unit's `occurred_start..occurred_end`
+      range overlaps the window; an open end is the start), `mentioned_at`,
+      `created_at`, `updated_at`.
+    - `document_ids`: the unit belongs to one of these documents.
+    - `metadata`: the unit's metadata contains every key with exactly this scalar value.
+    - score floors: `min_similarity` (semantic arms), `min_text_score` (text arm).
+    """
+
+    tags: Sequence[str] | None = None
+    tags_match: str = "any"
+    exclude_tags: Sequence[str] | None = None
+    tag_groups: Sequence[TagGroup] | None = None
+    untagged: str = "include"
+    event_date: TimeWindow | None = None
+    occurred: TimeWindow | None = None
+    mentioned_at: TimeWindow | None = None
+    created_at: TimeWindow | None = None
+    updated_at: TimeWindow | None = None
+    document_ids: Sequence[str] | None = None
+    metadata: Mapping[str, str | int | float | bool] | None = None
+    min_similarity: float | None = None
+    min_text_score: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RecallQuery:
     """One combined recall: semantic arms per fact type, full text, graph expansion."""
 
@@ -117,3 +169,5 @@ class RecallQuery:
     k_text: int = 60
     k_graph: int = 100
     seeds: int = 20
+    #: Applied by every arm (semantic, text, graph).
+    where: RecallFilter | None = None

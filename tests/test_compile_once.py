@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import pytest
 
-from repo.models import MemoryFilter, RecallQuery
+from repo.models import MemoryFilter, RecallFilter, RecallQuery, TagGroup, TimeWindow
 from repo.sql.cache import compile_count, compiled_entries, reset_compiled
 from repo.store import Store
 from tests.helpers import T0, embedding, unit
@@ -26,9 +26,18 @@ async def test_thousand_mixed_calls_compile_each_shape_once(store: Store, bank: 
         MemoryFilter(tags=["tag1"], since=T0),
         MemoryFilter(fact_types=["experience", "world"], until=T0 + timedelta(days=1)),
     ]
+    # Recall filters: shapes are which parts are present, never the values.
+    wheres = [
+        None,
+        RecallFilter(tags=["tag1"]),
+        RecallFilter(tags=["tag2", "tag3"], untagged="exclude"),
+        RecallFilter(tag_groups=[TagGroup(["tag1", "tag2"]), TagGroup(["tag4"], negate=True)]),
+        RecallFilter(event_date=TimeWindow(T0, T0 + timedelta(hours=rng.randint(1, 40)))),
+        RecallFilter(metadata={"k": "v"}, min_similarity=0.1),
+    ]
     calls = 0
     while calls < 1000:
-        choice = rng.randrange(6)
+        choice = rng.randrange(7)
         if choice == 0:
             await store.memories.list(bank, rng.choice(filters), limit=rng.randint(1, 50))
         elif choice == 1:
@@ -44,11 +53,28 @@ async def test_thousand_mixed_calls_compile_each_shape_once(store: Store, bank: 
             await store.recall.expand(
                 bank, rng.sample(ids, rng.randint(1, 5)), k=rng.randint(1, 20)
             )
-        else:
+        elif choice == 5:
             await store.recall.recall(bank, RecallQuery(embedding=embedding(rng.random()),
                 text=rng.choice([None, "memory"]), k_semantic=rng.randint(1, 20)))  # fmt: skip
+        else:
+            where = rng.choice(wheres)
+            if where is not None and where.event_date is not None:  # a new window each time
+                hours = rng.randint(1, 40)
+                where = RecallFilter(event_date=TimeWindow(T0, T0 + timedelta(hours=hours)))
+            arm = rng.randrange(4)
+            if arm == 0:
+                await store.recall.semantic(bank, embedding(rng.random()), fact_type="world",
+                                            k=rng.randint(1, 9), where=where)  # fmt: skip
+            elif arm == 1:
+                await store.recall.fulltext(bank, "memory", k=rng.randint(1, 9), where=where)
+            elif arm == 2:
+                await store.memories.list(bank, MemoryFilter(where=where), limit=rng.randint(1, 9))
+            else:
+                await store.recall.recall(bank, RecallQuery(embedding=embedding(rng.random()),
+                    text="memory", k_semantic=rng.randint(1, 9), where=where))  # fmt: skip
         calls += 1
     compiled = compile_count() - before
     # Each shape that ran was compiled exactly once, whatever the limits and list lengths.
     assert compiled == compiled_entries()
-    assert compiled <= 20
+    # Each call shape is: a kind of call x which filter parts are present (6 filters here).
+    assert compiled <= 20 + 6 * 6

@@ -13,9 +13,11 @@ import sqlalchemy as sa
 
 from repo.models import MemoryFilter
 from repo.repositories.base import Repository
+from repo.repositories.filters import bind_filter
 from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.rows import Row
 from repo.sql import StatementFamily, in_texts, tags_overlap
+from repo.sql.filters import EXAMPLE_SHAPES, NO_FILTER, FilterShape, filter_clauses
 from repo.validation import (
     check_fact_types,
     check_id,
@@ -54,8 +56,10 @@ def _filtered(
     until: bool,
     document_id: bool,
     text: bool,
+    where: FilterShape = NO_FILTER,
 ) -> sa.Select[Any]:
     stmt = stmt.where(_u.bank_id == sa.bindparam("bank_id"), visible())
+    stmt = stmt.where(*filter_clauses(where, _u))
     if fact_types:
         stmt = stmt.where(in_texts(_u.fact_type, "fact_types"))
     if tags:
@@ -72,7 +76,7 @@ def _filtered(
     return stmt
 
 
-def _list(after: bool, **flags: bool) -> sa.Select[Any]:
+def _list(after: bool, **flags: Any) -> sa.Select[Any]:
     stmt = _filtered(sa.select(*UNIT_COLUMNS), **flags)
     if after:
         # Keyset pagination without row-value comparison (Oracle has none).
@@ -88,7 +92,7 @@ def _list(after: bool, **flags: bool) -> sa.Select[Any]:
     return stmt.order_by(_u.created_at.desc(), _u.id.desc()).limit(sa.bindparam("limit"))
 
 
-def _count(**flags: bool) -> sa.Select[Any]:
+def _count(**flags: Any) -> sa.Select[Any]:
     return _filtered(sa.select(sa.func.count()).select_from(memory_units), **flags)
 
 
@@ -98,8 +102,17 @@ def _each_and_all(*names: str) -> list[dict[str, Hashable]]:
     return [dict.fromkeys(names, False), *alone, dict.fromkeys(names, True)]
 
 
-LIST = StatementFamily("memories.list", _list, _each_and_all("after", *_FILTER_FLAGS))
-COUNT_MATCHING = StatementFamily("memories.count_matching", _count, _each_and_all(*_FILTER_FLAGS))
+def _with_recall_filters(*names: str) -> list[dict[str, Hashable]]:
+    """The golden shapes, and each example recall filter with no other flag."""
+    plain = dict.fromkeys(names, False)
+    examples = [{**plain, "where": shape.rows_only()} for shape in EXAMPLE_SHAPES]
+    return [*_each_and_all(*names), *examples]
+
+
+LIST = StatementFamily("memories.list", _list, _with_recall_filters("after", *_FILTER_FLAGS))
+COUNT_MATCHING = StatementFamily(
+    "memories.count_matching", _count, _with_recall_filters(*_FILTER_FLAGS)
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,9 +123,10 @@ class Page:
     total: int
 
 
-def filter_params(bank_id: str, f: MemoryFilter) -> tuple[dict[str, Any], dict[str, bool]]:
-    """Validated parameters and statement flags of a filter."""
-    params: dict[str, Any] = {"bank_id": check_id("bank_id", bank_id)}
+def filter_params(bank_id: str, f: MemoryFilter) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Validated parameters and statement flags of a filter (`where` only when present)."""
+    where, params = bind_filter(f.where, "where")
+    params["bank_id"] = check_id("bank_id", bank_id)
     if f.fact_types is not None:
         params["fact_types"] = list(check_fact_types("fact_types", f.fact_types))
     if f.tags is not None:
@@ -126,7 +140,7 @@ def filter_params(bank_id: str, f: MemoryFilter) -> tuple[dict[str, Any], dict[s
     if f.text_contains is not None:
         fragment = check_text("text_contains", f.text_contains, max_length=ID_LENGTH)
         params["text_pattern"] = like_pattern(fragment)
-    flags = {
+    flags: dict[str, Any] = {
         "fact_types": f.fact_types is not None,
         "tags": f.tags is not None,
         "since": f.since is not None,
@@ -134,6 +148,8 @@ def filter_params(bank_id: str, f: MemoryFilter) -> tuple[dict[str, Any], dict[s
         "document_id": f.document_id is not None,
         "text": f.text_contains is not None,
     }
+    if where.rows_only() != NO_FILTER:
+        flags["where"] = where.rows_only()
     return params, flags
 
 

@@ -11,12 +11,21 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from repo.models import RecallQuery
+from repo.models import RecallFilter, RecallQuery
 from repo.repositories.base import Repository
+from repo.repositories.filters import bind_filter
 from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.rows import Row
 from repo.sql import Statement, StatementFamily, cosine_distance, in_uuids, text_match
 from repo.sql.constructs import approx_limit, exact_cosine_distance
+from repo.sql.filters import (
+    EXAMPLE_SHAPES,
+    NO_FILTER,
+    FilterShape,
+    filter_clauses,
+    similarity_floor,
+    text_score_floor,
+)
 from repo.validation import (
     check_datetime,
     check_embedding,
@@ -37,7 +46,24 @@ def _arm(name: str) -> sa.ColumnElement[str]:
     return sa.literal_column(f"'{name}'", sa.String()).label("arm")
 
 
-def _semantic(fact_type: str, k_param: str = "k") -> sa.Select[Any]:
+def _shape(flags: dict[str, Any], where: FilterShape) -> dict[str, Any]:
+    """Shape flags with the filter only when one is present (unfiltered names stay short)."""
+    return {**flags, "where": where} if where != NO_FILTER else flags
+
+
+def _floored(stmt: sa.Select[Any], floor: sa.BindParameter[Any] | None) -> sa.Select[Any]:
+    """Keep the rows of a ranked top-k whose score reaches `floor`, best first.
+
+    The floor applies after the ranking's LIMIT: the rows of a top-k that reach a floor
+    are the top-k of the rows that reach it, and the vector index still stops at k.
+    """
+    if floor is None:
+        return stmt
+    ranked = stmt.subquery("ranked")
+    return sa.select(ranked).where(ranked.c.score >= floor).order_by(ranked.c.score.desc())
+
+
+def _semantic(fact_type: str, k_param: str = "k", where: FilterShape = NO_FILTER) -> sa.Select[Any]:
     """Nearest units of one fact type; the fact type is literal so each arm plans alone."""
     distance = cosine_distance(_u.embedding, "embedding")
     stmt = (
@@ -47,22 +73,26 @@ def _semantic(fact_type: str, k_param: str = "k") -> sa.Select[Any]:
             (sa.literal_column("1.0") - distance).label("score"),
         )
         .where(_u.bank_id == _BANK, _u.fact_type == sa.literal_column(f"'{fact_type}'"), visible())
+        .where(*filter_clauses(where, _u))
         .order_by(distance)
     )
-    return approx_limit(stmt, k_param)
+    floor = similarity_floor() if where.min_similarity else None
+    return _floored(approx_limit(stmt, k_param), floor)
 
 
-def _fulltext(k_param: str = "k") -> sa.Select[Any]:
+def _fulltext(k_param: str = "k", where: FilterShape = NO_FILTER) -> sa.Select[Any]:
     match, score = text_match(_u.text, "query")
-    return (
+    stmt = (
         sa.select(*UNIT_COLUMNS, _arm("text"), score.label("score"))
         .where(_u.bank_id == _BANK, match, visible())
+        .where(*filter_clauses(where, _u))
         .order_by(score.desc(), _u.id)
         .limit(sa.bindparam(k_param))
     )
+    return _floored(stmt, text_score_floor() if where.min_text_score else None)
 
 
-def _semantic_exact(fact_type: str) -> sa.Select[Any]:
+def _semantic_exact(fact_type: str, where: FilterShape = NO_FILTER) -> sa.Select[Any]:
     """The exact nearest units of one fact type: filter first, then sort every match.
 
     Used when the index path returned fewer than k rows (a selective filter can exhaust
@@ -74,11 +104,12 @@ def _semantic_exact(fact_type: str) -> sa.Select[Any]:
     nearest = (
         sa.select(_u.id, distance.label("distance"))
         .where(_u.bank_id == _BANK, _u.fact_type == sa.literal_column(f"'{fact_type}'"), visible())
+        .where(*filter_clauses(where, _u))
         .order_by(distance)
         .limit(sa.bindparam("k"))
         .subquery("nearest")
     )
-    return (
+    stmt = (
         sa.select(
             *UNIT_COLUMNS,
             _arm(f"semantic:{fact_type}"),
@@ -88,31 +119,59 @@ def _semantic_exact(fact_type: str) -> sa.Select[Any]:
         .where(_u.bank_id == _BANK)
         .order_by(nearest.c.distance)
     )
+    return _floored(stmt, similarity_floor() if where.min_similarity else None)
+
+
+def _temporal(where: FilterShape = NO_FILTER) -> sa.Select[Any]:
+    return (
+        sa.select(*UNIT_COLUMNS, _arm("temporal"))
+        .where(
+            _u.bank_id == _BANK,
+            visible(),
+            _u.event_date >= sa.bindparam("range_start", type_=_u.event_date.type),
+            _u.event_date < sa.bindparam("range_end", type_=_u.event_date.type),
+        )
+        .where(*filter_clauses(where, _u))
+        .order_by(_u.event_date.desc(), _u.id)
+        .limit(sa.bindparam("k"))
+    )
 
 
 _PER_FACT_TYPE = [{"fact_type": ft} for ft in FACT_TYPES]
-SEMANTIC = StatementFamily("recall.semantic", _semantic, _PER_FACT_TYPE)
-SEMANTIC_EXACT = StatementFamily("recall.semantic_exact", _semantic_exact, _PER_FACT_TYPE)
-FULLTEXT = Statement("recall.fulltext", _fulltext())
-TEMPORAL = Statement(
-    "recall.temporal",
-    sa.select(*UNIT_COLUMNS, _arm("temporal"))
-    .where(
-        _u.bank_id == _BANK,
-        visible(),
-        _u.event_date >= sa.bindparam("range_start", type_=_u.event_date.type),
-        _u.event_date < sa.bindparam("range_end", type_=_u.event_date.type),
-    )
-    .order_by(_u.event_date.desc(), _u.id)
-    .limit(sa.bindparam("k")),
+_EXAMPLES = [{"where": shape} for shape in EXAMPLE_SHAPES]
+SEMANTIC = StatementFamily(
+    "recall.semantic",
+    _semantic,
+    _PER_FACT_TYPE + [{"fact_type": "world", **ex} for ex in _EXAMPLES],
 )
+SEMANTIC_EXACT = StatementFamily(
+    "recall.semantic_exact",
+    _semantic_exact,
+    _PER_FACT_TYPE + [{"fact_type": "world", **ex} for ex in _EXAMPLES],
+)
+FULLTEXT = Statement("recall.fulltext", _fulltext())
+FULLTEXT_WHERE = StatementFamily(
+    "recall.fulltext_where", lambda where: _fulltext(where=where), _EXAMPLES
+)
+TEMPORAL = Statement("recall.temporal", _temporal())
+TEMPORAL_WHERE = StatementFamily("recall.temporal_where", _temporal, _EXAMPLES[:4])
 
 
-def _arms(fact_types: tuple[str, ...], text: bool) -> sa.CompoundSelect[Any]:
+def pick(plain: Statement, family: StatementFamily, where: FilterShape) -> Statement:
+    """The unfiltered statement, or the family's shape for a present filter."""
+    return plain if where == NO_FILTER else family.shape(where=where)
+
+
+def _arms(
+    fact_types: tuple[str, ...], text: bool, where: FilterShape = NO_FILTER
+) -> sa.CompoundSelect[Any]:
     """Every semantic arm (one per fact type) and the text arm as one UNION ALL."""
-    parts = [sa.select(_semantic(ft, "k_semantic").subquery(f"s_{ft}")) for ft in fact_types]
+    semantic, textual = where.for_semantic(), where.for_text()
+    parts = [
+        sa.select(_semantic(ft, "k_semantic", semantic).subquery(f"s_{ft}")) for ft in fact_types
+    ]
     if text:
-        parts.append(sa.select(_fulltext("k_text").subquery("t")))
+        parts.append(sa.select(_fulltext("k_text", textual).subquery("t")))
     return sa.union_all(*parts)
 
 
@@ -123,15 +182,34 @@ _FACT_TYPE_SUBSETS = [
 ARMS = StatementFamily(
     "recall.arms",
     _arms,
-    [{"fact_types": fts, "text": t} for fts in _FACT_TYPE_SUBSETS for t in (False, True)],
+    [{"fact_types": fts, "text": t} for fts in _FACT_TYPE_SUBSETS for t in (False, True)]
+    + [{"fact_types": FACT_TYPES, "text": True, **ex} for ex in _EXAMPLES],
 )
 
 
-def _expand() -> sa.CompoundSelect[Any]:
-    """Units one hop from the seeds: over links (by weight) and over shared entities."""
+def _expand(where: FilterShape = NO_FILTER) -> sa.CompoundSelect[Any]:
+    """Units one hop from the seeds: over links (by weight) and over shared entities.
+
+    The filter applies to the reached units before each side keeps its best k.
+    """
     ml = memory_links.c
+    reached = memory_units.alias("reached")
+    conditions = filter_clauses(where, reached.c)
+
+    def _filtered(stmt: sa.Select[Any], unit_id: sa.ColumnElement[Any]) -> sa.Select[Any]:
+        if not conditions:
+            return stmt
+        return stmt.join(reached, reached.c.id == unit_id).where(
+            reached.c.bank_id == _BANK, *conditions
+        )
+
     linked = (
-        sa.select(ml.to_unit_id.label("unit_id"), sa.func.max(ml.weight).label("score"))
+        _filtered(
+            sa.select(
+                ml.to_unit_id.label("unit_id"), sa.func.max(ml.weight).label("score")
+            ).select_from(memory_links),
+            ml.to_unit_id,
+        )
         .where(ml.bank_id == _BANK, in_uuids(ml.from_unit_id, "seeds"))
         .group_by(ml.to_unit_id)
         .order_by(sa.func.max(ml.weight).desc(), ml.to_unit_id)
@@ -141,18 +219,20 @@ def _expand() -> sa.CompoundSelect[Any]:
     seed_mentions = unit_entities.alias("seed_mentions")
     other_mentions = unit_entities.alias("other_mentions")
     shared = (
-        sa.select(
-            other_mentions.c.unit_id.label("unit_id"),
-            sa.func.count().label("score"),
-        )
-        .select_from(
-            seed_mentions.join(
-                other_mentions,
-                sa.and_(
-                    other_mentions.c.bank_id == seed_mentions.c.bank_id,
-                    other_mentions.c.entity_id == seed_mentions.c.entity_id,
-                ),
-            )
+        _filtered(
+            sa.select(
+                other_mentions.c.unit_id.label("unit_id"),
+                sa.func.count().label("score"),
+            ).select_from(
+                seed_mentions.join(
+                    other_mentions,
+                    sa.and_(
+                        other_mentions.c.bank_id == seed_mentions.c.bank_id,
+                        other_mentions.c.entity_id == seed_mentions.c.entity_id,
+                    ),
+                )
+            ),
+            other_mentions.c.unit_id,
         )
         .where(
             seed_mentions.c.bank_id == _BANK,
@@ -180,6 +260,7 @@ def _expand() -> sa.CompoundSelect[Any]:
 
 
 EXPAND = Statement("recall.expand", _expand())
+EXPAND_WHERE = StatementFamily("recall.expand_where", _expand, _EXAMPLES[:4])
 UNIT_ENTITIES = Statement(
     "recall.unit_entities",
     sa.select(
@@ -219,56 +300,82 @@ class RecallResult:
 
 class RecallRepository(Repository):
     async def semantic(
-        self, bank_id: str, embedding: Sequence[float], *, fact_type: str, k: int = 20
+        self,
+        bank_id: str,
+        embedding: Sequence[float],
+        *,
+        fact_type: str,
+        k: int = 20,
+        where: RecallFilter | None = None,
     ) -> list[Row]:
-        """The k nearest units of one fact type (cosine), nearest first, with `score`.
+        """The k nearest units of one fact type (cosine) that pass `where`, nearest first,
+        with `score`.
 
         Returns k rows whenever k units match: if the vector index path returns fewer,
         the exact search runs.
         """
-        params = {
+        shape, params = bind_filter(where)
+        params |= {
             "bank_id": check_id("bank_id", bank_id),
             "embedding": check_embedding("embedding", embedding, self.dim),
             "k": check_limit("k", k),
         }
         fact_type = check_fact_type("fact_type", fact_type)
-        rows = await self.db.fetch(SEMANTIC.shape(fact_type=fact_type), params)
+        flags = _shape({"fact_type": fact_type}, shape.for_semantic())
+        rows = await self.db.fetch(SEMANTIC.shape(**flags), params)
         if len(rows) < k:
-            rows = await self.db.fetch(SEMANTIC_EXACT.shape(fact_type=fact_type), params)
+            rows = await self.db.fetch(SEMANTIC_EXACT.shape(**flags), params)
         return rows
 
-    async def fulltext(self, bank_id: str, query: str, *, k: int = 20) -> list[Row]:
-        """The k best full-text matches for any user text, best first, with `score`."""
-        params = {
+    async def fulltext(
+        self, bank_id: str, query: str, *, k: int = 20, where: RecallFilter | None = None
+    ) -> list[Row]:
+        """The k best full-text matches for any user text that pass `where`, best first,
+        with `score`."""
+        shape, params = bind_filter(where)
+        params |= {
             "bank_id": check_id("bank_id", bank_id),
             "query": self.db.fulltext_query(check_query("query", query)),
             "k": check_limit("k", k),
         }
-        return await self.db.fetch(FULLTEXT, params)
+        return await self.db.fetch(pick(FULLTEXT, FULLTEXT_WHERE, shape.for_text()), params)
 
     async def temporal(
-        self, bank_id: str, start: datetime, end: datetime, *, k: int = 100
+        self,
+        bank_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        k: int = 100,
+        where: RecallFilter | None = None,
     ) -> list[Row]:
-        """Units whose event date is in [start, end), newest first."""
-        params = {
+        """Units whose event date is in [start, end) and that pass `where`, newest first."""
+        shape, params = bind_filter(where)
+        params |= {
             "bank_id": check_id("bank_id", bank_id),
             "range_start": check_datetime("start", start),
             "range_end": check_datetime("end", end),
             "k": check_limit("k", k),
         }
-        return await self.db.fetch(TEMPORAL, params)
+        return await self.db.fetch(pick(TEMPORAL, TEMPORAL_WHERE, shape.rows_only()), params)
 
     async def expand(
-        self, bank_id: str, seeds: Sequence[uuid.UUID | str], *, k: int = 50
+        self,
+        bank_id: str,
+        seeds: Sequence[uuid.UUID | str],
+        *,
+        k: int = 50,
+        where: RecallFilter | None = None,
     ) -> list[Row]:
-        """Units one hop from `seeds` over links (score = weight) and shared entities
-        (score = shared entity count); up to k of each."""
-        params = {
+        """Units passing `where` one hop from `seeds` over links (score = weight) and shared
+        entities (score = shared entity count); up to k of each."""
+        shape, params = bind_filter(where)
+        params |= {
             "bank_id": check_id("bank_id", bank_id),
             "seeds": check_uuids("seeds", seeds),
             "k": check_limit("k", k),
         }
-        return await self.db.fetch(EXPAND, params)
+        return await self.db.fetch(pick(EXPAND, EXPAND_WHERE, shape.rows_only()), params)
 
     async def entities_of(self, bank_id: str, ids: Sequence[uuid.UUID | str]) -> list[Row]:
         """(unit_id, entity_id, name, entity_type) for every entity the units mention."""
@@ -277,10 +384,11 @@ class RecallRepository(Repository):
 
     async def recall(self, bank_id: str, query: RecallQuery) -> RecallResult:
         """Semantic arms + text arm (one round trip), graph expansion from the best seeds
-        (one), entities of every candidate (one)."""
+        (one), entities of every candidate (one); every arm applies `query.where`."""
         check_id("bank_id", bank_id)
         fact_types = check_fact_types("fact_types", query.fact_types)
-        params: dict[str, Any] = {
+        where, params = bind_filter(query.where, "where")
+        params |= {
             "bank_id": bank_id,
             "embedding": check_embedding("embedding", query.embedding, self.dim),
             "k_semantic": check_limit("k_semantic", query.k_semantic),
@@ -300,6 +408,7 @@ class RecallRepository(Repository):
                 has_text=has_text,
                 k_graph=k_graph,
                 n_seeds=n_seeds,
+                where=where,
             )
 
 
@@ -315,13 +424,17 @@ async def run_recall(
     has_text: bool,
     k_graph: int,
     n_seeds: int,
+    where: FilterShape = NO_FILTER,
 ) -> RecallResult:
     """The combined recall over validated `params` (bank_id, embedding, k_semantic, and
-    query/k_text when `has_text`): arms, exact searches for any arm that ran short,
-    graph expansion from the best seeds, entities of every candidate."""
+    query/k_text when `has_text`, the filter's `f_*` values for `where`): arms, exact
+    searches for any arm that ran short, graph expansion from the best seeds, entities of
+    every candidate."""
     bank_id, k_semantic = params["bank_id"], params["k_semantic"]
+    filter_values = {k: v for k, v in params.items() if k.startswith("f_")}
     result = RecallResult(semantic={ft: [] for ft in fact_types})
-    for row in await fetch(ARMS.shape(fact_types=fact_types, text=has_text), params):
+    arms = ARMS.shape(**_shape({"fact_types": fact_types, "text": has_text}, where))
+    for row in await fetch(arms, params):
         arm = row["arm"]
         if arm == "text":
             result.text.append(row)
@@ -330,12 +443,17 @@ async def run_recall(
     for fact_type, rows in result.semantic.items():
         if len(rows) < k_semantic:  # the index path ran short: search exactly
             exact = {"bank_id": bank_id, "embedding": params["embedding"], "k": k_semantic}
+            flags = _shape({"fact_type": fact_type}, where.for_semantic())
             result.semantic[fact_type] = await fetch(
-                SEMANTIC_EXACT.shape(fact_type=fact_type), exact
+                SEMANTIC_EXACT.shape(**flags), exact | filter_values
             )
+    if where.min_similarity or where.min_text_score:  # floored arms: best first again
+        for rows in (*result.semantic.values(), result.text):
+            rows.sort(key=lambda r: -float(r["score"]))
     seeds = _best_seeds(result, n_seeds)
     if seeds:
-        result.graph = await fetch(EXPAND, {"bank_id": bank_id, "seeds": seeds, "k": k_graph})
+        expand = {"bank_id": bank_id, "seeds": seeds, "k": k_graph} | filter_values
+        result.graph = await fetch(pick(EXPAND, EXPAND_WHERE, where.rows_only()), expand)
     ids = result.unit_ids()
     if ids:
         result.entities = await fetch(UNIT_ENTITIES, {"bank_id": bank_id, "ids": ids})

@@ -1,0 +1,6 @@
+-- recall.fulltext_where[where=tags:exact] [oracle]
+-- params: bank_id, query, f_tags, k
+SELECT memory_units.id, memory_units.bank_id, memory_units.document_id, memory_units.chunk_id, memory_units.text, memory_units.context, memory_units.fact_type, memory_units.event_date, memory_units.occurred_start, memory_units.occurred_end, memory_units.mentioned_at, memory_units.tags, memory_units.metadata, memory_units.proof_count, memory_units.source_memory_ids, memory_units.created_at, memory_units.updated_at, memory_units.consolidated_at, memory_units.consolidation_failed_at, memory_units.invalidated_at, 'text' AS arm, SCORE(1) AS score 
+FROM memory_units 
+WHERE memory_units.bank_id = :bank_id AND CONTAINS(memory_units.text, :query, 1) > 0 AND memory_units.invalidated_at IS NULL AND ((NOT JSON_EXISTS(memory_units.tags, '$[0]')) OR NOT EXISTS (SELECT 1 FROM JSON_TABLE(:f_tags, '$[*]' COLUMNS (v VARCHAR2(4000) PATH '$')) b WHERE NOT EXISTS (SELECT 1 FROM JSON_TABLE(memory_units.tags, '$[*]' COLUMNS (v VARCHAR2(4000) PATH '$')) a WHERE a.v = b.v)) AND NOT EXISTS (SELECT 1 FROM JSON_TABLE(memory_units.tags, '$[*]' COLUMNS (v VARCHAR2(4000) PATH '$')) a WHERE NOT EXISTS (SELECT 1 FROM JSON_TABLE(:f_tags, '$[*]' COLUMNS (v VARCHAR2(4000) PATH '$')) b WHERE b.v = a.v))) ORDER BY SCORE(1) DESC, memory_units.id
+ FETCH FIRST :k ROWS ONLY
