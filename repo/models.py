@@ -171,3 +171,8 @@ class RecallQuery:
     seeds: int = 20
     #: Applied by every arm (semantic, text, graph).
     where: RecallFilter | None = None
+    #: Reciprocal-rank fusion of the arms into `RecallResult.fused`: a weight per arm
+    #: group (`semantic`, `text`, `graph`) or per arm (`semantic:world`, `graph:link`,
+    #: ...), 1.0 where not given; `rrf_k` is the rank constant.
+    weights: Mapping[str, float] | None = None
+    rrf_k: int = 60

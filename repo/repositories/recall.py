@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from repo.models import RecallFilter, RecallQuery
 from repo.repositories.base import Repository
 from repo.repositories.filters import bind_filter
+from repo.repositories.fusion import FusedRow, check_weights, result_arms, rrf
 from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.rows import Row
 from repo.sql import Statement, StatementFamily, cosine_distance, in_uuids, text_match
@@ -27,6 +28,7 @@ from repo.sql.filters import (
     text_score_floor,
 )
 from repo.validation import (
+    check_count,
     check_datetime,
     check_embedding,
     check_fact_type,
@@ -289,6 +291,9 @@ class RecallResult:
     text: list[Row] = field(default_factory=list)
     graph: list[Row] = field(default_factory=list)
     entities: list[Row] = field(default_factory=list)
+    #: Every candidate once, by reciprocal-rank fusion of the arms (best first), with
+    #: its rank and score in each arm that returned it.
+    fused: list[FusedRow] = field(default_factory=list)
 
     def all_rows(self) -> list[Row]:
         rows = [r for arm in self.semantic.values() for r in arm]
@@ -384,7 +389,8 @@ class RecallRepository(Repository):
 
     async def recall(self, bank_id: str, query: RecallQuery) -> RecallResult:
         """Semantic arms + text arm (one round trip), graph expansion from the best seeds
-        (one), entities of every candidate (one); every arm applies `query.where`."""
+        (one), entities of every candidate (one); every arm applies `query.where`; the
+        arms fused by reciprocal rank (`RecallResult.fused`, no round trip)."""
         check_id("bank_id", bank_id)
         fact_types = check_fact_types("fact_types", query.fact_types)
         where, params = bind_filter(query.where, "where")
@@ -399,9 +405,11 @@ class RecallRepository(Repository):
             params["k_text"] = check_limit("k_text", query.k_text)
         k_graph = check_limit("k_graph", query.k_graph)
         n_seeds = check_limit("seeds", query.seeds)
+        weights = check_weights("weights", query.weights)
+        rrf_k = check_count("rrf_k", query.rrf_k, maximum=100_000)
 
         async with self.db.one_connection():  # one pool acquisition for every read
-            return await run_recall(
+            result = await run_recall(
                 self.db.fetch,
                 params,
                 fact_types=fact_types,
@@ -410,6 +418,8 @@ class RecallRepository(Repository):
                 n_seeds=n_seeds,
                 where=where,
             )
+        result.fused = rrf(result_arms(result), weights, k=rrf_k)
+        return result
 
 
 #: `fetch(statement, params) -> rows`: a backend's verb, or any driver's equivalent.
