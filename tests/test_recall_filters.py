@@ -305,8 +305,8 @@ async def _plan(store: Store, steer: int) -> AsyncIterator[None]:
 
 async def _assert_hnsw_plan(store: Store, bank: str, q: Any, where: RecallFilter) -> None:
     from repo.backends.postgres import DIALECT, PostgresBackend
-    from repo.repositories.filters import bind_filter
     from repo.repositories.recall import SEMANTIC
+    from repo.repositories.recall.filters import bind_filter
 
     assert isinstance(store.backend, PostgresBackend)
     shape, params = bind_filter(where)

@@ -10,7 +10,7 @@ import pytest
 
 from repo.errors import ValidationError
 from repo.models import LinkIn, RecallFilter, RecallQuery
-from repo.repositories.fusion import RRF_K, check_weights, rrf
+from repo.repositories.recall.fusion import RRF_K, check_weights, rrf
 from repo.store import Store
 from tests.helpers import embedding, unit
 from tests.inspection import spied

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from repo.models import MemoryFilter
 from repo.repositories.base import Repository
-from repo.repositories.filters import bind_filter
+from repo.repositories.recall.filters import bind_filter
 from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.rows import Row
 from repo.sql import StatementFamily, in_texts, tags_overlap

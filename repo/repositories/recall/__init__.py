@@ -1,0 +1,38 @@
+"""Recall: semantic top-k per fact type, full-text top-k, temporal range, graph expansion,
+fusion, and one combined call that does them all in three round trips.
+
+`filters` (the recall filter, checked and bound), `arms` (semantic, text, temporal
+statements), `expansion` (graph statements), `fusion` (reciprocal-rank fusion),
+`repository` (the repository and `run_recall`).
+"""
+
+from repo.repositories.recall.arms import (
+    ARMS,
+    FULLTEXT,
+    FULLTEXT_WHERE,
+    SEMANTIC,
+    SEMANTIC_EXACT,
+    TEMPORAL,
+    TEMPORAL_WHERE,
+)
+from repo.repositories.recall.expansion import EXPAND, EXPAND_WHERE, UNIT_ENTITIES
+from repo.repositories.recall.fusion import FusedRow
+from repo.repositories.recall.repository import Fetch, RecallRepository, RecallResult, run_recall
+
+__all__ = [
+    "ARMS",
+    "EXPAND",
+    "EXPAND_WHERE",
+    "FULLTEXT",
+    "FULLTEXT_WHERE",
+    "SEMANTIC",
+    "SEMANTIC_EXACT",
+    "TEMPORAL",
+    "TEMPORAL_WHERE",
+    "UNIT_ENTITIES",
+    "Fetch",
+    "FusedRow",
+    "RecallRepository",
+    "RecallResult",
+    "run_recall",
+]

@@ -1,0 +1,174 @@
+"""The semantic arms (index path and exact search), the text arm, the temporal arm, and
+their union for the combined recall; each with the recall filter in its WHERE."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from repo.repositories.visibility import UNIT_COLUMNS, visible
+from repo.sql import Statement, StatementFamily, cosine_distance, text_match
+from repo.sql.constructs import approx_limit
+from repo.sql.filters import (
+    EXAMPLE_SHAPES,
+    NO_FILTER,
+    FilterShape,
+    filter_clauses,
+    similarity_floor,
+    text_score_floor,
+)
+from schema.tables import FACT_TYPES, memory_units
+
+_u = memory_units.c
+BANK = sa.bindparam("bank_id", type_=_u.bank_id.type)
+
+
+def arm_label(name: str) -> sa.ColumnElement[str]:
+    return sa.literal_column(f"'{name}'", sa.String()).label("arm")
+
+
+def with_where(flags: dict[str, Any], where: FilterShape) -> dict[str, Any]:
+    """Shape flags with the filter only when one is present (unfiltered names stay short)."""
+    return {**flags, "where": where} if where != NO_FILTER else flags
+
+
+def _floored(stmt: sa.Select[Any], floor: sa.BindParameter[Any] | None) -> sa.Select[Any]:
+    """Keep the rows of a ranked top-k whose score reaches `floor`, best first.
+
+    The floor applies after the ranking's LIMIT: the rows of a top-k that reach a floor
+    are the top-k of the rows that reach it, and the vector index still stops at k.
+    """
+    if floor is None:
+        return stmt
+    ranked = stmt.subquery("ranked")
+    return sa.select(ranked).where(ranked.c.score >= floor).order_by(ranked.c.score.desc())
+
+
+def _semantic(fact_type: str, k_param: str = "k", where: FilterShape = NO_FILTER) -> sa.Select[Any]:
+    """Nearest units of one fact type; the fact type is literal so each arm plans alone."""
+    distance = cosine_distance(_u.embedding, "embedding")
+    stmt = (
+        sa.select(
+            *UNIT_COLUMNS,
+            arm_label(f"semantic:{fact_type}"),
+            (sa.literal_column("1.0") - distance).label("score"),
+        )
+        .where(_u.bank_id == BANK, _u.fact_type == sa.literal_column(f"'{fact_type}'"), visible())
+        .where(*filter_clauses(where, _u))
+        .order_by(distance)
+    )
+    floor = similarity_floor() if where.min_similarity else None
+    return _floored(approx_limit(stmt, k_param), floor)
+
+
+def _fulltext(k_param: str = "k", where: FilterShape = NO_FILTER) -> sa.Select[Any]:
+    match, score = text_match(_u.text, "query")
+    stmt = (
+        sa.select(*UNIT_COLUMNS, arm_label("text"), score.label("score"))
+        .where(_u.bank_id == BANK, match, visible())
+        .where(*filter_clauses(where, _u))
+        .order_by(score.desc(), _u.id)
+        .limit(sa.bindparam(k_param))
+    )
+    return _floored(stmt, text_score_floor() if where.min_text_score else None)
+
+
+def _semantic_exact(fact_type: str, where: FilterShape = NO_FILTER) -> sa.Select[Any]:
+    """The exact nearest units of one fact type: filter first, then sort every match.
+
+    Used when the index path returned fewer than k rows (a selective filter can exhaust
+    an HNSW scan, even an iterative one, before k matches are found). The filtered scan
+    keeps only each match's id and distance; the unit columns are read for the k nearest
+    alone. On PostgreSQL the scan is a MATERIALIZED CTE, so the vector index cannot be
+    used; Oracle searches exactly without FETCH APPROX.
+    """
+    distances = (
+        sa.select(_u.id, cosine_distance(_u.embedding, "embedding").label("distance"))
+        .where(_u.bank_id == BANK, _u.fact_type == sa.literal_column(f"'{fact_type}'"), visible())
+        .where(*filter_clauses(where, _u))
+        .cte("distances")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    nearest = (
+        sa.select(distances.c.id, distances.c.distance)
+        .order_by(distances.c.distance)
+        .limit(sa.bindparam("k"))
+        .subquery("nearest")
+    )
+    stmt = (
+        sa.select(
+            *UNIT_COLUMNS,
+            arm_label(f"semantic:{fact_type}"),
+            (sa.literal_column("1.0") - nearest.c.distance).label("score"),
+        )
+        .join_from(memory_units, nearest, nearest.c.id == _u.id)
+        .where(_u.bank_id == BANK)
+        .order_by(nearest.c.distance)
+    )
+    return _floored(stmt, similarity_floor() if where.min_similarity else None)
+
+
+def _temporal(where: FilterShape = NO_FILTER) -> sa.Select[Any]:
+    return (
+        sa.select(*UNIT_COLUMNS, arm_label("temporal"))
+        .where(
+            _u.bank_id == BANK,
+            visible(),
+            _u.event_date >= sa.bindparam("range_start", type_=_u.event_date.type),
+            _u.event_date < sa.bindparam("range_end", type_=_u.event_date.type),
+        )
+        .where(*filter_clauses(where, _u))
+        .order_by(_u.event_date.desc(), _u.id)
+        .limit(sa.bindparam("k"))
+    )
+
+
+_PER_FACT_TYPE = [{"fact_type": ft} for ft in FACT_TYPES]
+EXAMPLES = [{"where": shape} for shape in EXAMPLE_SHAPES]
+SEMANTIC = StatementFamily(
+    "recall.semantic",
+    _semantic,
+    _PER_FACT_TYPE + [{"fact_type": "world", **ex} for ex in EXAMPLES],
+)
+SEMANTIC_EXACT = StatementFamily(
+    "recall.semantic_exact",
+    _semantic_exact,
+    _PER_FACT_TYPE + [{"fact_type": "world", **ex} for ex in EXAMPLES],
+)
+FULLTEXT = Statement("recall.fulltext", _fulltext())
+FULLTEXT_WHERE = StatementFamily(
+    "recall.fulltext_where", lambda where: _fulltext(where=where), EXAMPLES
+)
+TEMPORAL = Statement("recall.temporal", _temporal())
+TEMPORAL_WHERE = StatementFamily("recall.temporal_where", _temporal, EXAMPLES[:4])
+
+
+def pick(plain: Statement, family: StatementFamily, where: FilterShape) -> Statement:
+    """The unfiltered statement, or the family's shape for a present filter."""
+    return plain if where == NO_FILTER else family.shape(where=where)
+
+
+def _arms(
+    fact_types: tuple[str, ...], text: bool, where: FilterShape = NO_FILTER
+) -> sa.CompoundSelect[Any]:
+    """Every semantic arm (one per fact type) and the text arm as one UNION ALL."""
+    semantic, textual = where.for_semantic(), where.for_text()
+    parts = [
+        sa.select(_semantic(ft, "k_semantic", semantic).subquery(f"s_{ft}")) for ft in fact_types
+    ]
+    if text:
+        parts.append(sa.select(_fulltext("k_text", textual).subquery("t")))
+    return sa.union_all(*parts)
+
+
+_FACT_TYPE_SUBSETS = [
+    tuple(ft for i, ft in enumerate(FACT_TYPES) if mask >> i & 1)
+    for mask in range(1, 2 ** len(FACT_TYPES))
+]
+ARMS = StatementFamily(
+    "recall.arms",
+    _arms,
+    [{"fact_types": fts, "text": t} for fts in _FACT_TYPE_SUBSETS for t in (False, True)]
+    + [{"fact_types": FACT_TYPES, "text": True, **ex} for ex in EXAMPLES],
+)

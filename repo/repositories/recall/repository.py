@@ -1,0 +1,244 @@
+"""The recall repository and the combined recall (`run_recall`): arms, exact searches
+for arms that ran short, expansion, entities, fusion; three round trips."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from repo.models import RecallFilter, RecallQuery
+from repo.repositories.base import Repository
+from repo.repositories.recall.arms import (
+    ARMS,
+    FULLTEXT,
+    FULLTEXT_WHERE,
+    SEMANTIC,
+    SEMANTIC_EXACT,
+    TEMPORAL,
+    TEMPORAL_WHERE,
+    pick,
+    with_where,
+)
+from repo.repositories.recall.expansion import EXPAND, EXPAND_WHERE, UNIT_ENTITIES
+from repo.repositories.recall.filters import bind_filter
+from repo.repositories.recall.fusion import FusedRow, check_weights, result_arms, rrf
+from repo.rows import Row
+from repo.sql import Statement
+from repo.sql.filters import (
+    NO_FILTER,
+    FilterShape,
+)
+from repo.validation import (
+    check_count,
+    check_datetime,
+    check_embedding,
+    check_fact_type,
+    check_fact_types,
+    check_id,
+    check_limit,
+    check_query,
+    check_uuids,
+)
+
+
+@dataclass(slots=True)
+class RecallResult:
+    """Candidates per arm, as native rows. Each row has the unit columns, `arm` and `score`."""
+
+    semantic: dict[str, list[Row]] = field(default_factory=dict)
+    text: list[Row] = field(default_factory=list)
+    graph: list[Row] = field(default_factory=list)
+    entities: list[Row] = field(default_factory=list)
+    #: Every candidate once, by reciprocal-rank fusion of the arms (best first), with
+    #: its rank and score in each arm that returned it.
+    fused: list[FusedRow] = field(default_factory=list)
+
+    def all_rows(self) -> list[Row]:
+        rows = [r for arm in self.semantic.values() for r in arm]
+        return rows + self.text + self.graph
+
+    def unit_ids(self) -> list[uuid.UUID]:
+        return list(dict.fromkeys(r["id"] for r in self.all_rows()))
+
+
+class RecallRepository(Repository):
+    async def semantic(
+        self,
+        bank_id: str,
+        embedding: Sequence[float],
+        *,
+        fact_type: str,
+        k: int = 20,
+        where: RecallFilter | None = None,
+    ) -> list[Row]:
+        """The k nearest units of one fact type (cosine) that pass `where`, nearest first,
+        with `score`.
+
+        Returns k rows whenever k units match: if the vector index path returns fewer,
+        the exact search runs.
+        """
+        shape, params = bind_filter(where)
+        params |= {
+            "bank_id": check_id("bank_id", bank_id),
+            "embedding": check_embedding("embedding", embedding, self.dim),
+            "k": check_limit("k", k),
+        }
+        fact_type = check_fact_type("fact_type", fact_type)
+        flags = with_where({"fact_type": fact_type}, shape.for_semantic())
+        rows = await self.db.fetch(SEMANTIC.shape(**flags), params)
+        if len(rows) < k:
+            rows = await self.db.fetch(SEMANTIC_EXACT.shape(**flags), params)
+        return rows
+
+    async def fulltext(
+        self, bank_id: str, query: str, *, k: int = 20, where: RecallFilter | None = None
+    ) -> list[Row]:
+        """The k best full-text matches for any user text that pass `where`, best first,
+        with `score`."""
+        shape, params = bind_filter(where)
+        params |= {
+            "bank_id": check_id("bank_id", bank_id),
+            "query": self.db.fulltext_query(check_query("query", query)),
+            "k": check_limit("k", k),
+        }
+        return await self.db.fetch(pick(FULLTEXT, FULLTEXT_WHERE, shape.for_text()), params)
+
+    async def temporal(
+        self,
+        bank_id: str,
+        start: datetime,
+        end: datetime,
+        *,
+        k: int = 100,
+        where: RecallFilter | None = None,
+    ) -> list[Row]:
+        """Units whose event date is in [start, end) and that pass `where`, newest first."""
+        shape, params = bind_filter(where)
+        params |= {
+            "bank_id": check_id("bank_id", bank_id),
+            "range_start": check_datetime("start", start),
+            "range_end": check_datetime("end", end),
+            "k": check_limit("k", k),
+        }
+        return await self.db.fetch(pick(TEMPORAL, TEMPORAL_WHERE, shape.rows_only()), params)
+
+    async def expand(
+        self,
+        bank_id: str,
+        seeds: Sequence[uuid.UUID | str],
+        *,
+        k: int = 50,
+        where: RecallFilter | None = None,
+    ) -> list[Row]:
+        """Units passing `where` one hop from `seeds` over links (score = weight) and shared
+        entities (score = shared entity count); up to k of each."""
+        shape, params = bind_filter(where)
+        params |= {
+            "bank_id": check_id("bank_id", bank_id),
+            "seeds": check_uuids("seeds", seeds),
+            "k": check_limit("k", k),
+        }
+        return await self.db.fetch(pick(EXPAND, EXPAND_WHERE, shape.rows_only()), params)
+
+    async def entities_of(self, bank_id: str, ids: Sequence[uuid.UUID | str]) -> list[Row]:
+        """(unit_id, entity_id, name, entity_type) for every entity the units mention."""
+        params = {"bank_id": check_id("bank_id", bank_id), "ids": check_uuids("ids", ids)}
+        return await self.db.fetch(UNIT_ENTITIES, params)
+
+    async def recall(self, bank_id: str, query: RecallQuery) -> RecallResult:
+        """Semantic arms + text arm (one round trip), graph expansion from the best seeds
+        (one), entities of every candidate (one); every arm applies `query.where`; the
+        arms fused by reciprocal rank (`RecallResult.fused`, no round trip)."""
+        check_id("bank_id", bank_id)
+        fact_types = check_fact_types("fact_types", query.fact_types)
+        where, params = bind_filter(query.where, "where")
+        params |= {
+            "bank_id": bank_id,
+            "embedding": check_embedding("embedding", query.embedding, self.dim),
+            "k_semantic": check_limit("k_semantic", query.k_semantic),
+        }
+        has_text = query.text is not None
+        if has_text:
+            params["query"] = self.db.fulltext_query(check_query("text", query.text))
+            params["k_text"] = check_limit("k_text", query.k_text)
+        k_graph = check_limit("k_graph", query.k_graph)
+        n_seeds = check_limit("seeds", query.seeds)
+        weights = check_weights("weights", query.weights)
+        rrf_k = check_count("rrf_k", query.rrf_k, maximum=100_000)
+
+        async with self.db.one_connection():  # one pool acquisition for every read
+            result = await run_recall(
+                self.db.fetch,
+                params,
+                fact_types=fact_types,
+                has_text=has_text,
+                k_graph=k_graph,
+                n_seeds=n_seeds,
+                where=where,
+            )
+        result.fused = rrf(result_arms(result), weights, k=rrf_k)
+        return result
+
+
+#: `fetch(statement, params) -> rows`: a backend's verb, or any driver's equivalent.
+Fetch = Callable[[Statement, Mapping[str, Any]], Awaitable[list[Any]]]
+
+
+async def run_recall(
+    fetch: Fetch,
+    params: Mapping[str, Any],
+    *,
+    fact_types: tuple[str, ...],
+    has_text: bool,
+    k_graph: int,
+    n_seeds: int,
+    where: FilterShape = NO_FILTER,
+) -> RecallResult:
+    """The combined recall over validated `params` (bank_id, embedding, k_semantic, and
+    query/k_text when `has_text`, the filter's `f_*` values for `where`): arms, exact
+    searches for any arm that ran short, graph expansion from the best seeds, entities of
+    every candidate."""
+    bank_id, k_semantic = params["bank_id"], params["k_semantic"]
+    filter_values = {k: v for k, v in params.items() if k.startswith("f_")}
+    result = RecallResult(semantic={ft: [] for ft in fact_types})
+    arms = ARMS.shape(**with_where({"fact_types": fact_types, "text": has_text}, where))
+    for row in await fetch(arms, params):
+        arm = row["arm"]
+        if arm == "text":
+            result.text.append(row)
+        else:
+            result.semantic[arm[9:]].append(row)
+    for fact_type, rows in result.semantic.items():
+        if len(rows) < k_semantic:  # the index path ran short: search exactly
+            exact = {"bank_id": bank_id, "embedding": params["embedding"], "k": k_semantic}
+            flags = with_where({"fact_type": fact_type}, where.for_semantic())
+            result.semantic[fact_type] = await fetch(
+                SEMANTIC_EXACT.shape(**flags), exact | filter_values
+            )
+    if where.min_similarity or where.min_text_score:  # floored arms: best first again
+        for rows in (*result.semantic.values(), result.text):
+            rows.sort(key=lambda r: -float(r["score"]))
+    seeds = _best_seeds(result, n_seeds)
+    if seeds:
+        expand = {"bank_id": bank_id, "seeds": seeds, "k": k_graph} | filter_values
+        result.graph = await fetch(pick(EXPAND, EXPAND_WHERE, where.rows_only()), expand)
+    ids = result.unit_ids()
+    if ids:
+        result.entities = await fetch(UNIT_ENTITIES, {"bank_id": bank_id, "ids": ids})
+    return result
+
+
+def _best_seeds(result: RecallResult, n: int) -> list[uuid.UUID]:
+    """Round-robin over the arms' rankings until n distinct units are chosen."""
+    arms = [*result.semantic.values(), result.text]
+    seeds: dict[uuid.UUID, None] = {}
+    depth = 0
+    while len(seeds) < n and any(depth < len(a) for a in arms):
+        for arm in arms:
+            if depth < len(arm) and len(seeds) < n:
+                seeds[arm[depth]["id"]] = None
+        depth += 1
+    return list(seeds)
