@@ -27,7 +27,8 @@ import sqlalchemy as sa
 from repo.backends.postgres import DIALECT, _init_connection
 from repo.bench.bank import session_settings
 from repo.bench.data import Query
-from repo.repositories.recall import SEMANTIC_EXACT, _arm
+from repo.repositories.recall.arms import SEMANTIC_EXACT
+from repo.repositories.recall.arms import arm_label as _arm
 from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.sql import Statement, cosine_distance
 from repo.sql.constructs import exact_cosine_distance

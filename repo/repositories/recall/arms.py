@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.sql import Statement, StatementFamily, cosine_distance, text_match
-from repo.sql.constructs import approx_limit
+from repo.sql.constructs import approx_limit, exact_cosine_distance
 from repo.sql.filters import (
     EXAMPLE_SHAPES,
     NO_FILTER,
@@ -79,20 +79,15 @@ def _semantic_exact(fact_type: str, where: FilterShape = NO_FILTER) -> sa.Select
 
     Used when the index path returned fewer than k rows (a selective filter can exhaust
     an HNSW scan, even an iterative one, before k matches are found). The filtered scan
-    keeps only each match's id and distance; the unit columns are read for the k nearest
-    alone. On PostgreSQL the scan is a MATERIALIZED CTE, so the vector index cannot be
-    used; Oracle searches exactly without FETCH APPROX.
+    keeps only each match's id and distance (a distance no vector index can order by, so
+    the scan is exact); the unit columns are read for the k nearest alone.
     """
-    distances = (
-        sa.select(_u.id, cosine_distance(_u.embedding, "embedding").label("distance"))
+    distance = exact_cosine_distance(_u.embedding, "embedding")
+    nearest = (
+        sa.select(_u.id, distance.label("distance"))
         .where(_u.bank_id == BANK, _u.fact_type == sa.literal_column(f"'{fact_type}'"), visible())
         .where(*filter_clauses(where, _u))
-        .cte("distances")
-        .prefix_with("MATERIALIZED", dialect="postgresql")
-    )
-    nearest = (
-        sa.select(distances.c.id, distances.c.distance)
-        .order_by(distances.c.distance)
+        .order_by(distance)
         .limit(sa.bindparam("k"))
         .subquery("nearest")
     )
