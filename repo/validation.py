@@ -89,11 +89,22 @@ def check_uuid(field: str, value: object) -> uuid.UUID:
     raise ValidationError(field, f"not a UUID: {value!r:.80}")
 
 
+def check_sequence(field: str, values: object, what: str) -> Sequence[object]:
+    """A list, tuple or other sequence of items (never a string, bytes, a mapping, a set
+    or a scalar: each of those is a caller's mistake, not a batch)."""
+    if isinstance(values, str | bytes):
+        raise ValidationError(field, f"expected a sequence of {what}, got a string")
+    if not isinstance(values, Sequence):
+        raise ValidationError(field, f"expected a sequence of {what}, got {type(values).__name__}")
+    return values
+
+
 def check_uuids(
     field: str, values: Iterable[object], *, max_items: int = MAX_BATCH
 ) -> list[uuid.UUID]:
-    if isinstance(values, str | bytes):
-        raise ValidationError(field, "expected a sequence of UUIDs, got a string")
+    values = check_sequence(field, values, "UUIDs")
+    if len(values) > max_items:
+        raise ValidationError(field, f"more than {max_items} ids")
     out = [check_uuid(field, v) for v in values]
     if len(out) > max_items:
         raise ValidationError(field, f"more than {max_items} ids")
@@ -198,7 +209,7 @@ def check_fact_types(field: str, values: Iterable[object] | None) -> tuple[str, 
         return FACT_TYPES
     if isinstance(values, str):
         values = [values]
-    chosen = {check_fact_type(field, v) for v in values}
+    chosen = {check_fact_type(field, v) for v in check_sequence(field, values, "fact types")}
     if not chosen:
         raise ValidationError(field, "must name at least one fact type")
     return tuple(ft for ft in FACT_TYPES if ft in chosen)
@@ -244,6 +255,23 @@ def check_datetime(field: str, value: object) -> datetime:
     return value
 
 
+def check_keyset(field: str, after: object, column: str) -> tuple[datetime, uuid.UUID]:
+    """A keyset position: the last row of a page (its `column` and `id`) or a
+    `(datetime, UUID)` pair."""
+    if isinstance(after, tuple):
+        if len(after) != 2:
+            raise ValidationError(field, f"expected ({column}, id), got {len(after)} items")
+        at, unit_id = after
+    else:
+        try:
+            at, unit_id = after[column], after["id"]  # type: ignore[index]
+        except (TypeError, LookupError, ValueError):
+            raise ValidationError(
+                field, f"expected a row with {column} and id or a pair, got {type(after).__name__}"
+            ) from None
+    return check_datetime(field, at), check_uuid(field, unit_id)
+
+
 def check_optional_datetime(field: str, value: object) -> datetime | None:
     return None if value is None else check_datetime(field, value)
 
@@ -251,11 +279,10 @@ def check_optional_datetime(field: str, value: object) -> datetime | None:
 def check_tags(field: str, values: Iterable[object] | None) -> list[str]:
     if values is None:
         return []
-    if isinstance(values, str | bytes):
-        raise ValidationError(field, "expected a sequence of strings, got a string")
-    tags = [check_text(field, v, max_length=ID_LENGTH) for v in values]
-    if len(tags) > 1000:
+    values = check_sequence(field, values, "strings")
+    if len(values) > 1000:
         raise ValidationError(field, "more than 1000 tags")
+    tags = [check_text(field, v, max_length=ID_LENGTH) for v in values]
     return list(dict.fromkeys(tags))
 
 
@@ -308,6 +335,7 @@ def _strings(value: object) -> Iterator[str]:
 
 
 def check_batch(field: str, items: Sequence[object], *, allow_empty: bool = False) -> None:
+    check_sequence(field, items, "items")
     if not allow_empty and not items:
         raise ValidationError(field, "must not be empty")
     if len(items) > MAX_BATCH:

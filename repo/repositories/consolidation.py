@@ -21,12 +21,11 @@ from repo.rows import Row
 from repo.sql import Statement, StatementFamily, flag_shapes, in_texts, in_uuids, tags_overlap
 from repo.validation import (
     check_batch,
-    check_datetime,
     check_fact_types,
     check_id,
+    check_keyset,
     check_limit,
     check_tags,
-    check_uuid,
     check_uuids,
 )
 from schema.tables import memory_units
@@ -120,11 +119,8 @@ class ConsolidationRepository(Repository):
         params = self._filter(bank_id, fact_types, tags)
         params["limit"] = check_limit("limit", limit)
         if after is not None:
-            created, unit_id = (
-                after if isinstance(after, tuple) else (after["created_at"], after["id"])
-            )
-            params["after_created_at"] = check_datetime("after", created)
-            params["after_id"] = check_uuid("after", unit_id)
+            created, unit_id = check_keyset("after", after, "created_at")
+            params["after_created_at"], params["after_id"] = created, unit_id
         stmt = FIND.shape(tags=tags is not None, after=after is not None)
         return await self.db.fetch(stmt, params)
 

@@ -24,8 +24,8 @@ from repo.validation import (
     check_batch,
     check_datetime,
     check_id,
+    check_keyset,
     check_limit,
-    check_uuid,
     check_uuids,
 )
 from schema.tables import memory_units
@@ -129,11 +129,8 @@ class Curation(MemoryListing):
             "limit": check_limit("limit", limit),
         }
         if after is not None:
-            at, unit_id = (
-                after if isinstance(after, tuple) else (after["invalidated_at"], after["id"])
-            )
-            params["after_invalidated_at"] = check_datetime("after", at)
-            params["after_id"] = check_uuid("after", unit_id)
+            at, unit_id = check_keyset("after", after, "invalidated_at")
+            params["after_invalidated_at"], params["after_id"] = at, unit_id
         return await self.db.fetch(LIST_INVALIDATED.shape(after=after is not None), params)
 
     async def tags(self, bank_id: str) -> list[tuple[str, int]]:
@@ -152,7 +149,7 @@ class Curation(MemoryListing):
             "since": check_datetime("since", since),
             "until": check_datetime("until", until),
         }
-        if bucket not in BUCKETS:
+        if not isinstance(bucket, str) or bucket not in BUCKETS:
             raise ValidationError("bucket", f"expected one of {tuple(BUCKETS)}")
         if until <= since:
             raise ValidationError("until", "must be after since")

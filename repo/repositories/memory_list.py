@@ -21,11 +21,11 @@ from repo.sql.filters import EXAMPLE_SHAPES, NO_FILTER, FilterShape, filter_clau
 from repo.validation import (
     check_fact_types,
     check_id,
+    check_keyset,
     check_limit,
     check_optional_datetime,
     check_tags,
     check_text,
-    check_uuid,
 )
 from schema.tables import memory_units
 from schema.types import ID_LENGTH
@@ -191,13 +191,8 @@ class MemoryListing(Repository):
         params, flags = filter_params(bank_id, filters or MemoryFilter())
         params["limit"] = check_limit("limit", limit)
         if after is not None:
-            created, unit_id = (
-                (after[0], after[1])
-                if isinstance(after, tuple)
-                else (after["created_at"], after["id"])
-            )
-            params["after_created_at"] = check_optional_datetime("after", created)
-            params["after_id"] = check_uuid("after", unit_id)
+            created, unit_id = check_keyset("after", after, "created_at")
+            params["after_created_at"], params["after_id"] = created, unit_id
         stmt = LIST.shape(after=after is not None, **flags)
         if not with_total:
             return await self.db.fetch(stmt, params)

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from repo.errors import NotFoundError
+from repo.errors import NotFoundError, ValidationError
 from repo.models import MemoryIn, ObservationUpdate
 from repo.repositories.base import Repository
 from repo.repositories.locks import lock_bank
@@ -275,6 +275,10 @@ class ObservationRepository(Repository):
         Return the updated observation."""
         check_id("bank_id", bank_id)
         obs_id = check_uuid("observation_id", observation_id)
+        if not isinstance(change, ObservationUpdate):
+            raise ValidationError(
+                "change", f"expected ObservationUpdate, got {type(change).__name__}"
+            )
         text = check_text("text", change.text)
         vector = check_embedding("embedding", change.embedding, self.dim)
         offered = list(dict.fromkeys(check_uuids("add_source_ids", change.add_source_ids)))
