@@ -11,7 +11,7 @@ import asyncpg
 import pytest
 import sqlalchemy as sa
 
-from repo.backends.postgres import PostgresBackend, _init_connection
+from repo.backends.postgres import PostgresBackend, init_connection
 from repo.errors import ConflictError
 from repo.models import RecallQuery
 from repo.sql import Statement
@@ -49,7 +49,7 @@ async def counted(store: Store, provider: Provider) -> AsyncIterator[tuple[Store
         provider.url,
         min_size=1,
         max_size=3,
-        init=_init_connection,
+        init=init_connection,
         setup=counting.setup,
         server_settings={"search_path": f'"{store.schema}", public'},
     )

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 import asyncpg
 import pytest
 
-from repo.backends.pg_routing import ReplicaFallbackWarning
+from repo.backends.postgres import ReplicaFallbackWarning
 from repo.models import RecallQuery
 from repo.store import Store, open_store
 from tests.helpers import embedding, unit

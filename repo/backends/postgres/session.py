@@ -18,9 +18,7 @@ from __future__ import annotations
 
 import enum
 import re
-import weakref
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from repo.backends.base import validate_schema_name
 
@@ -84,23 +82,10 @@ def begin_sql(settings: Mapping[str, str], apply: Apply) -> str:
     return "BEGIN; " + set_sql(settings, local=True)
 
 
-class CodecRegistry:
-    """Connections that already carry memrepo's codecs (held weakly; pool proxies are
-    resolved to the connection they lend)."""
-
-    def __init__(self) -> None:
-        self._done: weakref.WeakSet[Any] = weakref.WeakSet()
-
-    @staticmethod
-    def _raw(conn: Any) -> Any:
-        return getattr(conn, "_con", None) or conn
-
-    def __contains__(self, conn: Any) -> bool:
-        return self._raw(conn) in self._done
-
-    def add(self, conn: Any) -> None:
-        self._done.add(self._raw(conn))
-
-
-#: Every connection memrepo registered its codecs on, whoever created it.
-CODECS = CodecRegistry()
+def swap_settings_sql(names: Sequence[str]) -> str:
+    """One query that returns the current values of `names` and sets new ones ($1...) for
+    the rest of the transaction (the select list is evaluated left to right)."""
+    names = [setting_name(n) for n in names]
+    old = ", ".join(f"current_setting('{n}', true) AS c{i}" for i, n in enumerate(names))
+    new = ", ".join(f"set_config('{n}', ${i + 1}, true)" for i, n in enumerate(names))
+    return f"SELECT {old}, {new}"
