@@ -25,7 +25,7 @@ from sqlalchemy.dialects.oracle.oracledb import OracleDialect_oracledb
 from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 from sqlalchemy.engine.interfaces import Dialect
 
-import repo.backends.oracle_maintenance
+import repo.backends.oracle.maintenance
 import repo.store  # noqa: F401  (imports every repository, which registers its statements)
 from repo.migrations import alembic_config
 from repo.sql import REGISTRY, Statement

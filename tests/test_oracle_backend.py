@@ -18,9 +18,9 @@ import sqlalchemy as sa
 from oracledb import errors as ora_errors
 
 import repo.store  # noqa: F401  (registers every statement)
-from repo.backends import oracle as oracle_backend
-from repo.backends import oracle_codecs
 from repo.backends.oracle import OracleBackend
+from repo.backends.oracle import codecs as oracle_codecs
+from repo.backends.oracle import driver as oracle_backend
 from repo.errors import ConfigurationError, ConflictError, DatabaseError
 from repo.repositories import banks, memories, operations, recall
 from repo.rows import MappingRow

@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 
 import repo.store  # noqa: F401  (registers every statement)
-from repo.backends import oracle_batches
 from repo.backends.oracle import OracleBackend
+from repo.backends.oracle import batches as oracle_batches
 from repo.errors import ConflictError
 from repo.repositories.memories import ENTITY_UPSERT
 

@@ -1,5 +1,5 @@
 """Oracle value conversions, bind plans, type handlers, row factory and error mapping
-(repo/backends/oracle_codecs.py): pure Python, no database."""
+(repo/backends/oracle/codecs.py, errors.py, config.py): pure Python, no database."""
 
 from __future__ import annotations
 
@@ -14,8 +14,10 @@ import pytest
 from oracledb import errors as ora_errors
 
 import repo.store  # noqa: F401  (registers every statement)
-from repo.backends import oracle_codecs as oc
 from repo.backends.oracle import DIALECT
+from repo.backends.oracle import codecs as oc
+from repo.backends.oracle import config as ocfg
+from repo.backends.oracle import errors as oe
 from repo.errors import (
     ConflictError,
     ConnectionLostError,
@@ -291,14 +293,14 @@ def _driver_error(message: str, code: int = 0) -> oracledb.Error:
 )
 def test_error_mapping(message: str, code: int, expected: type[Exception]) -> None:
     exc = _driver_error(message, code)
-    full_code, got_code, text, dead = oc.describe_error(exc)
-    assert oc.error_class(full_code, got_code, text, session_dead=dead) is expected
+    full_code, got_code, text, dead = oe.describe_error(exc)
+    assert oe.error_class(full_code, got_code, text, session_dead=dead) is expected
 
 
 def test_driver_connection_errors_are_connection_lost() -> None:
     err = ora_errors._create_err(ora_errors.ERR_CONNECTION_CLOSED)
     exc = err.exc_type(err)
-    assert oc.error_class(*oc.describe_error(exc)[:3]) is ConnectionLostError
+    assert oe.error_class(*oe.describe_error(exc)[:3]) is ConnectionLostError
 
 
 def test_translate_error_chains_the_driver_error() -> None:
@@ -308,8 +310,8 @@ def test_translate_error_chains_the_driver_error() -> None:
     with pytest.raises(ConflictError) as info:
         translate_error(exc)
     assert info.value.__cause__ is exc
-    assert oc.is_unique_violation(exc)
-    assert not oc.is_unique_violation(_driver_error("ORA-00942: x", 942))
+    assert oe.is_unique_violation(exc)
+    assert not oe.is_unique_violation(_driver_error("ORA-00942: x", 942))
     with pytest.raises(ConnectionLostError):
         translate_error(ConnectionResetError("reset"))
 
@@ -318,10 +320,10 @@ def test_translate_error_chains_the_driver_error() -> None:
 
 
 def test_session_setup_sql() -> None:
-    assert oc.session_setup_sql("public") == (
+    assert ocfg.session_setup_sql("public") == (
         "BEGIN EXECUTE IMMEDIATE 'ALTER SESSION SET TIME_ZONE = ''+00:00'''; END;"
     )
-    sql = oc.session_setup_sql("t_abc")
+    sql = ocfg.session_setup_sql("t_abc")
     assert "EXECUTE IMMEDIATE 'ALTER SESSION SET CURRENT_SCHEMA = \"T_ABC\"';" in sql
 
 

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from repo.backends import oracle_maintenance as m
 from repo.backends.oracle import OracleBackend
+from repo.backends.oracle import maintenance as m
 from repo.store import Store
 from tests.golden_tool import GOLDEN_DIR
 from tests.test_oracle_backend import FakeConnection, FakeCursor, FakePool

@@ -11,7 +11,7 @@ from types import SimpleNamespace
 
 import oracledb
 
-from repo.backends.oracle_codecs import output_type_handler
+from repo.backends.oracle.codecs import output_type_handler
 from tests.golden_tool import GOLDEN_DIR
 
 CAST_SCORE = re.compile(r"CAST\(SCORE\(\d+\) AS BINARY_DOUBLE\)")

@@ -33,7 +33,7 @@ def test_row_count_statements_compile_for_both_dialects() -> None:
     from sqlalchemy.dialects.oracle.oracledb import OracleDialect_oracledb
     from sqlalchemy.dialects.postgresql.asyncpg import PGDialect_asyncpg
 
-    from repo.backends.oracle_codecs import build_bind_plan
+    from repo.backends.oracle.codecs import build_bind_plan
 
     pg, ora = PGDialect_asyncpg(), OracleDialect_oracledb()  # type: ignore[no-untyped-call]
     for stmt in [*BY_BANK.values(), *ALL_ROWS.values(), ENTITY_COUNT]:

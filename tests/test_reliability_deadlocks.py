@@ -9,7 +9,7 @@ import uuid
 import asyncpg
 import pytest
 
-from repo.backends.oracle_codecs import error_class
+from repo.backends.oracle.errors import error_class
 from repo.backends.postgres import translate_error
 from repo.errors import ConflictError, DeadlockError
 from repo.models import MemoryUpdate

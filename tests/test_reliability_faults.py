@@ -175,7 +175,7 @@ def test_fault_statements_compile_for_both_dialects() -> None:
     assert TERMINATE.compiled(pg).params == ("pid",)
     assert PG_WAIT_EVENT.compiled(pg).params == ("pid",)
     # The Oracle backend can bind them (a bind plan per compiled statement).
-    from repo.backends.oracle_codecs import build_bind_plan
+    from repo.backends.oracle.codecs import build_bind_plan
 
     sleep = SLEEP["oracle"].compiled(ora)
     assert build_bind_plan(sleep).convert(sleep, {"seconds": 1.5}) == {"seconds": 1.5}

@@ -1,7 +1,7 @@
-"""python-oracledb value conversions, bind plans, row factory and error mapping.
+"""python-oracledb value conversions, bind plans, type handlers and the row factory.
 
 Pure functions and small data classes, unit-tested without a database
-(tests/test_oracle_codecs.py). `repo.backends.oracle` wires them to the driver.
+(tests/test_oracle_codecs.py). `repo.backends.oracle.driver` wires them to the driver.
 
 Bind values are converted by a per-statement `BindPlan` built once from the compiled
 statement's parameter types (`CompiledSQL.types`), because the Python value alone is
@@ -37,14 +37,6 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import oracle
 from sqlalchemy.types import TypeEngine
 
-from repo.errors import (
-    ConflictError,
-    ConnectionLostError,
-    DatabaseError,
-    DeadlockError,
-    MemrepoError,
-    StatementTimeoutError,
-)
 from repo.rows import MappingRow
 from repo.sql.cache import CompiledSQL
 
@@ -292,76 +284,3 @@ def output_type_handler(cursor: Any, metadata: Any) -> Any:
     if code is oracledb.DB_TYPE_TIMESTAMP_TZ:
         return cursor.var(code, arraysize=cursor.arraysize, outconverter=utc_aware)
     return None
-
-
-# --------------------------------------------------------------------------- errors
-
-#: Oracle errors that are constraint violations (PostgreSQL's integrity errors map the same).
-CONFLICT_CODES = frozenset(
-    {
-        1,  # ORA-00001 unique constraint violated
-        1400,  # ORA-01400 cannot insert NULL
-        2290,  # ORA-02290 check constraint violated
-        2291,  # ORA-02291 integrity constraint violated - parent key not found
-        2292,  # ORA-02292 integrity constraint violated - child record found
-    }
-)
-#: ORA-00060 deadlock detected while waiting for resource, ORA-08177 can't serialize
-#: access for this transaction: retryable (`DeadlockError`). ORA-00060 rolls back only the
-#: statement; the backend then rolls back the call's transaction (or autocommit had none).
-DEADLOCK_CODES = frozenset({60, 8177})
-#: ORA-01013 user requested cancel of current operation (a call timeout's break).
-TIMEOUT_CODES = frozenset({1013})
-#: python-oracledb's own errors (DPY-nnnn).
-TIMEOUT_DPY = frozenset({"DPY-4024"})  # call timeout exceeded
-CONNECTION_DPY = frozenset(
-    {
-        "DPY-1001",  # not connected to database
-        "DPY-4011",  # the database or network closed the connection
-        "DPY-6005",  # cannot connect to database
-    }
-)
-
-
-def error_class(
-    full_code: str, code: int, message: str, *, session_dead: bool = False
-) -> type[MemrepoError]:
-    """The memrepo error type for a python-oracledb error (`_Error` attributes)."""
-    if full_code in TIMEOUT_DPY or code in TIMEOUT_CODES:
-        return StatementTimeoutError
-    if session_dead or full_code in CONNECTION_DPY:
-        return ConnectionLostError
-    if code in DEADLOCK_CODES:
-        return DeadlockError
-    if code in CONFLICT_CODES:
-        return ConflictError
-    return DatabaseError
-
-
-def describe_error(exc: BaseException) -> tuple[str, int, str, bool]:
-    """(full_code, code, message, session_dead) of a python-oracledb exception."""
-    err = exc.args[0] if exc.args else None
-    full_code = str(getattr(err, "full_code", "") or "")
-    code = int(getattr(err, "code", 0) or 0)
-    message = str(getattr(err, "message", None) or exc)
-    dead = bool(getattr(err, "is_session_dead", False))
-    return full_code, code, message, dead
-
-
-def is_unique_violation(exc: BaseException) -> bool:
-    """ORA-00001 (what a MERGE raises when a concurrent session inserted the same key)."""
-    return isinstance(exc, oracledb.Error) and describe_error(exc)[1] == 1
-
-
-def session_setup_sql(schema: str) -> str:
-    """One PL/SQL block for a new session: UTC time zone and the tenant schema.
-
-    `schema` must already be validated (`validate_schema_name`); `public` means the
-    connecting user's own schema. Oracle upper-cases unquoted names, so the tenant user
-    `t_abc` is the schema "T_ABC".
-    """
-    stmts = ["ALTER SESSION SET TIME_ZONE = ''+00:00''"]
-    if schema != "public":
-        stmts.append(f'ALTER SESSION SET CURRENT_SCHEMA = "{schema.upper()}"')
-    body = " ".join(f"EXECUTE IMMEDIATE '{s}';" for s in stmts)
-    return f"BEGIN {body} END;"

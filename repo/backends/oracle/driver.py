@@ -5,15 +5,11 @@ zone and the tenant schema (`ALTER SESSION SET CURRENT_SCHEMA`) in one PL/SQL ro
 the input/output type handlers, and the statement timeout as `call_timeout`.
 
 Each verb looks up the statement's SQL for the Oracle dialect (compiled once) and its
-bind plan (built once, from the compiled parameter types; see `oracle_codecs`), binds
+bind plan (built once, from the compiled parameter types; see `codecs`), binds
 by name and builds rows with a cursor row factory into `MappingRow` (lower-case keys).
 LOBs are fetched as `str`/`bytes` (`fetch_lobs=False`).
 
-Transactions: the outermost `transaction()` holds one pooled connection in a ContextVar
-and commits or rolls back; nested ones are savepoints (Oracle has no RELEASE SAVEPOINT,
-so a nested success needs no statement). Outside a transaction, single statements run
-with autocommit (the commit rides on the execute round trip) and batches commit or roll
-back as a whole. MERGE upserts retry the rows that hit ORA-00001, which is what a MERGE
+MERGE upserts retry the rows that hit ORA-00001, which is what a MERGE
 raises when a concurrent session inserted the same key first (PostgreSQL's ON CONFLICT
 handles that race itself).
 """
@@ -22,94 +18,51 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping, Sequence
-from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import Any, NoReturn
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import oracledb
 import sqlalchemy as sa
 from sqlalchemy.dialects.oracle.oracledb import OracleDialect_oracledb
 
-from repo.backends.base import EMPTY, Backend, Capabilities, PoolStats, validate_schema_name
-from repo.backends.oracle_batches import BatchError, executemany_chunked
-from repo.backends.oracle_codecs import (
+from repo.backends.base import EMPTY, Capabilities, PoolStats, validate_schema_name
+from repo.backends.oracle.batches import BatchError, executemany_chunked
+from repo.backends.oracle.codecs import (
     BindPlan,
     build_bind_plan,
     column_keys,
-    describe_error,
-    error_class,
-    input_type_handler,
-    is_unique_violation,
     make_row_factory,
-    output_type_handler,
-    session_setup_sql,
 )
-from repo.backends.oracle_maintenance import maintain_vector_index
-from repo.connecting import DEFAULT_CONNECT_TIMEOUT, connect_failure, validate_connect_timeout
-from repo.errors import ConfigurationError, ConnectionLostError
+from repo.backends.oracle.config import open_pool
+from repo.backends.oracle.errors import (
+    DRIVER_ERRORS,
+    ORA_INVALID_IDENTIFIER,
+    ORA_NO_SUCH_TABLE,
+    describe_error,
+    is_unique_violation,
+    raise_batch_error,
+    translate_error,
+)
+from repo.backends.oracle.maintenance import maintain_vector_index
+from repo.backends.oracle.transactions import OracleConnections
+from repo.connecting import DEFAULT_CONNECT_TIMEOUT, connect_failure
 from repo.rows import Row
 from repo.sql.cache import CompiledSQL, Statement
 from repo.sql.oracle_text import oracle_text_query
-from repo.urls import DatabaseURL
 
 DIALECT = OracleDialect_oracledb()  # type: ignore[no-untyped-call]
 
-#: Minutes between python-oracledb's probes of an idle connection (dead peer detection).
-ORACLE_EXPIRE_TIME_MIN = 1
 
 #: How many times a MERGE is retried after ORA-00001 from a concurrent insert.
 MERGE_RETRIES = 3
 
-_DRIVER_ERRORS = (oracledb.Error, OSError)
-#: ORA-00942 (table or view does not exist), ORA-00904 (invalid identifier).
-_ORA_NO_SUCH_TABLE = 942
-_ORA_INVALID_IDENTIFIER = 904
 
-
-def translate_error(exc: BaseException) -> NoReturn:
-    """Raise the memrepo error for a driver error (the original is chained)."""
-    if isinstance(exc, oracledb.Error):
-        full_code, code, message, dead = describe_error(exc)
-        raise error_class(full_code, code, message, session_dead=dead)(message) from exc
-    if isinstance(exc, OSError):
-        raise ConnectionLostError(str(exc)) from exc
-    raise exc
-
-
-def _raise_batch_error(err: Any) -> NoReturn:
-    """Raise the memrepo error for one `cursor.getbatcherrors()` entry."""
-    message = str(getattr(err, "message", err))
-    cls = error_class(str(getattr(err, "full_code", "")), int(getattr(err, "code", 0)), message)
-    raise cls(message)
-
-
-@dataclass(frozen=True, slots=True)
-class _Tx:
-    conn: Any  # oracledb.AsyncConnection
-    depth: int
-
-
-class OracleBackend(Backend):
+class OracleBackend(OracleConnections):
     """A python-oracledb async pool bound to one tenant schema."""
 
     name = "oracle"
     dialect = DIALECT
     capabilities = Capabilities(uses_observation_sources_table=True, has_copy=False)
-
-    def __init__(
-        self, pool: Any, schema: str, *, foreign: bool = False, owns_pool: bool = True
-    ) -> None:
-        """A backend on `pool` for `schema`. `foreign`: the application created the pool
-        (type handlers are set on each acquired session); `owns_pool`: `close()` closes
-        the pool."""
-        self._pool = pool
-        self.schema = validate_schema_name(schema)
-        self._foreign = foreign
-        self._owns_pool = owns_pool
-        self._tx: ContextVar[_Tx | None] = ContextVar(f"memrepo_oracle_tx_{id(self)}", default=None)
-        self._plans: dict[CompiledSQL, BindPlan] = {}
-        self._inserts: dict[tuple[str, tuple[str, ...]], Statement] = {}
 
     @classmethod
     async def connect(
@@ -129,32 +82,10 @@ class OracleBackend(Backend):
         are opened within `connect_timeout` seconds (`tcp_connect_timeout`) and probed
         every minute while idle (`expire_time`), so a dead peer is noticed.
         """
-        validate_schema_name(schema)
-        timeout = validate_connect_timeout(connect_timeout)
-        db = DatabaseURL.parse(url)
-        setup = session_setup_sql(schema)
-        timeout_ms = int(statement_timeout_ms or 0)
-
-        async def init_session(conn: Any, requested_tag: str | None) -> None:
-            conn.inputtypehandler = input_type_handler
-            conn.outputtypehandler = output_type_handler
-            conn.autocommit = False
-            with conn.cursor() as cur:
-                await cur.execute(setup)
-            conn.call_timeout = timeout_ms
-
-        try:
-            pool = oracledb.create_pool_async(
-                **db.oracle_connect_params(),
-                min=min_size,
-                max=max_size,
-                increment=1,
-                session_callback=init_session,
-                tcp_connect_timeout=timeout,
-                expire_time=ORACLE_EXPIRE_TIME_MIN,
-            )
-        except _DRIVER_ERRORS as exc:
-            raise connect_failure(exc, db, timeout) from exc
+        pool, db, timeout = open_pool(
+            url, schema=schema, min_size=min_size, max_size=max_size,
+            statement_timeout_ms=statement_timeout_ms, connect_timeout=connect_timeout,
+        )  # fmt: skip
         backend = cls(pool, schema)
         try:
             # Fail now on a bad URL, password or schema, like asyncpg.create_pool does;
@@ -184,67 +115,11 @@ class OracleBackend(Backend):
         self._foreign = True
         return view
 
-    @property
-    def pool(self) -> Any:
-        """The python-oracledb pool (for callers that need the raw driver)."""
-        return self._pool
-
-    def _prepare(self, conn: Any) -> None:
-        """Ready a session acquired from a pool memrepo did not set up for this schema."""
-        if self._foreign:
-            conn.inputtypehandler = input_type_handler
-            conn.outputtypehandler = output_type_handler
-            conn.current_schema = self._schema_of(conn)
-
-    def _schema_of(self, conn: Any) -> str:
-        # `public` means the connecting user's own schema; Oracle upper-cases names.
-        return str(conn.username if self.schema == "public" else self.schema).upper()
-
-    @contextlib.asynccontextmanager
-    async def _acquire(self) -> AsyncIterator[Any]:
-        async with self._pool.acquire() as conn:
-            self._prepare(conn)
-            yield conn
-
-    @contextlib.asynccontextmanager
-    async def using(self, conn: Any) -> AsyncIterator[None]:
-        """Run the block's calls on the application's connection inside its transaction
-        (autocommit must be off): memrepo never commits it; nested `transaction()` calls
-        are savepoints. The connection's type handlers and current schema are memrepo's
-        for the block and restored after it."""
-        if self._tx.get() is not None:
-            raise ConfigurationError("already inside a transaction or a using() block")
-        if conn.autocommit:
-            raise ConfigurationError("using(conn) needs autocommit off on the connection")
-        saved = (conn.inputtypehandler, conn.outputtypehandler, conn.current_schema)
-        conn.inputtypehandler = input_type_handler
-        conn.outputtypehandler = output_type_handler
-        conn.current_schema = self._schema_of(conn)
-        token = self._tx.set(_Tx(conn, 1))  # depth 1: memrepo's transactions nest
-        try:
-            yield
-        finally:
-            self._tx.reset(token)
-            conn.inputtypehandler, conn.outputtypehandler = saved[0], saved[1]
-            conn.current_schema = saved[2] or str(conn.username).upper()
-
-    # ----------------------------------------------------------------- plumbing
-
     def _plan(self, compiled: CompiledSQL) -> BindPlan:
         plan = self._plans.get(compiled)
         if plan is None:
             plan = self._plans[compiled] = build_bind_plan(compiled)
         return plan
-
-    @contextlib.asynccontextmanager
-    async def _connection(self) -> AsyncIterator[tuple[Any, bool]]:
-        """(connection, inside a transaction?) for one verb."""
-        tx = self._tx.get()
-        if tx is not None:
-            yield tx.conn, True
-            return
-        async with self._acquire() as conn:
-            yield conn, False
 
     async def _query(
         self, stmt: Statement, params: Mapping[str, Any], *, rows: int | None
@@ -273,7 +148,7 @@ class OracleBackend(Backend):
                 if not in_tx and conn.transaction_in_progress:
                     await conn.rollback()  # e.g. FOR UPDATE outside a transaction: unlock
                 return result
-        except _DRIVER_ERRORS as exc:
+        except DRIVER_ERRORS as exc:
             translate_error(exc)
 
     async def _execute(
@@ -298,7 +173,7 @@ class OracleBackend(Backend):
         self, conn: Any, c: CompiledSQL, plan: BindPlan, rows: list[dict[str, Any]]
     ) -> None:
         # MERGEs run with batch errors, so the rows that lost a race for a new key
-        # (ORA-00001) are retried alone; offsets index `pending` (see oracle_batches).
+        # (ORA-00001) are retried alone; offsets index `pending` (see batches).
         pending = rows
         errors: list[BatchError] = []
         for _ in range(MERGE_RETRIES + 1):
@@ -311,36 +186,9 @@ class OracleBackend(Backend):
                 return
             other = [e for e in errors if e.code != 1]
             if other:
-                _raise_batch_error(other[0])
+                raise_batch_error(other[0])
             pending = [pending[e.offset] for e in errors]
-        _raise_batch_error(errors[0])
-
-    async def _write(self, fn: Any, *, single: bool) -> Any:
-        """Run `fn(conn)` in the current transaction, or atomically on its own: a single
-        statement with autocommit (committed in its own round trip; a failed statement
-        changes nothing), a batch with an explicit commit or rollback."""
-        try:
-            async with self._connection() as (conn, in_tx):
-                if in_tx:
-                    return await fn(conn)
-                if single:
-                    conn.autocommit = True
-                    try:
-                        return await fn(conn)
-                    finally:
-                        conn.autocommit = False
-                try:
-                    result = await fn(conn)
-                except BaseException:
-                    with contextlib.suppress(*_DRIVER_ERRORS):
-                        await conn.rollback()
-                    raise
-                await conn.commit()
-                return result
-        except _DRIVER_ERRORS as exc:
-            translate_error(exc)
-
-    # ----------------------------------------------------------------- verbs
+        raise_batch_error(errors[0])
 
     async def fetch(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> list[Row]:
         return await self._query(stmt, params, rows=None)
@@ -405,45 +253,6 @@ class OracleBackend(Backend):
         # no row limit; exactly `limit` rows are fetched (and so locked) from its cursor.
         return await self._query(stmt, params, rows=limit)
 
-    @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[None]:
-        outer = self._tx.get()
-        if outer is not None:
-            depth = outer.depth + 1
-            savepoint = f"memrepo_sp{depth}"
-            try:
-                with outer.conn.cursor() as cur:
-                    await cur.execute(f"SAVEPOINT {savepoint}")
-            except _DRIVER_ERRORS as exc:
-                translate_error(exc)
-            token = self._tx.set(_Tx(outer.conn, depth))
-            try:
-                yield
-            except BaseException:
-                try:
-                    with outer.conn.cursor() as cur:
-                        await cur.execute(f"ROLLBACK TO SAVEPOINT {savepoint}")
-                except _DRIVER_ERRORS as exc:
-                    translate_error(exc)
-                raise
-            finally:
-                self._tx.reset(token)
-            return
-        try:
-            async with self._acquire() as conn:
-                token = self._tx.set(_Tx(conn, 0))
-                try:
-                    yield
-                except BaseException:
-                    with contextlib.suppress(*_DRIVER_ERRORS):
-                        await conn.rollback()
-                    raise
-                finally:
-                    self._tx.reset(token)
-                await conn.commit()
-        except _DRIVER_ERRORS as exc:
-            translate_error(exc)
-
     async def vector_dimension(self, table: str, column: str) -> int | None:
         # The driver describes a VECTOR column's declared dimension (None: flexible).
         table, column = validate_schema_name(table), validate_schema_name(column)
@@ -453,14 +262,14 @@ class OracleBackend(Backend):
                 with conn.cursor() as cur:
                     await cur.execute(sql)
                     dims = cur.description[0].vector_dimensions
-        except _DRIVER_ERRORS as exc:
-            if describe_error(exc)[1] in (_ORA_NO_SUCH_TABLE, _ORA_INVALID_IDENTIFIER):
+        except DRIVER_ERRORS as exc:
+            if describe_error(exc)[1] in (ORA_NO_SUCH_TABLE, ORA_INVALID_IDENTIFIER):
                 return None
             translate_error(exc)
         return int(dims) if dims else None
 
     async def maintain_vector_index(self) -> str:
-        # IVF centroids come from the rows present at build time; see oracle_maintenance.
+        # IVF centroids come from the rows present at build time; see maintenance.
         return await maintain_vector_index(self.fetchval, self._run_ddl)
 
     async def _run_ddl(self, sql: str) -> None:
@@ -468,7 +277,7 @@ class OracleBackend(Backend):
             async with self._connection() as (conn, _):
                 with conn.cursor() as cur:
                     await cur.execute(sql)
-        except _DRIVER_ERRORS as exc:
+        except DRIVER_ERRORS as exc:
             translate_error(exc)
 
     def pool_stats(self) -> PoolStats:
@@ -487,5 +296,5 @@ class OracleBackend(Backend):
     async def close(self) -> None:
         if not self._owns_pool:
             return
-        with contextlib.suppress(*_DRIVER_ERRORS):
+        with contextlib.suppress(*DRIVER_ERRORS):
             await self._pool.close(force=True)
