@@ -15,8 +15,15 @@ from typing import Any
 
 import pytest
 
-from repo.errors import MemrepoError, ValidationError
-from repo.models import ChunkIn, LinkIn, MemoryIn, ObservationUpdate, RecallQuery
+from repo.errors import MemrepoError, NotFoundError, ValidationError
+from repo.models import (
+    ChunkIn,
+    LinkIn,
+    MemoryIn,
+    ObservationUpdate,
+    RecallFilter,
+    RecallQuery,
+)
 from repo.store import Store
 from tests.conftest import new_schema
 from tests.helpers import T0, embedding, near
@@ -124,6 +131,15 @@ async def _flow(store: Store, bank: str) -> dict[str, Any]:
     result = await store.recall.recall(bank, RecallQuery(obs_vec, text="Alice Lisbon"))
     found = set(result.unit_ids())
     assert obs in found and {ids[0], ids[2]} <= found
+    fused = [f.id for f in result.fused]
+    assert obs in fused and len(fused) == len(set(fused)) == len(found)
+    # Filtered: only the observation carries "work"; "chat" without it is every source.
+    work = RecallFilter(tags=["work"])
+    result = await store.recall.recall(bank, RecallQuery(obs_vec, text="Alice", where=work))
+    assert set(result.unit_ids()) == {f.id for f in result.fused} == {obs}
+    chat_only = RecallFilter(tags=["chat"], exclude_tags=["work"])
+    result = await store.recall.recall(bank, RecallQuery(obs_vec, text="Alice", where=chat_only))
+    assert obs not in set(result.unit_ids()) and {ids[0], ids[2]} <= set(result.unit_ids())
     top = await store.recall.semantic(bank, obs_vec, fact_type="observation", k=5)
     assert [r["id"] for r in top] == [obs]
 
@@ -409,6 +425,15 @@ async def test_hostile_input_on_new_methods_is_a_typed_error_writing_nothing(
     assert await store.consolidation.mark_consolidated(bank, [foreign]) == 0
     with pytest.raises(MemrepoError):
         await store.observations.update(other, obs, ObservationUpdate("t", embedding("x")))
+    # An observation never cites another bank's unit, nor an unknown one.
+    for sources in ([foreign], [unit_id, foreign], [uuid.uuid4()]):
+        with pytest.raises(NotFoundError):
+            await store.observations.create(bank, "o", embedding("o"), sources)
+        with pytest.raises(NotFoundError):
+            await store.observations.update(
+                bank, obs, ObservationUpdate("t", embedding("x"), add_source_ids=sources)
+            )
+    assert await store.observations.sources_of(bank, [obs]) == {obs: [unit_id]}
     assert await store.observations.history(other, obs) == []
     assert await store.observations.sources_of(other, [obs]) == {}
     assert (await bank_row_counts(store, bank), await bank_row_counts(store, other)) == before
