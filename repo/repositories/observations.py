@@ -14,6 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from repo.backends.base import Backend
 from repo.errors import NotFoundError, ValidationError
 from repo.models import MemoryIn, ObservationUpdate
 from repo.repositories.base import Repository
@@ -186,6 +187,24 @@ UNSUPPORTED = {
 }
 
 
+#: The units of a bank among some ids: an observation's new sources must exist there.
+SOURCES_PRESENT = Statement(
+    "observations.sources_present",
+    sa.select(_u.id).where(_u.bank_id == _BANK, in_uuids(_u.id, "ids")),
+)
+
+
+async def check_sources_present(db: Backend, bank_id: str, sources: list[uuid.UUID]) -> None:
+    """Raise `NotFoundError` unless every source is a unit of `bank_id` (another bank's
+    unit is unknown here). Call inside the writing transaction, after the bank lock."""
+    if not sources:
+        return
+    found = {r["id"] for r in await db.fetch(SOURCES_PRESENT, {"bank_id": bank_id, "ids": sources})}
+    missing = [s for s in sources if s not in found]
+    if missing:
+        raise NotFoundError(f"source unit {missing[0]} not found in bank {bank_id!r}")
+
+
 class ObservationRepository(Repository):
     @property
     def _junction(self) -> bool:
@@ -216,6 +235,7 @@ class ObservationRepository(Repository):
             record[UNIT_INSERT_COLUMNS.index("source_memory_ids")] = sources
         async with self.db.transaction():
             await lock_bank(self.db, bank_id)
+            await check_sources_present(self.db, bank_id, sources)
             await self.db.execute(UNIT_INSERT, dict(zip(UNIT_INSERT_COLUMNS, record, strict=True)))
             if self._junction:
                 await self.db.executemany(
@@ -296,6 +316,7 @@ class ObservationRepository(Repository):
                 raise NotFoundError(f"observation {obs_id} not found in bank {bank_id!r}")
             existing = await self._sources(bank_id, obs_id, current)
             added = [s for s in offered if s not in set(existing)]
+            await check_sources_present(self.db, bank_id, added)
             params: dict[str, Any] = {
                 **key,
                 "text": text,
