@@ -26,6 +26,7 @@ from repo.models import (
     RecallQuery,
     TagGroup,
     TimeWindow,
+    VectorSearch,
 )
 from repo.rows import MappingRow, Row
 from repo.store import Store, open_store
@@ -58,6 +59,7 @@ __all__ = [
     "TagGroup",
     "TimeWindow",
     "ValidationError",
+    "VectorSearch",
     "__version__",
     "migrate",
     "migrate_sync",

@@ -159,6 +159,23 @@ class RecallFilter:
 
 
 @dataclass(frozen=True, slots=True)
+class VectorSearch:
+    """The vector index's search knobs (PostgreSQL: pgvector's HNSW settings); None keeps
+    the store's value. Set per store (`open_store(vector_search=...)`) or per recall
+    (`RecallQuery.vector_search`). See docs/recall.md, "ANN quality"."""
+
+    #: Candidates kept during an HNSW search (`hnsw.ef_search`, 1-1000; memrepo's default
+    #: 100, pgvector's 40): recall up, speed down. At least the largest k you ask for.
+    ef_search: int | None = None
+    #: `hnsw.iterative_scan`: `strict_order` (memrepo's default: a filtered scan goes on
+    #: until k rows pass, in exact distance order), `relaxed_order` or `off`.
+    iterative_scan: str | None = None
+    #: `hnsw.max_scan_tuples`: when an iterative scan gives up (pgvector's default 20,000);
+    #: the exact search then fills in any missing rows.
+    max_scan_tuples: int | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class RecallQuery:
     """One combined recall: semantic arms per fact type, full text, graph expansion."""
 
@@ -176,3 +193,6 @@ class RecallQuery:
     #: ...), 1.0 where not given; `rrf_k` is the rank constant.
     weights: Mapping[str, float] | None = None
     rrf_k: int = 60
+    #: The vector index's knobs for this recall only, over the store's (PostgreSQL: set
+    #: transaction-locally around the recall: three round trips more).
+    vector_search: VectorSearch | None = None

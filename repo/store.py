@@ -12,6 +12,7 @@ from repo.backends.base import Backend, PoolStats, validate_schema_name
 from repo.connecting import DEFAULT_CONNECT_TIMEOUT, validate_connect_timeout
 from repo.errors import ConfigurationError
 from repo.migrations import migrate, validate_dim
+from repo.models import VectorSearch
 from repo.repositories import (
     BankRepository,
     ConsolidationRepository,
@@ -26,6 +27,7 @@ from repo.repositories import (
 from repo.revision import check_schema_revision
 from repo.telemetry import instrument, register_pool_metrics, unregister_pool_metrics
 from repo.urls import DatabaseURL
+from repo.vector_search import vector_search_settings
 from schema.types import DEFAULT_EMBEDDING_DIM
 
 
@@ -111,11 +113,13 @@ async def connect_backend(
     settings_per_transaction: bool = False,
     statement_cache_size: int | None = None,
     read_urls: Sequence[str] = (),
+    vector_search: VectorSearch | None = None,
 ) -> Backend:
     """Open the backend a URL names (`postgresql://...` or `oracle://...`), with read
     replicas at `read_urls` (PostgreSQL)."""
     validate_schema_name(schema)
     db = DatabaseURL.parse(url)
+    knobs = vector_search_settings(vector_search)
     if db.backend == "postgresql":
         from repo.backends.postgres import PostgresBackend
 
@@ -129,6 +133,7 @@ async def connect_backend(
                 connect_timeout=connect_timeout,
                 settings_per_transaction=settings_per_transaction,
                 statement_cache_size=statement_cache_size,
+                server_settings=knobs,
             )
 
         primary = await connect(url, min_size)
@@ -139,9 +144,10 @@ async def connect_backend(
             await primary.close()
             raise
         return primary
-    if settings_per_transaction or statement_cache_size is not None or read_urls:
+    if settings_per_transaction or statement_cache_size is not None or read_urls or knobs:
         raise ConfigurationError(
-            "settings_per_transaction, statement_cache_size and read_url are PostgreSQL options"
+            "settings_per_transaction, statement_cache_size, read_url and vector_search are"
+            " PostgreSQL options"
         )
     from repo.backends.oracle import OracleBackend
 
@@ -161,12 +167,14 @@ def backend_on_pool(
     schema: str = "public",
     statement_timeout_ms: int | None = None,
     settings_per_transaction: bool = False,
+    vector_search: VectorSearch | None = None,
 ) -> Backend:
     """The backend for a pool the application created: an `asyncpg.Pool` or a
     python-oracledb `AsyncConnectionPool`."""
     import asyncpg
 
     validate_schema_name(schema)
+    knobs = vector_search_settings(vector_search)
     if isinstance(pool, asyncpg.Pool):
         from repo.backends.postgres import PostgresBackend
 
@@ -175,6 +183,7 @@ def backend_on_pool(
             schema=schema,
             statement_timeout_ms=statement_timeout_ms,
             settings_per_transaction=settings_per_transaction,
+            server_settings=knobs,
         )
     import oracledb
 
@@ -182,9 +191,10 @@ def backend_on_pool(
         raise ConfigurationError(
             f"pool= takes an asyncpg.Pool or an oracledb.AsyncConnectionPool, not {pool!r}"
         )
-    if settings_per_transaction or statement_timeout_ms is not None:
+    if settings_per_transaction or statement_timeout_ms is not None or knobs:
         raise ConfigurationError(
-            "on an application's Oracle pool, set call_timeout on its sessions yourself;"
+            "vector_search is a PostgreSQL option;"
+            " on an application's Oracle pool, set call_timeout on its sessions yourself;"
             " settings_per_transaction is a PostgreSQL option"
         )
     from repo.backends.oracle import OracleBackend
@@ -218,6 +228,7 @@ async def open_store(
     statement_cache_size: int | None = None,
     pool: Any = None,
     read_url: str | Sequence[str] | None = None,
+    vector_search: VectorSearch | None = None,
 ) -> AsyncIterator[Store]:
     """Open a store on `url`, or on the embedded PostgreSQL when `url` is None.
 
@@ -239,7 +250,12 @@ async def open_store(
     `store.transaction()` go to `url`. A replica that fails is warned about
     (`ReplicaFallbackWarning`) and the read runs on the primary. Replicas lag: a read
     outside a transaction may not see a write just made (docs/production.md).
+
+    `vector_search`: the vector index's knobs for every connection (PostgreSQL; default
+    `ef_search=100`, `iterative_scan="strict_order"`), overridable per recall
+    (`RecallQuery.vector_search`); a bad knob is a `ValidationError` before connecting.
     """
+    vector_search_settings(vector_search)
     read_urls = [read_url] if isinstance(read_url, str) else list(read_url or ())
     if pool is not None:
         if read_urls:
@@ -251,6 +267,7 @@ async def open_store(
             schema=schema,
             statement_timeout_ms=statement_timeout_ms,
             settings_per_transaction=settings_per_transaction,
+            vector_search=vector_search,
         )
         migrated = url is not None and run_migrations
         async with _opened(backend, url or "", dim, check=not migrated) as store:
@@ -277,6 +294,7 @@ async def open_store(
         settings_per_transaction=settings_per_transaction,
         statement_cache_size=statement_cache_size,
         read_urls=read_urls,
+        vector_search=vector_search,
     )
     async with _opened(backend, url, dim, check=not run_migrations) as store:
         yield store

@@ -7,7 +7,14 @@ from datetime import timedelta
 
 import pytest
 
-from repo.models import MemoryFilter, RecallFilter, RecallQuery, TagGroup, TimeWindow
+from repo.models import (
+    MemoryFilter,
+    RecallFilter,
+    RecallQuery,
+    TagGroup,
+    TimeWindow,
+    VectorSearch,
+)
 from repo.sql.cache import compile_count, compiled_entries, reset_compiled
 from repo.store import Store
 from tests.helpers import T0, embedding, unit
@@ -35,6 +42,11 @@ async def test_thousand_mixed_calls_compile_each_shape_once(store: Store, bank: 
         RecallFilter(event_date=TimeWindow(T0, T0 + timedelta(hours=rng.randint(1, 40)))),
         RecallFilter(metadata={"k": "v"}, min_similarity=0.1),
     ]
+
+    def knobs() -> VectorSearch | None:  # vector index knobs: settings, never compiled
+        relaxed = VectorSearch(iterative_scan="relaxed_order", max_scan_tuples=rng.randint(1, 9))
+        return rng.choice([None, VectorSearch(ef_search=rng.randint(10, 500)), relaxed])
+
     calls = 0
     while calls < 1000:
         choice = rng.randrange(7)
@@ -42,7 +54,7 @@ async def test_thousand_mixed_calls_compile_each_shape_once(store: Store, bank: 
             await store.memories.list(bank, rng.choice(filters), limit=rng.randint(1, 50))
         elif choice == 1:
             await store.recall.semantic(bank, embedding(rng.random()), fact_type=rng.choice(
-                ["world", "experience"]), k=rng.randint(1, 30))  # fmt: skip
+                ["world", "experience"]), k=rng.randint(1, 30), vector_search=knobs())  # fmt: skip
         elif choice == 2:
             await store.recall.fulltext(
                 bank, rng.choice(["topic1", "memory", "x y"]), k=rng.randint(1, 9)
@@ -55,7 +67,8 @@ async def test_thousand_mixed_calls_compile_each_shape_once(store: Store, bank: 
             )
         elif choice == 5:
             await store.recall.recall(bank, RecallQuery(embedding=embedding(rng.random()),
-                text=rng.choice([None, "memory"]), k_semantic=rng.randint(1, 20)))  # fmt: skip
+                text=rng.choice([None, "memory"]), k_semantic=rng.randint(1, 20),
+                vector_search=knobs()))  # fmt: skip
         else:
             where = rng.choice(wheres)
             if where is not None and where.event_date is not None:  # a new window each time

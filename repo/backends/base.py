@@ -142,6 +142,13 @@ class Backend(abc.ABC):
         Backends without a per-acquisition cost need not hold anything (the default)."""
         return contextlib.nullcontext()
 
+    def vector_search(self, settings: Mapping[str, str]) -> AbstractAsyncContextManager[None]:
+        """A block whose vector searches use `settings` (repo.vector_search: validated
+        `hnsw.*` values) over the store's, and whose settings end with it."""
+        if settings:
+            raise ConfigurationError(f"{self.name}: vector search knobs are for pgvector")
+        return contextlib.nullcontext()
+
     async def maintain_vector_index(self) -> str:
         """Build the vector index from the rows present, where the index needs it (Oracle's
         IVF index, after the first load and after large loads); "not-needed" elsewhere

@@ -5,7 +5,8 @@ returned untouched. Connections and transactions: `repo.backends.postgres.transa
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from typing import Any, cast
 
 import asyncpg
@@ -22,7 +23,12 @@ from repo.backends.postgres.errors import (
     is_select,
 )
 from repo.backends.postgres.routing import Replicas, replica_safe
-from repo.backends.postgres.session import Apply, store_settings
+from repo.backends.postgres.session import (
+    Apply,
+    search_path,
+    store_settings,
+    swap_settings_sql,
+)
 from repo.backends.postgres.transactions import PostgresConnections
 from repo.connecting import DEFAULT_CONNECT_TIMEOUT
 from repo.rows import Row
@@ -80,18 +86,20 @@ class PostgresBackend(PostgresConnections):
         schema: str = "public",
         statement_timeout_ms: int | None = None,
         settings_per_transaction: bool = False,
+        server_settings: Mapping[str, str] | None = None,
     ) -> PostgresBackend:
         """A backend on a pool the application created (and closes): memrepo's codecs are
         registered on each connection the first time memrepo uses it, the settings are
         applied per statement or per transaction, and `close()` leaves the pool open."""
         apply = Apply.TRANSACTION if settings_per_transaction else Apply.SESSION
         settings = store_settings(schema, statement_timeout_ms)
+        settings.update(server_settings or {})
         return cls(pool, schema, settings=settings, apply=apply, foreign=True, owns_pool=False)
 
     def for_schema(self, schema: str) -> PostgresBackend:
         """The same pool serving another tenant schema (statements are not compiled again:
         the SQL never names the schema)."""
-        settings = {**self._settings, **store_settings(schema)}
+        settings = {**self._settings, "search_path": search_path(schema)}  # knobs kept
         apply = Apply.TRANSACTION if self._apply is Apply.TRANSACTION else Apply.SESSION
         return PostgresBackend(
             self._pool, schema, settings=settings, apply=apply, foreign=self._foreign,
@@ -101,6 +109,30 @@ class PostgresBackend(PostgresConnections):
     def attach_replicas(self, replicas: Sequence[PostgresBackend]) -> None:
         """Send reads outside transactions to `replicas` (in turn) from now on."""
         self._replicas = Replicas(replicas)
+
+    @contextlib.asynccontextmanager
+    async def vector_search(self, settings: Mapping[str, str]) -> AsyncIterator[None]:
+        """The block runs in a transaction (a savepoint inside one) whose first statement
+        sets `settings` transaction-locally: they end with the block, whatever the pool
+        mode, and the previous values come back if an outer transaction goes on."""
+        if not settings:
+            yield
+            return
+        outer = self._conn.get() is not None
+        names = list(settings)
+        async with self.transaction():
+            conn = self._conn.get()
+            try:
+                row = await conn.fetchrow(swap_settings_sql(names), *settings.values())
+            except DRIVER_ERRORS as exc:
+                await self._fail(exc, conn)
+            yield
+            previous = {n: row[i] for i, n in enumerate(names) if row[i] is not None}
+            if outer and previous:  # a released savepoint keeps SET LOCAL values
+                try:
+                    await conn.fetchrow(swap_settings_sql(list(previous)), *previous.values())
+                except DRIVER_ERRORS as exc:
+                    await self._fail(exc, conn)
 
     @property
     def pool(self) -> asyncpg.Pool:

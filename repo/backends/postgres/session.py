@@ -32,7 +32,10 @@ class Apply(enum.Enum):
 
 
 #: Settings every memrepo connection needs besides the search path.
-BASE_SETTINGS: Mapping[str, str] = {"hnsw.iterative_scan": "strict_order"}
+BASE_SETTINGS: Mapping[str, str] = {
+    "hnsw.iterative_scan": "strict_order",
+    "hnsw.ef_search": "100",  # pgvector's 40 misses neighbours (docs/recall.md, ANN quality)
+}
 
 
 def store_settings(schema: str, statement_timeout_ms: int | None = None) -> dict[str, str]:

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from repo.models import RecallFilter, RecallQuery
+from repo.models import RecallFilter, RecallQuery, VectorSearch
 from repo.repositories.base import Repository
 from repo.repositories.recall.arms import (
     ARMS,
@@ -42,6 +42,7 @@ from repo.validation import (
     check_query,
     check_uuids,
 )
+from repo.vector_search import vector_search_settings
 
 
 @dataclass(slots=True)
@@ -73,13 +74,15 @@ class RecallRepository(Repository):
         fact_type: str,
         k: int = 20,
         where: RecallFilter | None = None,
+        vector_search: VectorSearch | None = None,
     ) -> list[Row]:
         """The k nearest units of one fact type (cosine) that pass `where`, nearest first,
-        with `score`.
+        with `score`; `vector_search`: the index's knobs for this call, over the store's.
 
         Returns k rows whenever k units match: if the vector index path returns fewer,
         the exact search runs.
         """
+        knobs = vector_search_settings(vector_search)
         shape, params = bind_filter(where)
         params |= {
             "bank_id": check_id("bank_id", bank_id),
@@ -88,9 +91,10 @@ class RecallRepository(Repository):
         }
         fact_type = check_fact_type("fact_type", fact_type)
         flags = with_where({"fact_type": fact_type}, shape.for_semantic())
-        rows = await self.db.fetch(SEMANTIC.shape(**flags), params)
-        if len(rows) < k:
-            rows = await self.db.fetch(SEMANTIC_EXACT.shape(**flags), params)
+        async with self.db.vector_search(knobs):
+            rows = await self.db.fetch(SEMANTIC.shape(**flags), params)
+            if len(rows) < k:
+                rows = await self.db.fetch(SEMANTIC_EXACT.shape(**flags), params)
         return rows
 
     async def fulltext(
@@ -168,8 +172,10 @@ class RecallRepository(Repository):
         n_seeds = check_limit("seeds", query.seeds)
         weights = check_weights("weights", query.weights)
         rrf_k = check_count("rrf_k", query.rrf_k, maximum=100_000)
+        knobs = vector_search_settings(query.vector_search)
 
-        async with self.db.one_connection():  # one pool acquisition for every read
+        # One pool acquisition for every read (with knobs: one transaction that sets them).
+        async with self.db.vector_search(knobs), self.db.one_connection():
             result = await run_recall(
                 self.db.fetch,
                 params,

@@ -1,0 +1,36 @@
+"""The vector index's search knobs (`VectorSearch`) as validated pgvector settings."""
+
+from __future__ import annotations
+
+from repo.errors import ValidationError
+from repo.models import VectorSearch
+
+#: `hnsw.iterative_scan` modes pgvector accepts.
+ITERATIVE_SCAN_MODES = ("strict_order", "relaxed_order", "off")
+
+
+def _int(field: str, value: object, low: int, high: int) -> str:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(field, f"must be an int from {low} to {high}")
+    return str(value)
+
+
+def vector_search_settings(knobs: object, field: str = "vector_search") -> dict[str, str]:
+    """pgvector settings (`hnsw.*` name -> value) for `knobs`; only the knobs given.
+    A bad knob is a `ValidationError` before any SQL runs."""
+    if knobs is None:
+        return {}
+    if not isinstance(knobs, VectorSearch):
+        raise ValidationError(field, "must be a VectorSearch")
+    settings: dict[str, str] = {}
+    if knobs.ef_search is not None:
+        settings["hnsw.ef_search"] = _int(f"{field}.ef_search", knobs.ef_search, 1, 1000)
+    if knobs.iterative_scan is not None:
+        if knobs.iterative_scan not in ITERATIVE_SCAN_MODES:
+            raise ValidationError(f"{field}.iterative_scan", f"one of {ITERATIVE_SCAN_MODES}")
+        settings["hnsw.iterative_scan"] = knobs.iterative_scan
+    if knobs.max_scan_tuples is not None:
+        settings["hnsw.max_scan_tuples"] = _int(
+            f"{field}.max_scan_tuples", knobs.max_scan_tuples, 1, 2**31 - 1
+        )
+    return settings
