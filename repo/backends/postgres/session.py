@@ -1,8 +1,9 @@
 """Where a PostgreSQL store's session settings live, and the SQL that applies them.
 
-A store needs three settings on the connection a statement runs on: `search_path` (its
-tenant schema), `hnsw.iterative_scan` (filtered vector searches still return k rows) and,
-if asked, `statement_timeout`. How they get there depends on who owns the connection:
+A store needs these settings on the connection a statement runs on: `search_path` (its
+tenant schema), `hnsw.iterative_scan` (filtered vector searches still return k rows),
+`hnsw.ef_search` and any other vector index knob of the store (`VectorSearch`) and, if
+asked, `statement_timeout`. How they get there depends on who owns the connection:
 
 - `STARTUP`: memrepo's own pool for one schema: in the startup packet, no round trip.
 - `SESSION`: another schema on that pool (`store.tenant(...)`), or a pool the application
