@@ -116,6 +116,8 @@ async def test_filtered_vector_search_still_returns_k(store: Store, bank: str) -
             plan = "\n".join(r[0] for r in await conn.fetch("EXPLAIN " + compiled.sql, *args))
             assert "Index Scan using ix_memory_units_embedding_hnsw" in plan, plan
             await conn.execute("SET LOCAL hnsw.iterative_scan = off")
+            # pgvector's default ef_search (memrepo's 100 would keep ~30 experience rows)
+            await conn.execute("SET LOCAL hnsw.ef_search = 40")
             assert len(await conn.fetch(compiled.sql, *args)) < min(20, matching), fact_type
 
 
