@@ -118,6 +118,9 @@ class InstrumentedBackend(Backend):
     def one_connection(self) -> AbstractAsyncContextManager[None]:
         return self.inner.one_connection()
 
+    def vector_search(self, settings: Mapping[str, str]) -> AbstractAsyncContextManager[None]:
+        return self.inner.vector_search(settings)
+
     def for_schema(self, schema: str) -> Backend:
         return InstrumentedBackend(self.inner.for_schema(schema), self._tracer)
 
