@@ -98,6 +98,8 @@ chunks = sa.Table(
     sa.Column("document_id", short_text(), nullable=False),
     sa.Column("chunk_index", sa.Integer(), nullable=False),
     sa.Column("text", long_text(), nullable=False),
+    # SHA-256 hex of the text (revision 0006); NULL = unknown, re-ingest treats it as changed.
+    sa.Column("content_hash", short_text(64), nullable=True),
     sa.ForeignKeyConstraint(
         ["bank_id", "document_id"],
         ["documents.bank_id", "documents.document_id"],

@@ -250,8 +250,9 @@ REINGEST_FAILURES: dict[str, Callable[[uuid.UUID], dict[str, Any]]] = {
 }
 _REPLACED = [
     "banks.lock_for_write", "documents.insert_if_absent", "documents.lock",
-    "documents.upsert", "documents.unit_ids", "observations.delete_by_sources",
-    "memories.lock", "entities.mentions_of_units", "entities.cooccurrences.mentions",
+    "documents.upsert", "chunks.list_for_document", "documents.unit_ids",
+    "observations.delete_by_sources", "memories.lock", "links.lock_of_units",
+    "entities.mentions_of_units", "entities.cooccurrences.mentions",
     "memories.delete", "entities.unmention", "entities.prune_orphans",
     "entities.cooccurrences.decrement", "entities.cooccurrences.prune",
     "chunks.delete_for_document",

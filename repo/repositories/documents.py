@@ -1,5 +1,13 @@
 """Documents and chunks: upsert by content hash, lock for write, and re-ingest that replaces
-a document's memory units in one transaction."""
+a document's memory units in one transaction, delta by chunk.
+
+Delta re-ingest: a chunk is *kept* when the new version has a chunk of the same id whose
+text hashes (SHA-256) to the stored chunk's hash; a stored NULL hash (chunks written
+before revision 0006 on Oracle) never matches. The units of kept chunks stay untouched
+(ids, links, entity mentions, observation sources); every other unit of the document
+(units of changed or vanished chunks, and units of no chunk) is removed through
+`remove_units`, and the new units of the call are written, except those of kept chunks,
+which are skipped (their chunk's units are already there)."""
 
 from __future__ import annotations
 
@@ -76,7 +84,13 @@ CHUNKS_LIST = Statement(
 )
 UNIT_IDS = Statement(
     "documents.unit_ids",
-    sa.select(_u.id).where(_u.bank_id == _BANK, _u.document_id == _DOC),
+    sa.select(_u.id, _u.chunk_id).where(_u.bank_id == _BANK, _u.document_id == _DOC),
+)
+GET_CHUNK = Statement(
+    "chunks.get",
+    sa.select(chunk_table).where(
+        _c.bank_id == _BANK, _c.chunk_id == sa.bindparam("chunk_id", type_=_c.chunk_id.type)
+    ),
 )
 
 
@@ -93,13 +107,23 @@ def content_hash(content: str) -> str:
 
 @dataclass(slots=True)
 class IngestResult:
-    """What an upsert or re-ingest did: `created`, `updated` or `unchanged`."""
+    """What an upsert or re-ingest did: `created`, `updated` or `unchanged`.
+
+    `unit_ids`: units written; `removed_unit_ids`: units removed; `skipped_units`: given
+    units not written because their chunk was kept. Chunk ids by fate: `kept_chunks`
+    (same id and hash: their units stay), `replaced_chunks` (same id, new text),
+    `added_chunks` (new id), `removed_chunks` (gone from the new version)."""
 
     status: str
     version: int
     unit_ids: list[uuid.UUID] = field(default_factory=list)
     removed_unit_ids: list[uuid.UUID] = field(default_factory=list)
     removed_observations: int = 0
+    skipped_units: int = 0
+    kept_chunks: list[str] = field(default_factory=list)
+    replaced_chunks: list[str] = field(default_factory=list)
+    added_chunks: list[str] = field(default_factory=list)
+    removed_chunks: list[str] = field(default_factory=list)
 
 
 class DocumentRepository(Repository):
@@ -121,6 +145,17 @@ class DocumentRepository(Repository):
     async def chunks(self, bank_id: str, document_id: str) -> list[Row]:
         params = _key(bank_id, document_id)
         return await self.db.fetch(CHUNKS_LIST, params)
+
+    async def get_chunk(self, bank_id: str, chunk_id: str) -> Row:
+        """One chunk of the bank by id (with its document id, index, text and hash)."""
+        params = {
+            "bank_id": check_id("bank_id", bank_id),
+            "chunk_id": check_id("chunk_id", chunk_id),
+        }
+        row = await self.db.fetchrow(GET_CHUNK, params)
+        if row is None:
+            raise NotFoundError(f"chunk {chunk_id!r} not found in bank {bank_id!r}")
+        return row
 
     async def upsert(
         self,
@@ -145,11 +180,14 @@ class DocumentRepository(Repository):
         units: Sequence[MemoryIn] = (),
         links: Sequence[LinkIn] = (),
     ) -> IngestResult:
-        """Replace a document, its chunks and its memory units in one transaction.
+        """Replace a document, its chunks and its memory units in one transaction, keeping
+        the units of unchanged chunks (see the module docstring).
 
-        Observations whose sources were among the removed units are deleted. If the
-        content hash is unchanged nothing is written. On any error the previous version
-        stays intact.
+        A unit belongs to a chunk through `MemoryIn.chunk_id`, which must name one of
+        `chunks` (or be None: a unit of the whole document, always replaced). Observations
+        whose sources were among the removed units are deleted. If the document's content
+        hash is unchanged nothing is written. On any error the previous version stays
+        intact.
         """
         check_id("bank_id", bank_id)
         check_id("document_id", document_id)
@@ -163,14 +201,18 @@ class DocumentRepository(Repository):
                 "document_id": document_id,
                 "chunk_index": i,
                 "text": check_text(f"chunks[{i}].text", ch.text),
+                "content_hash": content_hash(ch.text),
             }
             for i, ch in enumerate(chunks)
         ]
-        if len({r["chunk_id"] for r in chunk_rows}) != len(chunk_rows):
+        new_hashes = {str(r["chunk_id"]): str(r["content_hash"]) for r in chunk_rows}
+        if len(new_hashes) != len(chunk_rows):
             raise ValidationError("chunks", "duplicate chunk ids")
         for i, unit in enumerate(units):
             if unit.document_id not in (None, document_id):
                 raise ValidationError(f"units[{i}].document_id", "belongs to another document")
+            if unit.chunk_id is not None and unit.chunk_id not in new_hashes:
+                raise ValidationError(f"units[{i}].chunk_id", "is not one of the chunks")
         units = [_with_document(u, document_id) for u in units]
         digest = content_hash(content)
         memories = MemoryRepository(self.db, dim=self.dim, clock=self.now)
@@ -191,12 +233,21 @@ class DocumentRepository(Repository):
             version = 1
             removed: list[uuid.UUID] = []
             removed_obs = 0
+            old_hashes: dict[str, str | None] = {}
             if current is not None:
                 if current["content_hash"] == digest:
                     return IngestResult("unchanged", current["version"])
                 version = current["version"] + 1
                 await self.db.execute(UPSERT, {**row, "version": version})
-                removed = [r["id"] for r in await self.db.fetch(UNIT_IDS, key)]
+                old = await self.db.fetch(CHUNKS_LIST, key)
+                old_hashes = {c["chunk_id"]: c["content_hash"] for c in old}
+            kept = {cid for cid, h in new_hashes.items() if old_hashes.get(cid) == h}
+            if current is not None:
+                removed = [
+                    r["id"]
+                    for r in await self.db.fetch(UNIT_IDS, key)
+                    if r["chunk_id"] is None or r["chunk_id"] not in kept
+                ]
                 if removed:
                     removed_obs = await observations.delete_stale(bank_id, removed)
                     await remove_units(self.db, bank_id, removed, now)
@@ -205,9 +256,19 @@ class DocumentRepository(Repository):
                 await self.db.bulk_insert(
                     chunk_table, list(chunk_rows[0]), [tuple(r.values()) for r in chunk_rows]
                 )
-            unit_ids = await memories.retain(bank_id, units, links) if units else []
+            fresh = [u for u in units if u.chunk_id is None or u.chunk_id not in kept]
+            unit_ids = await memories.retain(bank_id, fresh, links) if fresh else []
         return IngestResult(
-            "created" if created else "updated", version, unit_ids, removed, removed_obs
+            "created" if created else "updated",
+            version,
+            unit_ids,
+            removed,
+            removed_obs,
+            skipped_units=len(units) - len(fresh),
+            kept_chunks=[c for c in new_hashes if c in kept],
+            replaced_chunks=[c for c in new_hashes if c in old_hashes and c not in kept],
+            added_chunks=[c for c in new_hashes if c not in old_hashes],
+            removed_chunks=[c for c in old_hashes if c not in new_hashes],
         )
 
     async def delete(self, bank_id: str, document_id: str) -> bool:

@@ -3,7 +3,8 @@ loses one mention per removed unit that mentioned it, and an entity left without
 is deleted.
 
 Locks are taken in the canonical order: the units by id first (a concurrent remover of
-the same units waits, then finds them gone and changes nothing), then the entities by
+the same units waits, then finds them gone and changes nothing), then the links touching
+them by (from, to, type), so their cascade deletion finds them locked, then the entities by
 folded name, the order `memories.retain` upserts them in, then co-occurrence pairs
 sorted, as retain writes them after its entities.
 """
@@ -19,10 +20,11 @@ import sqlalchemy as sa
 from repo.backends.base import Backend
 from repo.repositories import cooccurrence
 from repo.sql import Statement, in_uuids
-from schema.tables import entities, memory_units, unit_entities
+from schema.tables import entities, memory_links, memory_units, unit_entities
 
 _u = memory_units.c
 _e = entities.c
+_l = memory_links.c
 _m = unit_entities.c
 _BANK = sa.bindparam("bank_id", type_=_u.bank_id.type)
 
@@ -31,6 +33,16 @@ LOCK_UNITS = Statement(
     sa.select(_u.id)
     .where(_u.bank_id == _BANK, in_uuids(_u.id, "ids"))
     .order_by(_u.id)
+    .with_for_update(),
+)
+LOCK_LINKS = Statement(
+    "links.lock_of_units",
+    sa.select(_l.from_unit_id, _l.to_unit_id, _l.link_type)
+    .where(
+        _l.bank_id == _BANK,
+        sa.or_(in_uuids(_l.from_unit_id, "from_ids"), in_uuids(_l.to_unit_id, "to_ids")),
+    )
+    .order_by(_l.from_unit_id, _l.to_unit_id, _l.link_type)
     .with_for_update(),
 )
 MENTIONS = Statement(
@@ -65,16 +77,17 @@ PRUNE_ORPHANS = Statement(
 async def remove_units(
     db: Backend, bank_id: str, ids: Sequence[uuid.UUID], now: datetime
 ) -> list[uuid.UUID]:
-    """Delete the bank's units among `ids` (links, mentions and sources go by cascade),
-        take their mentions off the entities, delete entities left without units and uncount
-    their entity co-occurrences; return
-        the ids deleted. Call inside a transaction, after the bank lock."""
+    """Delete the bank's units among `ids` (links, locked first in canonical order, mentions
+    and sources go by cascade), take their mentions off the entities, delete entities left
+    without units and uncount their entity co-occurrences; return the ids deleted. Call
+    inside a transaction, after the bank lock."""
     if not ids:
         return []
     locked = [r["id"] for r in await db.fetch(LOCK_UNITS, {"bank_id": bank_id, "ids": ids})]
     if not locked:
         return []
     key = {"bank_id": bank_id, "ids": locked}
+    await db.fetch(LOCK_LINKS, {"bank_id": bank_id, "from_ids": locked, "to_ids": locked})
     counts = await db.fetch(MENTIONS, key)
     pairs = await cooccurrence.pairs_of(db, bank_id, locked)
     await db.execute(DELETE_UNITS, key)

@@ -13,6 +13,16 @@ END;
 
 /
 
+-- Running downgrade 0006 -> 0005
+
+ALTER TABLE chunks DROP COLUMN content_hash
+
+/
+
+UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num = '0006'
+
+/
+
 -- Running downgrade 0005 -> 0004
 
 DROP INDEX ix_entity_cooccurrences_other

@@ -531,6 +531,16 @@ UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num 
 
 /
 
+-- Running upgrade 0005 -> 0006
+
+ALTER TABLE chunks ADD content_hash VARCHAR2(64 CHAR)
+
+/
+
+UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num = '0005'
+
+/
+
 COMMIT
 
 /

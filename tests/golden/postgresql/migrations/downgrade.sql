@@ -1,5 +1,11 @@
 BEGIN;
 
+-- Running downgrade 0006 -> 0005
+
+ALTER TABLE chunks DROP COLUMN content_hash;
+
+UPDATE public.alembic_version SET version_num='0005' WHERE public.alembic_version.version_num = '0006';
+
 -- Running downgrade 0005 -> 0004
 
 DROP INDEX ix_entity_cooccurrences_other;

@@ -315,5 +315,13 @@ INSERT INTO entity_cooccurrences (bank_id, entity_id, other_id, units) SELECT a.
 
 UPDATE public.alembic_version SET version_num='0005' WHERE public.alembic_version.version_num = '0004';
 
+-- Running upgrade 0005 -> 0006
+
+ALTER TABLE chunks ADD COLUMN content_hash VARCHAR(64);
+
+UPDATE chunks SET content_hash = encode(sha256(convert_to(text, 'UTF8')), 'hex');
+
+UPDATE public.alembic_version SET version_num='0006' WHERE public.alembic_version.version_num = '0005';
+
 COMMIT;
 
