@@ -295,3 +295,42 @@ async def test_failed_reingest_keeps_the_previous_version(
 
     assert await _document_state(store, bank, "doc") == before
     assert [c["chunk_id"] for c in await store.documents.chunks(bank, "other")] == ["taken"]
+
+
+async def test_failed_delta_reingest_keeps_the_previous_version(store: Store, bank: str) -> None:
+    """A delta re-ingest (one chunk kept, one changed) that fails at its last statement
+    leaves every unit, link, mention, observation and chunk of the previous version."""
+    a, b = uuid.uuid4(), uuid.uuid4()
+    v1 = await store.documents.reingest(
+        bank,
+        "doc",
+        "version one",
+        chunks=[ChunkIn("c1", "one a"), ChunkIn("c2", "one b")],
+        units=[
+            unit(1, id=a, chunk_id="c1", entities=["Alice", "Bob"]),
+            unit(2, id=b, chunk_id="c2", entities=["Bob", "Carol"]),
+        ],
+        links=[LinkIn(a, b, "semantic", 0.5), LinkIn(b, a, "causal", 0.4)],
+    )
+    assert v1.unit_ids == [a, b]
+    await store.observations.create(bank, "Bob", embedding(9), [a, b])
+    before = await _document_state(store, bank, "doc")
+    links_before = await store.links.outgoing(bank, [a, b])
+
+    new = uuid.uuid4()
+    spy_store, spy = spied(store)
+    with pytest.raises(ConflictError):
+        await spy_store.documents.reingest(
+            bank,
+            "doc",
+            "version two",
+            chunks=[ChunkIn("c1", "one a"), ChunkIn("c2", "two b")],
+            units=[unit(20, id=new, chunk_id="c2", entities=["Dan"])],
+            links=[LinkIn(new, uuid.uuid4(), "causal", 0.3)],  # dangling: refused last
+        )
+    written = [name.partition(".array")[0].partition(".table")[0] for name in spy.succeeded()]
+    assert "memories.delete" in written and "unit_entities" in written
+    assert spy.calls[-1][2] is False
+
+    assert await _document_state(store, bank, "doc") == before
+    assert await store.links.outgoing(bank, [a, b]) == links_before
