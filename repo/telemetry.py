@@ -121,6 +121,9 @@ class InstrumentedBackend(Backend):
     def vector_search(self, settings: Mapping[str, str]) -> AbstractAsyncContextManager[None]:
         return self.inner.vector_search(settings)
 
+    async def maintain_vector_index(self) -> str:
+        return await self.inner.maintain_vector_index()
+
     def for_schema(self, schema: str) -> Backend:
         return InstrumentedBackend(self.inner.for_schema(schema), self._tracer)
 

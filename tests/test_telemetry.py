@@ -18,10 +18,11 @@ from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
+from repo.backends.base import Backend
 from repo.models import RecallQuery
 from repo.sql.cache import REGISTRY
 from repo.store import Store
-from repo.telemetry import register_pool_metrics
+from repo.telemetry import InstrumentedBackend, register_pool_metrics
 from tests.conftest import store_on_new_schema
 from tests.helpers import embedding, unit
 from tests.inspection import spied
@@ -208,3 +209,15 @@ def test_without_opentelemetry_nothing_is_wrapped() -> None:
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=False
     )
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
+def test_the_traced_backend_delegates_every_backend_method() -> None:
+    """A method the wrapper does not define falls back to Backend's default instead of the
+    wrapped backend's (a traced Oracle store would skip its vector-index maintenance)."""
+    public = {
+        name
+        for name, value in vars(Backend).items()
+        if callable(value) and not name.startswith("_")
+    }
+    missing = sorted(public - set(vars(InstrumentedBackend)))
+    assert not missing, f"InstrumentedBackend inherits instead of delegating: {missing}"
