@@ -43,12 +43,12 @@ async def test_claim_complete_fail_and_backoff(fresh_store: Store) -> None:
     [claimed] = await s.operations.claim("w1", 5)
     assert claimed["id"] == op and claimed["status"] == "processing" and claimed["attempts"] == 1
     assert await s.operations.claim("w2", 5) == []  # leased
-    failed = await s.operations.fail(op, "w1", "boom")
+    failed = await s.operations.fail(op, "w1", "boom", attempt=1)
     assert failed["status"] == "pending" and failed["error_message"] == "boom"
     assert failed["next_attempt_at"] >= failed["updated_at"] + s.operations.backoff(1)
     assert await s.operations.claim("w1", 5) == []  # backing off
     with pytest.raises(ConflictError):
-        await s.operations.complete(op, "w1")  # not claimed any more
+        await s.operations.complete(op, "w1", attempt=1)  # not claimed any more
 
 
 async def test_retry_after_backoff_then_final_failure(fresh_store: Store) -> None:
@@ -57,11 +57,11 @@ async def test_retry_after_backoff_then_final_failure(fresh_store: Store) -> Non
     s.operations.base_backoff = timedelta(milliseconds=50)
     [op] = await s.operations.submit("b", OperationIn("job", max_attempts=2))
     await s.operations.claim("w", 1)
-    await s.operations.fail(op, "w", "first")
+    await s.operations.fail(op, "w", "first", attempt=1)
     await asyncio.sleep(0.1)
     [again] = await s.operations.claim("w", 1)
     assert again["attempts"] == 2
-    final = await s.operations.fail(op, "w", "second")
+    final = await s.operations.fail(op, "w", "second", attempt=2)
     assert final["status"] == "failed" and final["completed_at"] is not None
 
 
@@ -74,8 +74,8 @@ async def test_expired_lease_is_reclaimable(fresh_store: Store) -> None:
     [reclaimed] = await s.operations.claim("w2", 1)
     assert reclaimed["id"] == op and reclaimed["claimed_by"] == "w2" and reclaimed["attempts"] == 2
     with pytest.raises(ConflictError):
-        await s.operations.complete(op, "dead-worker")
-    await s.operations.complete(op, "w2", {"done": True})
+        await s.operations.complete(op, "dead-worker", attempt=1)
+    await s.operations.complete(op, "w2", {"done": True}, attempt=2)
     assert (await s.operations.get(op))["result"] == {"done": True}
 
 
@@ -91,7 +91,7 @@ async def test_concurrent_claims_never_overlap(fresh_store: Store) -> None:
         while batch := await s.operations.claim(name, 4):
             claimed.extend(r["id"] for r in batch)
             for r in batch:
-                await s.operations.complete(r["id"], name)
+                await s.operations.complete(r["id"], name, attempt=r["attempts"])
 
     await asyncio.gather(*(worker(f"w{i}") for i in range(4)))
     assert sorted(map(str, claimed)) == sorted(map(str, ids))
@@ -103,7 +103,7 @@ async def test_prune_finished(fresh_store: Store) -> None:
     await s.banks.create("b")
     [done, _] = [(await s.operations.submit("b", OperationIn(t)))[0] for t in ("a", "b")]
     for row in await s.operations.claim("w", 1):
-        await s.operations.complete(row["id"], "w")
+        await s.operations.complete(row["id"], "w", attempt=row["attempts"])
     assert await s.operations.prune("b", s.operations.now() + timedelta(seconds=1)) == 1
     assert await s.operations.counts("b") == {"pending": 1}
     del done

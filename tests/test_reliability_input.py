@@ -108,10 +108,10 @@ BAD: dict[str, Case] = {
     "nul: payload key": lambda s, b: s.operations.submit(b, OperationIn("t", {NUL: 1})),
     "nul: child payload": lambda s, b: s.operations.submit(b, OperationIn("t", children=[OperationIn("c", {"a": [NUL]})])),
     "nul: claim worker": lambda s, b: s.operations.claim(NUL),
-    "nul: complete worker": lambda s, b: s.operations.complete(U, NUL),
-    "nul: complete result": lambda s, b: s.operations.complete(U, "w", {"r": NUL}),
-    "nul: fail worker": lambda s, b: s.operations.fail(U, NUL, "e"),
-    "nul: fail error": lambda s, b: s.operations.fail(U, "w", NUL),
+    "nul: complete worker": lambda s, b: s.operations.complete(U, NUL, attempt=1),
+    "nul: complete result": lambda s, b: s.operations.complete(U, "w", {"r": NUL}, attempt=1),
+    "nul: fail worker": lambda s, b: s.operations.fail(U, NUL, "e", attempt=1),
+    "nul: fail error": lambda s, b: s.operations.fail(U, "w", NUL, attempt=1),
     "nul: entity lookup": lambda s, b: s.entities.by_name(b, NUL),
     "nul: entities after": lambda s, b: s.entities.list(b, after=NUL),
     # -- lone surrogates (not encodable as UTF-8)
@@ -140,7 +140,7 @@ BAD: dict[str, Case] = {
     "long: context": lambda s, b: s.memories.retain(b, [unit(1, context="c" * 1_000_001)]),
     "long: operation type": lambda s, b: s.operations.submit(b, OperationIn("t" * 65)),
     "long: worker": lambda s, b: s.operations.claim(LONG_ID),
-    "long: error message": lambda s, b: s.operations.fail(U, "w", "e" * 100_001),
+    "long: error message": lambda s, b: s.operations.fail(U, "w", "e" * 100_001, attempt=1),
     "long: list after": lambda s, b: s.banks.list(after=LONG_ID),
     "long: recall text": lambda s, b: s.recall.recall(b, RecallQuery(embedding(1), text="q" * 10_001)),
     "deep metadata": lambda s, b: s.memories.retain(b, [unit(1, metadata=deep(100_000))]),
@@ -208,8 +208,8 @@ BAD: dict[str, Case] = {
     "uuid: a string of ids": lambda s, b: s.memories.get(b, str(U)),
     "uuid: with junk": lambda s, b: s.memories.get(b, [f"{U}; DROP TABLE banks"]),
     "uuid: operation get": lambda s, b: s.operations.get("x"),
-    "uuid: operation complete": lambda s, b: s.operations.complete("' OR 1=1 --", "w"),
-    "uuid: operation fail": lambda s, b: s.operations.fail("", "w", "e"),
+    "uuid: operation complete": lambda s, b: s.operations.complete("' OR 1=1 --", "w", attempt=1),
+    "uuid: operation fail": lambda s, b: s.operations.fail("", "w", "e", attempt=1),
     "uuid: children": lambda s, b: s.operations.children("zzz"),
     "uuid: get many": lambda s, b: s.operations.get_many([U, "nope"]),
     "uuid: observation sources": lambda s, b: s.observations.create(b, "o", embedding(1), ["bad"]),
@@ -383,8 +383,8 @@ async def test_sql_looking_operations_and_worker_ids_are_data(fresh_store: Store
         claimed = await s.operations.claim(text, 10)
         assert sorted(r["id"] for r in claimed) == sorted(ids)
         assert all(r["claimed_by"] == text for r in claimed)
-        await s.operations.complete(ids[0], text, {text: text})
-        failed = await s.operations.fail(ids[1], text, text)
+        await s.operations.complete(ids[0], text, {text: text}, attempt=1)
+        failed = await s.operations.fail(ids[1], text, text, attempt=1)
         assert (failed["error_message"], failed["status"]) == (text, "pending")
         assert (await s.operations.get(ids[0]))["result"] == {text: text}
         assert await s.operations.counts(text) == {"completed": 1, "pending": 1}

@@ -121,12 +121,16 @@ async def test_workers_drain_5000_operations_exactly_once(fresh_store: Store) ->
                     ledger.claims[op_id].append((name, row["attempts"], row["claimed_at"]))
                     if row["payload"]["flaky"] and op_id not in failed_once:
                         failed_once.add(op_id)
-                        after = await s.operations.fail(op_id, name, "transient")
+                        after = await s.operations.fail(
+                            op_id, name, "transient", attempt=row["attempts"]
+                        )
                         assert after["status"] == "pending"
                         failing_claim = len(ledger.claims[op_id]) - 1
                         ledger.retry_due[op_id] = (failing_claim, after["next_attempt_at"])
                     else:
-                        await s.operations.complete(op_id, name, {"by": name})
+                        await s.operations.complete(
+                            op_id, name, {"by": name}, attempt=row["attempts"]
+                        )
                         finished.append((op_id, name))
             ledger.completed.extend(finished)
 
@@ -164,7 +168,7 @@ async def test_workers_drain_5000_operations_exactly_once(fresh_store: Store) ->
         later = ledger.claims[op_id][1:]
         assert later and all(w != "doomed" and at >= lease_end for w, _, at in later)
     with pytest.raises(ConflictError):
-        await s.operations.complete(next(iter(abandoned)), "doomed")
+        await s.operations.complete(next(iter(abandoned)), "doomed", attempt=1)
 
 
 async def test_failed_operation_waits_for_its_backoff(fresh_store: Store) -> None:
@@ -176,7 +180,7 @@ async def test_failed_operation_waits_for_its_backoff(fresh_store: Store) -> Non
     for attempt in (1, 2, 3):
         [row] = await ops.claim("w", 5)
         assert (row["id"], row["attempts"]) == (op, attempt)
-        failed = await ops.fail(op, "w", f"attempt {attempt}")
+        failed = await ops.fail(op, "w", f"attempt {attempt}", attempt=attempt)
         assert failed["status"] == "pending"
         assert failed["next_attempt_at"] == clock.now + ops.backoff(attempt)
         clock.advance(ops.backoff(attempt) - TICK)
@@ -184,7 +188,7 @@ async def test_failed_operation_waits_for_its_backoff(fresh_store: Store) -> Non
         clock.advance(TICK)
     [last] = await ops.claim("w", 5)
     assert last["attempts"] == 4
-    final = await ops.fail(op, "w", "attempt 4")
+    final = await ops.fail(op, "w", "attempt 4", attempt=4)
     assert (final["status"], final["completed_at"]) == ("failed", clock.now)
     clock.advance(ops.max_backoff * 10)
     assert await ops.claim("w", 5) == []  # failed for good
@@ -217,10 +221,10 @@ async def test_dead_workers_operation_is_reclaimable_after_its_lease(fresh_store
     [again] = await ops.claim("w2", 1)
     assert (again["id"], again["claimed_by"], again["attempts"]) == (op, "w2", 2)
     with pytest.raises(ConflictError):
-        await ops.complete(op, "doomed")  # the dead worker came back too late
+        await ops.complete(op, "doomed", attempt=1)  # the dead worker came back too late
     with pytest.raises(ConflictError):
-        await ops.fail(op, "doomed", "late")
-    await ops.complete(op, "w2", {"ok": True})
+        await ops.fail(op, "doomed", "late", attempt=1)
+    await ops.complete(op, "w2", {"ok": True}, attempt=2)
     assert (await ops.get(op))["status"] == "completed"
 
 
@@ -256,8 +260,102 @@ async def test_concurrent_claimers_on_separate_pools_never_share(fresh_store: St
                 for row in batch:
                     assert row["id"] not in seen, (row["id"], seen.get(row["id"]), name)
                     seen[row["id"]] = name
-                    await mine.operations.complete(row["id"], name)
+                    await mine.operations.complete(row["id"], name, attempt=row["attempts"])
 
     await asyncio.gather(*(process(f"p{i}") for i in range(4)))
     assert set(seen) == set(ids)
     assert await s.operations.counts("b") == {"completed": len(ids)}
+
+
+async def test_prune_keeps_a_tree_until_every_member_is_finished(fresh_store: Store) -> None:
+    """A finished parent whose children still run is not pruned (the foreign key would
+    delete the running children with it); once every member is finished it is."""
+    s = fresh_store
+    await s.banks.create("b")
+    clock = Clock(T0)
+    ops = ops_at(s, clock)
+    parent, running, waiting = await ops.submit(
+        "b", OperationIn("parent", children=[OperationIn("running"), OperationIn("waiting")])
+    )
+    claimed = {r["id"]: r for r in await ops.claim("w", 2)}
+    assert set(claimed) == {parent, running}
+    await ops.complete(parent, "w", attempt=1)
+    clock.advance(timedelta(hours=1))
+    assert await ops.prune("b", clock.now) == 0
+    assert {r["id"] for r in await ops.get_many([parent, running, waiting])} == {
+        parent, running, waiting,
+    }  # fmt: skip
+    await ops.complete(running, "w", {"ok": True}, attempt=1)  # its work is not lost
+    [last] = await ops.claim("w", 1)
+    assert last["id"] == waiting
+    await ops.fail(waiting, "w", "boom", attempt=1, retry=False)
+    clock.advance(timedelta(hours=1))
+    assert await ops.prune("b", clock.now) == 1
+    assert await ops.get_many([parent, running, waiting]) == []
+
+
+async def test_fail_backs_off_on_every_attempt_up_to_the_last(fresh_store: Store) -> None:
+    """The backoff is capped before it grows: 100 attempts fail and retry without error."""
+    s = fresh_store
+    await s.banks.create("b")
+    clock = Clock(T0)
+    ops = ops_at(s, clock)
+    [op] = await ops.submit("b", OperationIn("job", max_attempts=100))
+    for attempt in range(1, 101):
+        [row] = await ops.claim("w", 1)
+        assert row["attempts"] == attempt
+        failed = await ops.fail(op, "w", f"attempt {attempt}", attempt=attempt)
+        if attempt < 100:
+            assert failed["status"] == "pending"
+            assert failed["next_attempt_at"] == clock.now + min(
+                ops.base_backoff * 2 ** min(attempt - 1, 30), ops.max_backoff
+            )
+            clock.advance(ops.max_backoff)
+    assert (failed["status"], failed["attempts"]) == ("failed", 100)
+    assert ops.backoff(10**9) == ops.max_backoff
+
+
+async def test_claim_does_not_wait_for_a_locked_exhausted_operation(fresh_store: Store) -> None:
+    """A worker finishing its last attempt late holds the row lock; a claim meanwhile skips
+    that row instead of waiting for it, and claims other work."""
+    s = fresh_store
+    await s.banks.create("b")
+    clock = Clock(T0)
+    ops = ops_at(s, clock)
+    [late] = await ops.submit("b", OperationIn("late", max_attempts=1))
+    await ops.claim("slow", 1, lease=timedelta(seconds=10))
+    [other] = await ops.submit("b", OperationIn("other"))
+    clock.advance(timedelta(seconds=10))  # the last attempt's lease is over
+    async with open_store(s.url, schema=s.schema, run_migrations=False, max_size=1) as slow:
+        slow_ops = ops_at(slow, clock)
+        async with slow.transaction():
+            await slow_ops.complete(late, "slow", attempt=1)  # row locked until commit
+            # A claim that waited for the lock would wait for this very transaction:
+            # the bound only turns that hang into a failure.
+            claimed = await asyncio.wait_for(ops.claim("w", 5), timeout=60)
+            assert [r["id"] for r in claimed] == [other]
+    assert (await ops.get(late))["status"] == "completed"  # the late completion stands
+    await ops.complete(other, "w", attempt=1)
+    assert await ops.claim("w", 5) == []
+
+
+async def test_a_late_call_for_an_earlier_claim_is_refused(fresh_store: Store) -> None:
+    """Claims are fenced by their attempt: when a worker id is reused (a restarted worker),
+    the late `complete`/`fail` of attempt 1 cannot finish attempt 2."""
+    s = fresh_store
+    await s.banks.create("b")
+    clock = Clock(T0)
+    ops = ops_at(s, clock)
+    [op] = await ops.submit("b", OperationIn("job"))
+    [first] = await ops.claim("w", 1, lease=timedelta(seconds=10))
+    clock.advance(timedelta(seconds=10))
+    [second] = await ops.claim("w", 1)  # the same worker id, after the lease
+    assert (first["attempts"], second["attempts"]) == (1, 2)
+    with pytest.raises(ConflictError):
+        await ops.complete(op, "w", {"from": "attempt 1"}, attempt=first["attempts"])
+    with pytest.raises(ConflictError):
+        await ops.fail(op, "w", "attempt 1 failed late", attempt=first["attempts"])
+    row = await ops.get(op)
+    assert (row["status"], row["attempts"], row["result"]) == ("processing", 2, None)
+    await ops.complete(op, "w", {"from": "attempt 2"}, attempt=second["attempts"])
+    assert (await ops.get(op))["result"] == {"from": "attempt 2"}

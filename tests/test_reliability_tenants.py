@@ -156,7 +156,7 @@ async def test_writes_stay_in_their_tenant(tenants: tuple[Tenant, Tenant]) -> No
     assert sorted(r["id"] for r in claimed) == sorted(alpha.op_ids)
     assert await beta.store.operations.counts(BANK) == {"pending": 2}
     for row in claimed:
-        await alpha.store.operations.complete(row["id"], "worker")
+        await alpha.store.operations.complete(row["id"], "worker", attempt=row["attempts"])
     assert await beta.store.operations.claim("worker", 100) != []
 
     # Updating, re-ingesting, deleting the same keys in one tenant leaves the other as is.

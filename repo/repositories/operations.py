@@ -32,6 +32,8 @@ from repo.validation import (
 from schema.tables import async_operations
 
 _o = async_operations.c
+#: Most attempts an operation may be given.
+MAX_ATTEMPTS = 100
 _NOW = sa.bindparam("now", type_=_o.next_attempt_at.type)
 _ACTIVE: tuple[sa.ColumnElement[Any], ...] = (
     sa.literal_column("'pending'"),
@@ -83,14 +85,26 @@ CLAIM = Statement(
         updated_at=_NOW,
     ),
 )
-EXPIRE_EXHAUSTED = Statement(
-    "operations.expire_exhausted",
+# Operations whose lease expired after their last allowed attempt. Locked rows are
+# skipped (a worker may still hold one, e.g. finishing late): `claim` never waits on them,
+# a later claim expires them.
+_exhausted = sa.and_(_o.next_attempt_at <= _NOW, _o.attempts >= _o.max_attempts)
+EXHAUSTED = Statement(
+    "operations.exhausted",
+    sa.select(_o.id)
+    .where(_o.status.in_(_ACTIVE), _exhausted)
+    .limit(sa.bindparam("limit"))
+    .with_for_update(skip_locked=True),
+    overrides={
+        "oracle": sa.select(_o.id)
+        .where(_claim_key <= _NOW, _o.attempts >= _o.max_attempts)
+        .with_for_update(skip_locked=True)
+    },
+)
+EXPIRE = Statement(
+    "operations.expire",
     sa.update(async_operations)
-    .where(
-        _o.status.in_(_ACTIVE),
-        _o.next_attempt_at <= _NOW,
-        _o.attempts >= _o.max_attempts,
-    )
+    .where(in_uuids(_o.id, "ids"))
     .values(
         status=sa.literal_column("'failed'"),
         error_message=sa.func.coalesce(_o.error_message, sa.literal_column("'lease expired'")),
@@ -107,11 +121,13 @@ CHILDREN = Statement(
     .where(_o.parent_id == sa.bindparam("parent_id", type_=_o.id.type))
     .order_by(_o.created_at, _o.id),
 )
-#: The operation is still claimed by this worker (its lease was not lost to another).
+#: The operation is still in the claim this worker took as attempt `attempt`: the claim
+#: was not lost to another, nor to a later claim of the same worker id.
 _CLAIMED_BY_WORKER = (
     _o.id == sa.bindparam("id", type_=_o.id.type),
     _o.status == sa.literal_column("'processing'"),
     _o.claimed_by == sa.bindparam("worker"),
+    _o.attempts == sa.bindparam("attempt", type_=_o.attempts.type),
 )
 COMPLETE = Statement(
     "operations.complete",
@@ -137,13 +153,21 @@ FAIL = Statement(
         updated_at=_NOW,
     ),
 )
+_FINISHED: tuple[sa.ColumnElement[Any], ...] = (
+    sa.literal_column("'completed'"),
+    sa.literal_column("'failed'"),
+)
+_child = async_operations.alias("child")
 PRUNE = Statement(
     "operations.prune",
     sa.delete(async_operations).where(
         _o.bank_id == sa.bindparam("bank_id"),
-        _o.status.in_((sa.literal_column("'completed'"), sa.literal_column("'failed'"))),
+        _o.status.in_(_FINISHED),
         _o.updated_at < sa.bindparam("before", type_=_o.updated_at.type),
         _o.parent_id.is_(None),
+        # Only whole finished trees: a child still pending or processing keeps its parent
+        # (the foreign key would delete the child with it).
+        ~sa.exists().where(_child.c.parent_id == _o.id, _child.c.status.in_(_ACTIVE)),
     ),
 )
 COUNT_BY_STATUS = Statement(
@@ -161,9 +185,19 @@ class OperationRepository(Repository):
     #: Longest lease a claim may take.
     max_lease = timedelta(days=30)
 
+    #: Most operations one claim marks failed for an expired last lease (more: next claim).
+    expire_batch = 1000
+
     def backoff(self, attempts: int) -> timedelta:
-        """Delay before the next attempt after `attempts` failed ones."""
-        delay: timedelta = self.base_backoff * (2 ** max(attempts - 1, 0))
+        """Delay before the next attempt after `attempts` failed ones: `base_backoff`
+        doubled per attempt, capped at `max_backoff` (doubling stops at the cap, so no
+        attempt count overflows)."""
+        delay = self.base_backoff
+        # 1 µs doubled 67 times passes timedelta.max: 128 doublings always reach the cap.
+        for _ in range(min(max(attempts - 1, 0), 128)):
+            if delay >= self.max_backoff / 2:
+                return self.max_backoff
+            delay *= 2
         return min(delay, self.max_backoff)
 
     async def submit(self, bank_id: str, op: OperationIn) -> list[uuid.UUID]:
@@ -194,7 +228,9 @@ class OperationRepository(Repository):
             ),
             "status": "pending", "payload": check_json(f"{field}.payload", op.payload),
             "result": None, "error_message": None, "attempts": 0,
-            "max_attempts": check_limit(f"{field}.max_attempts", op.max_attempts, maximum=100),
+            "max_attempts": check_limit(
+                f"{field}.max_attempts", op.max_attempts, maximum=MAX_ATTEMPTS
+            ),
             "next_attempt_at": now, "parent_id": parent, "claimed_by": None, "claimed_at": None,
             "completed_at": None, "created_at": now, "updated_at": now,
         }  # fmt: skip
@@ -215,7 +251,9 @@ class OperationRepository(Repository):
             raise ValidationError("lease", f"must be positive and at most {self.max_lease}")
         now = self.now()
         async with self.db.transaction():
-            await self.db.execute(EXPIRE_EXHAUSTED, {"now": now})
+            expired = await self.db.fetch_locked(EXHAUSTED, {"now": now}, self.expire_batch)
+            if expired:
+                await self.db.execute(EXPIRE, {"ids": [r["id"] for r in expired], "now": now})
             ids = [r["id"] for r in await self.db.fetch_locked(CLAIMABLE, {"now": now}, n)]
             if not ids:
                 return []
@@ -225,37 +263,54 @@ class OperationRepository(Repository):
             return await self.db.fetch(GET_MANY, {"ids": ids})
 
     async def complete(
-        self, op_id: uuid.UUID | str, worker: str, result: Mapping[str, Any] | None = None
+        self,
+        op_id: uuid.UUID | str,
+        worker: str,
+        result: Mapping[str, Any] | None = None,
+        *,
+        attempt: int,
     ) -> None:
-        """Mark a claimed operation completed. Raises ConflictError if the claim was lost."""
+        """Mark a claimed operation completed. `attempt` is the claimed row's `attempts`:
+        it fences the claim, so a late call for an earlier claim (even by the same worker
+        id) is refused. Raises ConflictError if the claim was lost."""
         params = {
             "id": check_uuid("op_id", op_id), "worker": check_id("worker", worker),
+            "attempt": check_limit("attempt", attempt, maximum=MAX_ATTEMPTS),
             "result": check_json("result", result), "now": self.now(),
         }  # fmt: skip
         if await self.db.execute(COMPLETE, params) != 1:
-            raise ConflictError(f"operation {op_id} is not claimed by {worker!r}")
+            raise ConflictError(f"operation {op_id} is not claimed by {worker!r} as {attempt=}")
 
     async def fail(
-        self, op_id: uuid.UUID | str, worker: str, error: str, *, retry: bool = True
+        self,
+        op_id: uuid.UUID | str,
+        worker: str,
+        error: str,
+        *,
+        attempt: int,
+        retry: bool = True,
     ) -> Row:
-        """Record a failed attempt: back to pending after a backoff while attempts remain,
-        else failed. Raises ConflictError if the claim was lost."""
+        """Record a failed attempt (`attempt`: the claimed row's `attempts`, as for
+        `complete`): back to pending after a backoff while attempts remain, else failed.
+        Raises ConflictError if the claim was lost."""
         op_uuid = check_uuid("op_id", op_id)
         check_id("worker", worker)
+        check_limit("attempt", attempt, maximum=MAX_ATTEMPTS)
+        if not isinstance(retry, bool):
+            raise ValidationError("retry", f"expected a bool, got {type(retry).__name__}")
         message = check_optional_text("error", error or None, max_length=100_000)
         now = self.now()
         async with self.db.transaction():
             op = await self.get(op_uuid)
-            attempts, max_attempts = op["attempts"], op["max_attempts"]
-            again = retry and attempts < max_attempts
+            again = retry and attempt < op["max_attempts"]
             params = {
-                "id": op_uuid, "worker": worker, "error": message, "now": now,
-                "status": "pending" if again else "failed",
-                "next_attempt_at": now + self.backoff(attempts) if again else now,
+                "id": op_uuid, "worker": worker, "attempt": attempt, "error": message,
+                "now": now, "status": "pending" if again else "failed",
+                "next_attempt_at": now + self.backoff(attempt) if again else now,
                 "completed_at": None if again else now,
             }  # fmt: skip
             if await self.db.execute(FAIL, params) != 1:
-                raise ConflictError(f"operation {op_id} is not claimed by {worker!r}")
+                raise ConflictError(f"operation {op_id} is not claimed by {worker!r} as {attempt=}")
             return await self.get(op_uuid)
 
     async def get(self, op_id: uuid.UUID | str) -> Row:
@@ -278,7 +333,8 @@ class OperationRepository(Repository):
 
     async def prune(self, bank_id: str, before: datetime) -> int:
         """Delete finished (completed or failed) top-level operations last updated before
-        `before`, with their children; return how many top-level ones."""
+        `before`, with their children, if every child is finished too; return how many
+        top-level ones."""
         params = {
             "bank_id": check_id("bank_id", bank_id),
             "before": check_datetime("before", before),

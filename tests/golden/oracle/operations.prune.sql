@@ -1,3 +1,5 @@
 -- operations.prune [oracle]
 -- params: bank_id, before
-DELETE FROM async_operations WHERE async_operations.bank_id = :bank_id AND async_operations.status IN ('completed', 'failed') AND async_operations.updated_at < :before AND async_operations.parent_id IS NULL
+DELETE FROM async_operations WHERE async_operations.bank_id = :bank_id AND async_operations.status IN ('completed', 'failed') AND async_operations.updated_at < :before AND async_operations.parent_id IS NULL AND NOT (EXISTS (SELECT * 
+FROM async_operations child 
+WHERE child.parent_id = async_operations.id AND child.status IN ('pending', 'processing')))
