@@ -7,20 +7,34 @@ import functools
 import gc
 import json
 import math
+import numbers
 import struct
 import sys
 import uuid
 from array import array
-from collections.abc import Iterable, Iterator, Mapping, Sequence
-from datetime import datetime
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence, Set
+from datetime import UTC, datetime
+from typing import Any, TypeVar
 
 from repo.errors import ValidationError
 from schema.tables import FACT_TYPES, LINK_TYPES
 from schema.types import ID_LENGTH
 
-#: Longest memory text, context or document content accepted, in characters.
+T = TypeVar("T")
+
+#: Longest context, document content or chunk text accepted, in characters.
 MAX_TEXT_LENGTH = 1_000_000
+#: Longest memory unit text accepted, in characters. Unit text is full-text indexed, and
+#: a PostgreSQL tsvector holds at most 1,048,575 bytes of lexemes and positions. The
+#: costliest text found needs 7.5 bytes of them per character (distinct hyphenated pairs
+#: of 4-byte letters, e.g. "𠀀-𠀁": the pair and both parts are lexemes; Cyrillic words
+#: need 2.3), so 131,072 characters (8 bytes each) always fit the index.
+MAX_INDEXED_TEXT_LENGTH = 131_072
+#: Largest metadata object (banks, documents, units) accepted, in bytes of UTF-8 JSON.
+MAX_METADATA_BYTES = 1_048_576
+#: Largest operation payload or result accepted, in bytes of UTF-8 JSON (room for a
+#: whole document of `MAX_TEXT_LENGTH` characters).
+MAX_PAYLOAD_BYTES = 8 * 1_048_576
 #: Longest full-text query accepted, in characters.
 MAX_QUERY_LENGTH = 10_000
 #: Largest `limit` / `k` accepted by any read.
@@ -177,12 +191,15 @@ def check_embedding(field: str, value: object, dim: int) -> array[float]:
     A float buffer (numpy `float32`/`float64`, `array('f')`) is copied in one step; any
     other sequence of numbers is converted element by element.
     """
-    if isinstance(value, str | bytes):
-        raise ValidationError(field, "expected a sequence of floats")
+    if isinstance(value, str | bytes | Set | Mapping):  # text, or no order
+        raise ValidationError(field, "expected an ordered sequence of floats")
     floats = _float_buffer(value)
     if floats is None:
         if not isinstance(value, Iterable):
             raise ValidationError(field, "expected a sequence of floats")
+        if not isinstance(value, Sequence):
+            value = list(value)  # an iterator: read it once
+        _check_real_numbers(field, value)
         try:
             floats = array("f", value)
         except (TypeError, ValueError, OverflowError):
@@ -192,7 +209,42 @@ def check_embedding(field: str, value: object, dim: int) -> array[float]:
     # A finite double beyond the float32 range became inf in the conversion: caught too.
     if not _all_finite(floats):
         raise ValidationError(field, "contains NaN or infinity, or a value beyond float32")
+    if _all_tiny(floats) and math.hypot(*floats) < _MIN_NORM:
+        raise ValidationError(field, "is a zero vector (or too close to one for cosine)")
     return floats
+
+
+#: Element types of an embedding sequence accepted without a closer look.
+_PLAIN_NUMBERS = frozenset({float, int})
+#: The smallest norm whose float32 square is a normal float32 (2**-63): below it the
+#: norm pgvector computes in float32 underflows and cosine distance is NaN.
+_MIN_NORM = 2.0**-63
+
+
+def _check_real_numbers(field: str, values: Sequence[object]) -> None:
+    """Every element is a real number: not a bool (an int that means something else) and
+    not a Decimal (it converts, but is not a float). One C-speed pass over the types."""
+    kinds = set(map(type, values))
+    if kinds <= _PLAIN_NUMBERS:
+        return
+    for kind in kinds:
+        if issubclass(kind, bool) or not issubclass(kind, numbers.Real):
+            raise ValidationError(field, f"expected floats, got {kind.__name__}")
+
+
+@functools.lru_cache(maxsize=16)
+def _tiny_lanes(n: int) -> int:
+    """For `n` float32 lanes: 192 added to every exponent field (see `_all_tiny`)."""
+    return int.from_bytes((0x60000000).to_bytes(4, sys.byteorder) * n, sys.byteorder)
+
+
+def _all_tiny(floats: array[float]) -> bool:
+    """Whether every element is below 2**-63 in magnitude (biased exponent below 64), by
+    the carry trick of `_all_finite`: an exponent field plus 192 carries into the bit
+    above it exactly when the exponent is at least 64. Only then is the norm computed."""
+    exponents, _, carries = _float32_lanes(len(floats))
+    packed = int.from_bytes(floats.tobytes(), sys.byteorder)
+    return ((packed & exponents) + _tiny_lanes(len(floats))) & carries == 0
 
 
 def check_fact_type(field: str, value: object) -> str:
@@ -252,6 +304,10 @@ def check_datetime(field: str, value: object) -> datetime:
         raise ValidationError(field, f"expected datetime, got {type(value).__name__}")
     if value.tzinfo is None or value.utcoffset() is None:
         raise ValidationError(field, "must be timezone-aware")
+    try:
+        value.astimezone(UTC)  # what both drivers do with it
+    except OverflowError:
+        raise ValidationError(field, "its UTC instant is outside the years 1 to 9999") from None
     return value
 
 
@@ -295,12 +351,20 @@ class JsonObject(dict[str, Any]):
     utf8: bytes
 
 
-def check_json(field: str, value: object) -> JsonObject | None:
-    """A JSON object (or None) whose strings hold no NUL bytes or lone surrogates."""
+def check_json(
+    field: str, value: object, *, max_bytes: int = MAX_METADATA_BYTES
+) -> JsonObject | None:
+    """A JSON object (or None) of at most `max_bytes` bytes of compact UTF-8 JSON, whose
+    strings hold no NUL bytes or lone surrogates.
+
+    An object that cannot fit is refused before it is serialised (see `_json_floor`).
+    """
     if value is None:
         return None
     if not isinstance(value, Mapping):
         raise ValidationError(field, f"expected a mapping, got {type(value).__name__}")
+    if _json_floor(value, max_bytes) > max_bytes:
+        raise ValidationError(field, f"larger than {max_bytes} bytes of JSON")
     try:
         text = json.dumps(value, allow_nan=False, ensure_ascii=False, separators=(",", ":"))
     except (TypeError, ValueError) as exc:
@@ -315,9 +379,36 @@ def check_json(field: str, value: object) -> JsonObject | None:
         utf8 = text.encode("utf-8")
     except UnicodeEncodeError:
         raise ValidationError(field, "is not valid UTF-8 (lone surrogate)") from None
+    if len(utf8) > max_bytes:
+        raise ValidationError(field, f"larger than {max_bytes} bytes of JSON")
     out = JsonObject(value)
     out.utf8 = utf8
     return out
+
+
+def _json_floor(value: object, limit: int) -> int:
+    """A lower bound of the size of `value` as JSON, counted until it passes `limit`.
+
+    A string costs at least its length and quotes, any other item at least one byte, so
+    the walk stops after at most `limit` items however large the value is."""
+    total = 0
+    stack = [value]
+    while stack and total <= limit:
+        item = stack.pop()
+        if isinstance(item, str):
+            total += len(item) + 2
+        elif isinstance(item, Mapping):
+            total += 1 + len(item)  # braces, colons and commas
+            if total <= limit:
+                stack.extend(item.keys())
+                stack.extend(item.values())
+        elif isinstance(item, list | tuple):
+            total += 1 + len(item)  # brackets and commas
+            if total <= limit:
+                stack.extend(item)
+        else:
+            total += 1
+    return total
 
 
 def _strings(value: object) -> Iterator[str]:
@@ -334,12 +425,36 @@ def _strings(value: object) -> Iterator[str]:
             stack.extend(item)
 
 
-def check_batch(field: str, items: Sequence[object], *, allow_empty: bool = False) -> None:
+def check_model(field: str, value: object, kind: type[T]) -> T:
+    """An instance of one of the input models (`repo.models`), e.g. not a dict."""
+    if not isinstance(value, kind):
+        raise ValidationError(field, f"expected {kind.__name__}, got {type(value).__name__}")
+    return value
+
+
+def check_batch(
+    field: str,
+    items: Sequence[object],
+    *,
+    allow_empty: bool = False,
+    kind: type | tuple[type, ...] | None = None,
+) -> None:
+    """A sequence of 0 (if `allow_empty`) or 1 to `MAX_BATCH` items, each of `kind`."""
     check_sequence(field, items, "items")
     if not allow_empty and not items:
         raise ValidationError(field, "must not be empty")
     if len(items) > MAX_BATCH:
         raise ValidationError(field, f"more than {MAX_BATCH} items")
+    if kind is not None and not all(issubclass(k, kind) for k in set(map(type, items))):
+        i, item = next((i, x) for i, x in enumerate(items) if not isinstance(x, kind))
+        names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+        raise ValidationError(f"{field}[{i}]", f"expected {names}, got {type(item).__name__}")
+
+
+def check_indexed_text(field: str, value: object) -> str:
+    """Memory unit text: `check_text` within the full-text index's limit
+    (`MAX_INDEXED_TEXT_LENGTH`)."""
+    return check_text(field, value, max_length=MAX_INDEXED_TEXT_LENGTH)
 
 
 def check_query(field: str, value: object) -> str:

@@ -135,7 +135,9 @@ def test_check_embedding_accepts_exactly_finite_float32_vectors_of_the_dimension
     values: list[float], dim: int
 ) -> None:
     finite32 = all(math.isfinite(float(v)) and abs(float(v)) < F32_OVERFLOW for v in values)
-    if len(values) == dim and finite32:
+    # Not a zero vector: the float32 squared norm must not underflow (NaN cosine).
+    normed = finite32 and math.hypot(*array("f", [float(v) for v in values])) >= 2.0**-63
+    if len(values) == dim and normed:
         out = check_embedding("e", values, dim)
         assert out == array("f", [float(v) for v in values])  # stored as float32
         assert check_embedding("e", tuple(values), dim) == out  # any sequence

@@ -193,7 +193,8 @@ class DocumentRepository(Repository):
         check_id("document_id", document_id)
         check_text("content", content)
         meta = check_json("metadata", metadata)
-        check_batch("chunks", chunks, allow_empty=True)
+        check_batch("chunks", chunks, allow_empty=True, kind=ChunkIn)
+        check_batch("units", units, allow_empty=True, kind=MemoryIn)
         chunk_rows = [
             {
                 "bank_id": bank_id,
@@ -216,6 +217,8 @@ class DocumentRepository(Repository):
         units = [_with_document(u, document_id) for u in units]
         digest = content_hash(content)
         memories = MemoryRepository(self.db, dim=self.dim, clock=self.now)
+        if units:  # every unit and link checked before any SQL (the fresh ones are written)
+            memories.prepare_retain(bank_id, units, links)
         observations = ObservationRepository(self.db, dim=self.dim, clock=self.now)
         key = {"bank_id": bank_id, "document_id": document_id}
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import unicodedata
 import uuid
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -33,10 +34,13 @@ from repo.validation import (
     check_embedding,
     check_fact_type,
     check_id,
+    check_indexed_text,
     check_json,
     check_link_type,
+    check_model,
     check_optional_datetime,
     check_optional_text,
+    check_sequence,
     check_tags,
     check_text,
     check_uuid,
@@ -143,7 +147,7 @@ def unit_record(
             bank_id,
             None if unit.document_id is None else check_id("document_id", unit.document_id),
             None if unit.chunk_id is None else check_id("chunk_id", unit.chunk_id),
-            check_text("text", unit.text),
+            check_indexed_text("text", unit.text),
             check_optional_text("context", unit.context),
             check_embedding("embedding", unit.embedding, dim),
             check_fact_type("fact_type", unit.fact_type),
@@ -187,6 +191,18 @@ def link_rows(bank_id: str, links: Sequence[LinkIn], now: datetime) -> list[dict
     return [dict(zip(LINK_COLUMNS, r, strict=True)) for r in link_records(bank_id, links, now)]
 
 
+@dataclass(slots=True)
+class RetainBatch:
+    """A validated retain, ready to write: unit rows, entity mentions and rows, links."""
+
+    bank_id: str
+    records: list[tuple[Any, ...]]
+    ids: list[uuid.UUID]
+    mentions: list[tuple[int, str]]
+    entity_rows: list[dict[str, Any]]
+    edges: list[tuple[Any, ...]]
+
+
 class MemoryRepository(Curation):
     async def retain(
         self, bank_id: str, units: Sequence[MemoryIn], links: Sequence[LinkIn] = ()
@@ -195,9 +211,16 @@ class MemoryRepository(Curation):
 
         Everything is validated first; on any error nothing is written.
         """
+        return await self.write_retain(self.prepare_retain(bank_id, units, links))
+
+    def prepare_retain(
+        self, bank_id: str, units: Sequence[MemoryIn], links: Sequence[LinkIn] = ()
+    ) -> RetainBatch:
+        """Validate a retain without running any SQL (for callers that write it later, in
+        their own transaction, and must reject bad input first)."""
         check_id("bank_id", bank_id)
-        check_batch("units", units)
-        check_batch("links", links, allow_empty=True)
+        check_batch("units", units, kind=MemoryIn)
+        check_batch("links", links, allow_empty=True, kind=LinkIn)
         now = self.now()
         with collector_paused():  # the batch allocates ~10 containers per unit
             records = [unit_record(bank_id, u, i, now, self.dim) for i, u in enumerate(units)]
@@ -206,15 +229,21 @@ class MemoryRepository(Curation):
                 raise ValidationError("units", "duplicate unit ids")
             mentions, entity_rows = self._entity_mentions(bank_id, units, now)
             edges = link_records(bank_id, links, now)
+        return RetainBatch(bank_id, records, ids, mentions, entity_rows, edges)
 
+    async def write_retain(self, batch: RetainBatch) -> list[uuid.UUID]:
+        """Write a prepared retain in one transaction; return the unit ids."""
+        check_model("batch", batch, RetainBatch)
         async with self.db.transaction():
-            await lock_bank(self.db, bank_id)
-            by_id = sorted(records, key=lambda r: r[0].int)  # units are written in id order
+            await lock_bank(self.db, batch.bank_id)
+            by_id = sorted(batch.records, key=lambda r: r[0].int)  # units are written in id order
             await self.db.bulk_insert(memory_units, UNIT_INSERT_COLUMNS, by_id)
-            if mentions:
-                await self._attach_entities(bank_id, ids, mentions, entity_rows)
-            await self._insert_links(edges, set(ids))
-        return ids
+            if batch.mentions:
+                await self._attach_entities(
+                    batch.bank_id, batch.ids, batch.mentions, batch.entity_rows
+                )
+            await self._insert_links(batch.edges, set(batch.ids))
+        return batch.ids
 
     def _entity_mentions(
         self, bank_id: str, units: Sequence[MemoryIn], now: datetime
@@ -225,11 +254,9 @@ class MemoryRepository(Curation):
         mentions: list[tuple[int, str]] = []
         entity_rows: dict[str, dict[str, Any]] = {}
         for i, unit in enumerate(units):
-            if isinstance(unit.entities, str):
-                raise ValidationError(f"units[{i}].entities", "expected a sequence, got a string")
             seen: set[str] = set()
-            for ent in unit.entities:
-                e = ent if isinstance(ent, EntityIn) else EntityIn(ent)
+            for ent in check_sequence(f"units[{i}].entities", unit.entities, "entities"):
+                e = ent if isinstance(ent, EntityIn) else EntityIn(ent)  # type: ignore[arg-type]  # checked next
                 name = check_text(f"units[{i}].entities", e.name, max_length=255)
                 canonical = canonical_entity_name(name)
                 if len(canonical) > 255:  # case folding can lengthen a name ("ß" -> "ss")
@@ -283,7 +310,7 @@ class MemoryRepository(Curation):
     async def add_links(self, bank_id: str, links: Sequence[LinkIn]) -> None:
         """Add links between existing units (existing links are kept as they are)."""
         check_id("bank_id", bank_id)
-        check_batch("links", links)
+        check_batch("links", links, kind=LinkIn)
         rows = link_rows(bank_id, links, self.now())
         async with self.db.transaction():
             await lock_bank(self.db, bank_id)
@@ -302,13 +329,14 @@ class MemoryRepository(Curation):
 
     async def update(self, bank_id: str, unit_id: uuid.UUID | str, change: MemoryUpdate) -> Row:
         """Change some fields of a unit; return the updated unit."""
+        check_model("change", change, MemoryUpdate)
         params: dict[str, Any] = {
             "bank_id": check_id("bank_id", bank_id),
             "unit_id": check_uuid("unit_id", unit_id),
             "updated_at": self.now(),
         }
         checks: Mapping[str, Any] = {
-            "text": lambda v: check_text("text", v),
+            "text": lambda v: check_indexed_text("text", v),
             "context": lambda v: check_text("context", v),
             "embedding": lambda v: check_embedding("embedding", v, self.dim),
             "tags": lambda v: check_tags("tags", v),

@@ -23,6 +23,7 @@ from repo.validation import (
     check_id,
     check_keyset,
     check_limit,
+    check_model,
     check_optional_datetime,
     check_tags,
     check_text,
@@ -188,7 +189,8 @@ class MemoryListing(Repository):
         """Units newest first (never invalidated ones). Pass the last row of a page as
         `after` for the next page; `with_total=True` returns a `Page` that also counts
         every match (one more statement, in the same transaction)."""
-        params, flags = filter_params(bank_id, filters or MemoryFilter())
+        f = MemoryFilter() if filters is None else check_model("filters", filters, MemoryFilter)
+        params, flags = filter_params(bank_id, f)
         params["limit"] = check_limit("limit", limit)
         if after is not None:
             created, unit_id = check_keyset("after", after, "created_at")

@@ -33,10 +33,11 @@ from repo.validation import (
     check_batch,
     check_embedding,
     check_id,
+    check_indexed_text,
+    check_model,
     check_optional_datetime,
     check_optional_text,
     check_tags,
-    check_text,
     check_uuid,
     check_uuids,
 )
@@ -294,12 +295,13 @@ class ObservationRepository(Repository):
         greatest end), merge tags, add the number of new sources to the proof count.
         Return the updated observation."""
         check_id("bank_id", bank_id)
+        check_model("change", change, ObservationUpdate)
         obs_id = check_uuid("observation_id", observation_id)
         if not isinstance(change, ObservationUpdate):
             raise ValidationError(
                 "change", f"expected ObservationUpdate, got {type(change).__name__}"
             )
-        text = check_text("text", change.text)
+        text = check_indexed_text("text", change.text)
         vector = check_embedding("embedding", change.embedding, self.dim)
         offered = list(dict.fromkeys(check_uuids("add_source_ids", change.add_source_ids)))
         check_batch("add_source_ids", offered, allow_empty=True)

@@ -20,11 +20,13 @@ from repo.repositories.base import Repository
 from repo.rows import Row
 from repo.sql import Statement, in_uuids
 from repo.validation import (
+    MAX_PAYLOAD_BYTES,
     check_batch,
     check_datetime,
     check_id,
     check_json,
     check_limit,
+    check_model,
     check_optional_text,
     check_text,
     check_uuid,
@@ -203,7 +205,8 @@ class OperationRepository(Repository):
     async def submit(self, bank_id: str, op: OperationIn) -> list[uuid.UUID]:
         """Queue an operation and its children in one transaction; return [parent, *children]."""
         check_id("bank_id", bank_id)
-        check_batch("children", op.children, allow_empty=True)
+        check_model("op", op, OperationIn)
+        check_batch("op.children", op.children, allow_empty=True, kind=OperationIn)
         now = self.now()
         parent_id = uuid.uuid4()
         rows = [self._row(bank_id, op, parent_id, None, now, "op")]
@@ -226,7 +229,9 @@ class OperationRepository(Repository):
             "operation_type": check_text(
                 f"{field}.operation_type", op.operation_type, max_length=64
             ),
-            "status": "pending", "payload": check_json(f"{field}.payload", op.payload),
+            "status": "pending", "payload": check_json(
+                f"{field}.payload", op.payload, max_bytes=MAX_PAYLOAD_BYTES
+            ),
             "result": None, "error_message": None, "attempts": 0,
             "max_attempts": check_limit(
                 f"{field}.max_attempts", op.max_attempts, maximum=MAX_ATTEMPTS
@@ -276,7 +281,8 @@ class OperationRepository(Repository):
         params = {
             "id": check_uuid("op_id", op_id), "worker": check_id("worker", worker),
             "attempt": check_limit("attempt", attempt, maximum=MAX_ATTEMPTS),
-            "result": check_json("result", result), "now": self.now(),
+            "result": check_json("result", result, max_bytes=MAX_PAYLOAD_BYTES),
+            "now": self.now(),
         }  # fmt: skip
         if await self.db.execute(COMPLETE, params) != 1:
             raise ConflictError(f"operation {op_id} is not claimed by {worker!r} as {attempt=}")

@@ -39,6 +39,7 @@ from repo.validation import (
     check_fact_types,
     check_id,
     check_limit,
+    check_model,
     check_query,
     check_uuids,
 )
@@ -157,6 +158,7 @@ class RecallRepository(Repository):
         (one), entities of every candidate (one); every arm applies `query.where`; the
         arms fused by reciprocal rank (`RecallResult.fused`, no round trip)."""
         check_id("bank_id", bank_id)
+        check_model("query", query, RecallQuery)
         fact_types = check_fact_types("fact_types", query.fact_types)
         where, params = bind_filter(query.where, "where")
         params |= {
