@@ -9,9 +9,11 @@ timestamps the database stored.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, cast
@@ -22,6 +24,7 @@ from repo.errors import ConflictError
 from repo.models import OperationIn
 from repo.repositories.operations import OperationRepository
 from repo.store import Store, open_store
+from tests.inspection import SpyBackend
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
@@ -359,3 +362,65 @@ async def test_a_late_call_for_an_earlier_claim_is_refused(fresh_store: Store) -
     assert (row["status"], row["attempts"], row["result"]) == ("processing", 2, None)
     await ops.complete(op, "w", {"from": "attempt 2"}, attempt=second["attempts"])
     assert (await ops.get(op))["result"] == {"from": "attempt 2"}
+
+
+class CancelledAfterCommit(SpyBackend):
+    """The real backend, but the calling task is cancelled right after a transaction
+    commits: where a cancellation (`asyncio.wait_for`) lands while the pool takes the
+    connection back, after the claim is already in the database."""
+
+    @contextlib.asynccontextmanager
+    async def transaction(self) -> AsyncIterator[None]:
+        async with self.inner.transaction():
+            yield
+        task = asyncio.current_task()
+        assert task is not None
+        task.cancel()
+        await asyncio.sleep(0)
+
+
+async def test_a_claim_cancelled_after_it_committed_is_released(fresh_store: Store) -> None:
+    """The cancelled caller never received its operations: they are pending and due at
+    once (not `processing` until the lease ends), and their attempt is not counted."""
+    s = fresh_store
+    await s.banks.create("b")
+    clock = Clock(T0)
+    ops = ops_at(s, clock)
+    ids = await ops.submit("b", OperationIn("p", children=[OperationIn("c")]))
+    cancelling = OperationRepository(CancelledAfterCommit(s.backend), dim=s.dim, clock=clock)
+    claim = asyncio.ensure_future(cancelling.claim("w", 5, lease=timedelta(hours=1)))
+    with pytest.raises(asyncio.CancelledError):
+        await claim
+    rows = await ops.get_many(ids)
+    assert {(r["status"], r["attempts"], r["claimed_by"]) for r in rows} == {("pending", 0, None)}
+    again = await ops.claim("w2", 5)
+    assert sorted(r["id"] for r in again) == sorted(ids)
+    assert {r["attempts"] for r in again} == {1}
+
+
+async def test_a_claim_cancelled_before_it_committed_leaves_nothing(fresh_store: Store) -> None:
+    """Cancelled while its statements run (here: after the rows were locked and updated,
+    before the commit), the claim is rolled back; the operations stay as they were."""
+    s = fresh_store
+    await s.banks.create("b")
+    clock = Clock(T0)
+    ops = ops_at(s, clock)
+    [op] = await ops.submit("b", OperationIn("job"))
+
+    class CancelledAfterUpdate(SpyBackend):
+        async def execute(self, stmt: Any, params: Any = None) -> int:
+            n = await self.inner.execute(stmt, params or {})
+            if stmt.name == "operations.claim":
+                task = asyncio.current_task()
+                assert task is not None
+                task.cancel()
+                await asyncio.sleep(0)
+            return n
+
+    cancelling = OperationRepository(CancelledAfterUpdate(s.backend), dim=s.dim, clock=clock)
+    with pytest.raises(asyncio.CancelledError):
+        await asyncio.ensure_future(cancelling.claim("w", 1))
+    row = await ops.get(op)
+    assert (row["status"], row["attempts"], row["claimed_by"]) == ("pending", 0, None)
+    [again] = await ops.claim("w2", 1)
+    assert (again["id"], again["attempts"]) == (op, 1)

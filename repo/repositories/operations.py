@@ -7,6 +7,8 @@ becomes claimable again when the lease expires, and each claim counts one attemp
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
@@ -14,7 +16,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from repo.errors import ConflictError, NotFoundError, ValidationError
+from repo.errors import ConflictError, MemrepoError, NotFoundError, ValidationError
 from repo.models import OperationIn
 from repo.repositories.base import Repository
 from repo.rows import Row
@@ -111,6 +113,27 @@ EXPIRE = Statement(
         status=sa.literal_column("'failed'"),
         error_message=sa.func.coalesce(_o.error_message, sa.literal_column("'lease expired'")),
         completed_at=_NOW,
+        updated_at=_NOW,
+    ),
+)
+#: Undo a claim nobody received (its call was cancelled): the rows this claim took, and
+#: only while still in it (the claim's worker and `claimed_at`), go back to pending, due
+#: now, without the attempt. A claim that never committed matches nothing.
+RELEASE = Statement(
+    "operations.release",
+    sa.update(async_operations)
+    .where(
+        in_uuids(_o.id, "ids"),
+        _o.status == sa.literal_column("'processing'"),
+        _o.claimed_by == sa.bindparam("worker"),
+        _o.claimed_at == _NOW,
+    )
+    .values(
+        status=sa.literal_column("'pending'"),
+        attempts=_o.attempts - sa.literal_column("1"),
+        claimed_by=sa.null(),
+        claimed_at=sa.null(),
+        next_attempt_at=_NOW,
         updated_at=_NOW,
     ),
 )
@@ -247,6 +270,9 @@ class OperationRepository(Repository):
 
         Concurrent workers never claim the same operation (`FOR UPDATE SKIP LOCKED`).
         Operations whose lease expired after their last allowed attempt are marked failed.
+        A call cancelled after its claim may have committed (e.g. by `asyncio.wait_for`)
+        releases the operations it claimed: nobody received them, so they are due again
+        at once, without the attempt.
         """
         check_id("worker", worker)
         check_limit("n", n)
@@ -255,17 +281,33 @@ class OperationRepository(Repository):
         if not timedelta(0) < lease <= self.max_lease:
             raise ValidationError("lease", f"must be positive and at most {self.max_lease}")
         now = self.now()
-        async with self.db.transaction():
-            expired = await self.db.fetch_locked(EXHAUSTED, {"now": now}, self.expire_batch)
-            if expired:
-                await self.db.execute(EXPIRE, {"ids": [r["id"] for r in expired], "now": now})
-            ids = [r["id"] for r in await self.db.fetch_locked(CLAIMABLE, {"now": now}, n)]
-            if not ids:
-                return []
-            await self.db.execute(
-                CLAIM, {"ids": ids, "worker": worker, "now": now, "lease_until": now + lease}
-            )
-            return await self.db.fetch(GET_MANY, {"ids": ids})
+        ids: list[uuid.UUID] = []
+        try:
+            async with self.db.transaction():
+                expired = await self.db.fetch_locked(EXHAUSTED, {"now": now}, self.expire_batch)
+                if expired:
+                    await self.db.execute(EXPIRE, {"ids": [r["id"] for r in expired], "now": now})
+                ids = [r["id"] for r in await self.db.fetch_locked(CLAIMABLE, {"now": now}, n)]
+                if not ids:
+                    return []
+                await self.db.execute(
+                    CLAIM, {"ids": ids, "worker": worker, "now": now, "lease_until": now + lease}
+                )
+                return await self.db.fetch(GET_MANY, {"ids": ids})
+        except asyncio.CancelledError:
+            if ids:
+                await self._release(ids, worker, now)
+            raise
+
+    async def _release(self, ids: list[uuid.UUID], worker: str, claimed_at: datetime) -> None:
+        """Release a cancelled claim, shielded: a second cancellation does not stop it. If
+        it fails, the operations come back when their lease ends, as before."""
+        release = asyncio.ensure_future(
+            self.db.execute(RELEASE, {"ids": ids, "worker": worker, "now": claimed_at})
+        )
+        release.add_done_callback(lambda done: done.cancelled() or done.exception())
+        with contextlib.suppress(MemrepoError):
+            await asyncio.shield(release)
 
     async def complete(
         self,
