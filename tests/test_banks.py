@@ -99,7 +99,9 @@ async def test_stats_match_what_was_written(fresh_store: Store) -> None:
     for i in range(3):
         await store.operations.submit(bank, OperationIn(f"op{i}"))
     [claimed] = await store.operations.claim("w", 1)
-    await store.operations.fail(claimed["id"], "w", "boom", retry=False)
+    await store.operations.fail(
+        claimed["id"], "w", "boom", attempt=claimed["attempts"], retry=False
+    )
     other = f"{bank}-other"
     await store.banks.create(other)
     await store.memories.retain(other, [unit(1, entities=["x"])])
