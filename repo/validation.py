@@ -171,17 +171,21 @@ def _float32_lanes(n: int) -> tuple[int, int, int]:
     return lanes(0x7F800000), lanes(0x00800000), lanes(0x80000000)
 
 
-def _all_finite(floats: array[float]) -> bool:
-    """Whether no element is NaN or infinite, without a loop over the elements.
+def _exponent_checks(floats: array[float]) -> tuple[bool, bool]:
+    """Whether no element is NaN or infinite, and whether every element is below 2**-63
+    in magnitude, without a loop over the elements.
 
     A float32 is NaN or infinite exactly when its 8 exponent bits are all set. Read the
     whole buffer as one integer (lanes of 32 bits), keep only the exponent fields, and add
     one to each: a full field carries into the bit above it (the lane's sign bit, cleared
-    by the mask), a field that is not full cannot. Big-integer arithmetic runs in C.
+    by the mask), a field that is not full cannot. Adding 192 instead carries exactly
+    when the biased exponent is at least 64 (a magnitude of at least 2**-63). Big-integer
+    arithmetic runs in C.
     """
     exponents, ones, carries = _float32_lanes(len(floats))
-    packed = int.from_bytes(floats.tobytes(), sys.byteorder)
-    return ((packed & exponents) + ones) & carries == 0
+    fields = int.from_bytes(floats.tobytes(), sys.byteorder) & exponents
+    finite = (fields + ones) & carries == 0
+    return finite, (fields + _tiny_lanes(len(floats))) & carries == 0
 
 
 def check_embedding(field: str, value: object, dim: int) -> array[float]:
@@ -207,9 +211,10 @@ def check_embedding(field: str, value: object, dim: int) -> array[float]:
     if len(floats) != dim:
         raise ValidationError(field, f"expected {dim} dimensions, got {len(floats)}")
     # A finite double beyond the float32 range became inf in the conversion: caught too.
-    if not _all_finite(floats):
+    finite, tiny = _exponent_checks(floats)
+    if not finite:
         raise ValidationError(field, "contains NaN or infinity, or a value beyond float32")
-    if _all_tiny(floats) and math.hypot(*floats) < _MIN_NORM:
+    if tiny and math.hypot(*floats) < _MIN_NORM:
         raise ValidationError(field, "is a zero vector (or too close to one for cosine)")
     return floats
 
@@ -234,17 +239,8 @@ def _check_real_numbers(field: str, values: Sequence[object]) -> None:
 
 @functools.lru_cache(maxsize=16)
 def _tiny_lanes(n: int) -> int:
-    """For `n` float32 lanes: 192 added to every exponent field (see `_all_tiny`)."""
+    """For `n` float32 lanes: 192 in every exponent field (see `_exponent_checks`)."""
     return int.from_bytes((0x60000000).to_bytes(4, sys.byteorder) * n, sys.byteorder)
-
-
-def _all_tiny(floats: array[float]) -> bool:
-    """Whether every element is below 2**-63 in magnitude (biased exponent below 64), by
-    the carry trick of `_all_finite`: an exponent field plus 192 carries into the bit
-    above it exactly when the exponent is at least 64. Only then is the norm computed."""
-    exponents, _, carries = _float32_lanes(len(floats))
-    packed = int.from_bytes(floats.tobytes(), sys.byteorder)
-    return ((packed & exponents) + _tiny_lanes(len(floats))) & carries == 0
 
 
 def check_fact_type(field: str, value: object) -> str:
