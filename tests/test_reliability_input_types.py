@@ -149,6 +149,7 @@ BAD: dict[str, Case] = {
     "documents.upsert: chunks generator": lambda s, b: s.documents.upsert(b, "d", "c", chunks=gen(ChunkIn("c", "t"))),
     "documents.get: id list": lambda s, b: s.documents.get(b, ["d"]),
     "documents.chunks: id None": lambda s, b: s.documents.chunks(b, None),
+    "documents.get_chunk: chunk id list": lambda s, b: s.documents.get_chunk(b, ["c"]),
     "documents.lock: id int": lambda s, b: s.documents.lock(b, 5),
     "documents.delete: id list": lambda s, b: s.documents.delete(b, ["d"]),
     "entities.get: one UUID": lambda s, b: s.entities.get(b, U),
