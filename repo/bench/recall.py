@@ -26,7 +26,7 @@ from repo.backends.postgres import DIALECT, _init_connection
 from repo.bench.bank import HNSW_INDEX, TEXT_INDEX, session_settings
 from repo.bench.data import Query
 from repo.bench.progress import Progress, optional_import
-from repo.bench.variants import (
+from repo.bench.variant_api import (
     ARMS_STATEMENT,
     RECALL_STATEMENTS,
     RecallVariant,

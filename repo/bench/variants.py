@@ -17,165 +17,59 @@ cost of row access is counted, and returns how many column values it read.
   original +24% regression, kept as a reference point.
 - `databases`: encode/databases, the same SQL text (`:name` parameters), same codecs.
 - `sqlspec`: sqlspec's asyncpg adapter, the same SQL text (`$n`), same codecs.
+
+Their shared interface and the recall algorithm are in `repo.bench.variant_api`;
+`RecallShape`, `Target`, `RecallVariant`, `missing_reason` and `named_sql` are
+re-exported here.
 """
 
 from __future__ import annotations
 
-import abc
 import contextlib
 import importlib
-import re
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass
-from typing import Any, ClassVar
+from collections.abc import Iterator, Mapping
+from typing import Any
 
 import asyncpg
 
 from repo.backends.base import EMPTY
-from repo.backends.postgres import DIALECT, PostgresBackend, _init_connection
+from repo.backends.postgres import PostgresBackend, _init_connection
 from repo.bench.bank import session_settings
 from repo.bench.data import Query
-from repo.models import RecallQuery
-from repo.repositories.memories import UNIT_COLUMNS
-from repo.repositories.recall import (
-    ARMS,
-    EXPAND,
-    UNIT_ENTITIES,
-    Fetch,
-    RecallResult,
-    run_recall,
+from repo.bench.variant_api import (
+    CombinedRecall,
+    RecallShape,
+    RecallVariant,
+    SqlText,
+    Target,
+    missing_reason,
+    named_sql,
+    recall_flow,
 )
+from repo.models import RecallQuery
+from repo.repositories.recall import RecallResult
 from repo.rows import Row
 from repo.sql import Statement
 from repo.store import Store, open_store
 from repo.urls import sqlalchemy_url
-from schema.tables import FACT_TYPES
 
-#: Columns of a candidate row (every arm and the graph expansion) and of an entity row.
-CANDIDATE_COLUMNS: tuple[str, ...] = (*(c.name for c in UNIT_COLUMNS), "arm", "score")
-ENTITY_COLUMNS: tuple[str, ...] = ("unit_id", "entity_id", "name", "entity_type")
-
-ARMS_STATEMENT = ARMS.shape(fact_types=FACT_TYPES, text=True)
-RECALL_STATEMENTS: dict[str, Statement] = {
-    "recall.arms": ARMS_STATEMENT,
-    "recall.expand": EXPAND,
-    "recall.unit_entities": UNIT_ENTITIES,
-}
-
-
-@dataclass(frozen=True)
-class RecallShape:
-    """How big one recall is. `for_k(200)`: ~1,000 candidate rows (3 x 200 + 200 + 2 x 100);
-    `for_k(20)`, what users ask for: ~100."""
-
-    k_semantic: int = 200
-    k_text: int = 200
-    k_graph: int = 100
-    seeds: int = 20
-
-    @classmethod
-    def for_k(cls, k: int) -> RecallShape:
-        return cls(k_semantic=k, k_text=k, k_graph=max(k // 2, 10), seeds=20)
-
-
-@dataclass(frozen=True)
-class Target:
-    """Where the variants connect and what they read."""
-
-    url: str
-    dsn: str
-    schema: str
-    bank_id: str
-    pool_size: int
-    shape: RecallShape
-
-
-def read_all(rows: Sequence[Any], names: Sequence[str]) -> int:
-    """Read every named column of every row (what a caller does); return the count."""
-    for row in rows:
-        for name in names:
-            _ = row[name]
-    return len(rows) * len(names)
-
-
-def read_result(result: RecallResult) -> int:
-    return read_all(result.all_rows(), CANDIDATE_COLUMNS) + read_all(
-        result.entities, ENTITY_COLUMNS
-    )
-
-
-async def recall_flow(fetch: Fetch, target: Target, q: Query) -> RecallResult:
-    """`RecallRepository.recall`'s algorithm (`run_recall`) over any driver's `fetch`."""
-    shape = target.shape
-    params = {
-        "bank_id": target.bank_id,
-        "embedding": q.embedding,
-        "k_semantic": shape.k_semantic,
-        "query": q.text,
-        "k_text": shape.k_text,
-    }
-    return await run_recall(
-        fetch,
-        params,
-        fact_types=FACT_TYPES,
-        has_text=True,
-        k_graph=shape.k_graph,
-        n_seeds=shape.seeds,
-    )
-
-
-class SqlText:
-    """The library's compiled PostgreSQL text per statement (and its parameter order), taken
-    once per statement; `named=True` gives `:name` parameters instead of `$n`."""
-
-    def __init__(self, *, named: bool = False) -> None:
-        self._named = named
-        self._text: dict[str, tuple[str, tuple[str, ...]]] = {}
-
-    def __getitem__(self, stmt: Statement) -> tuple[str, tuple[str, ...]]:
-        try:
-            return self._text[stmt.name]
-        except KeyError:
-            c = stmt.compiled(DIALECT)
-            sql = named_sql(c.sql, c.params) if self._named else c.sql
-            self._text[stmt.name] = (sql, c.params)
-            return self._text[stmt.name]
-
-
-class RecallVariant(abc.ABC):
-    """One way of running the recall; `open` once, `recall` many times, `close`."""
-
-    name: ClassVar[str]
-    description: ClassVar[str]
-    #: Importable modules the variant needs (reported as missing when absent).
-    requires: ClassVar[tuple[str, ...]] = ()
-
-    @abc.abstractmethod
-    async def open(self, target: Target) -> None: ...
-
-    @abc.abstractmethod
-    async def recall(self, q: Query) -> int:
-        """Run one recall and read every column of every row; return the columns read."""
-
-    @abc.abstractmethod
-    async def semantic_ids(self, q: Query) -> dict[str, list[Any]]:
-        """The ids each semantic arm returned for `q` (fact type -> ids), for recall@k."""
-
-    @abc.abstractmethod
-    async def close(self) -> None: ...
-
-
-class CombinedRecall(RecallVariant):
-    """A variant of the combined recall: `result` runs it; every column is read."""
-
-    @abc.abstractmethod
-    async def result(self, q: Query) -> RecallResult: ...
-
-    async def recall(self, q: Query) -> int:
-        return read_result(await self.result(q))
-
-    async def semantic_ids(self, q: Query) -> dict[str, list[Any]]:
-        return {ft: [r["id"] for r in rows] for ft, rows in (await self.result(q)).semantic.items()}
+__all__ = [
+    "BASELINE",
+    "VARIANTS",
+    "VARIANT_NAMES",
+    "DatabasesVariant",
+    "MemrepoVariant",
+    "RawAsyncpgVariant",
+    "RawOneConnectionVariant",
+    "RecallShape",
+    "RecallVariant",
+    "SQLAlchemyVariant",
+    "SqlspecVariant",
+    "Target",
+    "WrappedRowsVariant",
+    "missing_reason",
+    "named_sql",
+]
 
 
 # --------------------------------------------------------------------------- memrepo
@@ -359,12 +253,6 @@ class SQLAlchemyVariant(CombinedRecall):
 # --------------------------------------------------------------------------- databases
 
 
-def named_sql(sql: str, order: Sequence[str]) -> str:
-    """asyncpg's `$n` SQL with `:name` parameters (casts escaped) for `text()`-style APIs."""
-    escaped = sql.replace("::", r"\:\:")
-    return re.sub(r"\$(\d+)", lambda m: ":" + order[int(m[1]) - 1], escaped)
-
-
 class DatabasesVariant(CombinedRecall):
     name = "databases"
     description = "encode/databases: the same SQL text with :name parameters, same codecs"
@@ -449,14 +337,3 @@ VARIANTS: tuple[type[RecallVariant], ...] = (
 )
 VARIANT_NAMES = tuple(v.name for v in VARIANTS)
 BASELINE = "raw_asyncpg"
-
-
-def missing_reason(variant: type[RecallVariant]) -> str | None:
-    """Why a variant cannot run here (a package is missing), or None."""
-    for module in variant.requires:
-        try:
-            importlib.import_module(module)
-        except Exception as exc:
-            why = f"{type(exc).__name__}: {exc}"
-            return f"{module} not importable ({why}); pip install 'memrepo[bench]'"
-    return None

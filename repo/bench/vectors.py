@@ -26,7 +26,7 @@ import asyncpg
 from repo.backends.postgres import _init_connection
 from repo.bench.bank import session_settings
 from repo.bench.data import Query
-from repo.bench.variants import CANDIDATE_COLUMNS, RecallVariant, SqlText, Target, read_all
+from repo.bench.variant_api import CANDIDATE_COLUMNS, RecallVariant, SqlText, Target, read_all
 from repo.repositories.recall import SEMANTIC
 from repo.store import Store, open_store
 from repo.urls import sqlalchemy_url
