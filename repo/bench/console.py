@@ -1,0 +1,143 @@
+"""What a benchmark run prints: one report per workload, from the result document."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+from typing import Any
+
+from repo.bench.config import Config
+from repo.bench.report import (
+    Stats,
+    TargetCheck,
+    breakdown_table,
+    recall_table,
+    recall_targets,
+    retain_table,
+    scaling_target,
+    table,
+)
+from repo.bench.retain import RETAIN_BASELINE, RETAIN_VARIANTS, RetainRun
+from repo.bench.variants import VARIANT_NAMES
+from repo.bench.vectors import VECTOR_VARIANT_NAMES
+
+
+def say(text: str = "") -> None:
+    print(text, flush=True)
+
+
+def _noise_band(spread: dict[str, list[float] | None]) -> list[float] | None:
+    """The round-to-round noise: the median half-width of the variants' p25-p75 of their
+    per-round paired ratios, around 1."""
+    widths = [(hi - lo) / 2 for lo, hi in (v for v in spread.values() if v)]
+    if not widths:
+        return None
+    w = statistics.median(widths)
+    return [1.0 - w, 1.0 + w]
+
+
+def report_recall(
+    args: argparse.Namespace, cfg: Config, document: dict[str, Any], *, k: int, workload: str
+) -> list[TargetCheck]:
+    meta = document["meta"]["shapes"][workload][str(k)]
+    results = document[workload].get(str(k), {})
+    stats = {
+        n: Stats(**{f: v for f, v in d.items() if f in Stats.__dataclass_fields__})
+        for n, d in results.items()
+    }
+    unavailable = {n: f"missing: {why}" for n, why in meta["missing"].items()}
+    unavailable.update({n: f"failed: {why}" for n, why in meta["failed"].items()})
+    reads = meta["shape"].get("column_reads_per_recall_mean") or 0
+    names = VARIANT_NAMES if workload == "recall" else VECTOR_VARIANT_NAMES
+    baseline = meta["baseline"]
+    say()
+    what = "combined recall" if workload == "recall" else "vector search (3 semantic arms)"
+    say(
+        f"## {what}, k={k}: {cfg.items:,} items, concurrency {cfg.concurrency}, "
+        f"~{reads:,.0f} column reads per call, {meta['rounds']} interleaved rounds"
+    )
+    say(
+        recall_table(
+            stats,
+            [n for n in names if n in cfg.variants],
+            baseline,
+            throughput=meta["throughput_per_s"],
+            paired=meta["paired_ratio_vs_baseline"],
+            cpu=meta["client_cpu_s_per_recall"],
+            rss=meta["rss_peak_bytes_by_variant"],
+            unavailable=unavailable,
+            spread=meta["paired_ratio_p25_p75"],
+            quality=meta["recall_at_k"],
+        )
+    )
+    meta["noise_band"] = _noise_band(meta["paired_ratio_p25_p75"])
+    targets: list[TargetCheck] = []
+    if workload == "recall":
+        mismatch = {n: c for n, c in meta["row_count_mismatches_vs_memrepo"].items() if c}
+        if mismatch:
+            say(f"WARNING: some variants read other row counts than memrepo: {mismatch}")
+        arms = meta["explain"].get("recall.arms", {}).get("arm_indexes", {})
+        say()
+        say(
+            "EXPLAIN (first query): "
+            + ", ".join(f"{arm} -> {'+'.join(idx) or 'no index'}" for arm, idx in arms.items())
+        )
+        for name, entry in meta["explain"].items():
+            say(f"  {name}: {'; '.join(entry['scans'])}")
+        targets.extend(recall_targets(stats, k, meta["recall_at_k"]))
+    if args.compare and args.compare.is_file() and "memrepo" in stats:
+        before = json.loads(args.compare.read_text())
+        prev = before.get(workload, {}).get(str(k), {}).get("memrepo", {}).get("p50_s")
+        items_before = before.get("meta", {}).get("config", {}).get("items")
+        if prev and items_before:
+            ratio = stats["memrepo"].p50_s / prev
+            meta["compare"] = {"path": str(args.compare), "items": items_before, "p50_ratio": ratio}
+            say(
+                f"memrepo p50 at {cfg.items:,} items / p50 at {items_before:,} items "
+                f"({args.compare}, {workload}, k={k}): {ratio:.2f}x"
+            )
+            if workload == "recall":
+                targets.append(scaling_target(ratio, k, cfg.items, items_before))
+    return targets
+
+
+def report_exact(exact: dict[str, Any]) -> None:
+    say()
+    say(
+        f"## exact fallback: {exact['arms']} semantic arms of k={exact['k']}, "
+        f"{exact['queries']} queries, one connection, interleaved"
+    )
+    rows = []
+    for name in ("exact", "materialised", "seq_scan"):
+        e = exact[name]
+        lo, hi = e["ratio_range"] or (None, None)
+        rows.append(
+            [
+                name,
+                f"{e['median_s'] * 1000:.1f}",
+                f"{e['min_s'] * 1000:.1f}-{e['max_s'] * 1000:.1f}",
+                "-" if e["ratio_vs_seq_scan"] is None else f"{e['ratio_vs_seq_scan']:.2f}x",
+                "-" if lo is None else f"{lo:.2f}-{hi:.2f}",
+                str(exact["queries"]),
+            ]
+        )
+    headers = ["statement", "median ms (3 arms)", "min-max ms", "/ seq_scan", "range", "n"]
+    say(table(headers, rows))
+
+
+def report_retain(cfg: Config, run: RetainRun, document: dict[str, Any]) -> None:
+    say()
+    runs = f"{cfg.retain_reps} run{'s' if cfg.retain_reps > 1 else ''}"
+    say(
+        f"## retain: {run.items:,} units + {run.links:,} links, with entities, one "
+        f"transaction (best of {runs})"
+    )
+    say(retain_table(document["retain"], RETAIN_VARIANTS, RETAIN_BASELINE))
+    if run.index_build_s is not None:
+        say(
+            f"deferred index: the HNSW build afterwards took {run.index_build_s:.2f} s "
+            f"for {run.items:,} rows"
+        )
+    say()
+    say(breakdown_table(run.breakdown))
