@@ -24,7 +24,7 @@ from typing import Any
 import asyncpg
 import sqlalchemy as sa
 
-from repo.backends.postgres import DIALECT, _init_connection
+from repo.backends.postgres import DIALECT, init_connection
 from repo.bench.bank import session_settings
 from repo.bench.data import Query
 from repo.repositories.recall.arms import SEMANTIC_EXACT
@@ -82,7 +82,7 @@ async def run_exact(
     """Time the three statements for every fact type of every query (see the module)."""
     conn = await asyncpg.connect(dsn, server_settings=session_settings(schema))
     try:
-        await _init_connection(conn)
+        await init_connection(conn)
         names = list(STATEMENTS)
         per_query: dict[str, list[float]] = {n: [] for n in names}
         for i, q in enumerate(queries):

@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from repo.backends.postgres import DIALECT, _init_connection
+from repo.backends.postgres import DIALECT, init_connection
 from repo.bench.bank import session_settings
 from repo.bench.data import Query
 from repo.repositories.recall import SEMANTIC_EXACT
@@ -27,7 +27,7 @@ async def true_neighbours(
 ) -> Neighbours:
     conn = await asyncpg.connect(dsn, server_settings=session_settings(schema))
     try:
-        await _init_connection(conn)
+        await init_connection(conn)
         out: Neighbours = {}
         for q in queries:
             params = {"bank_id": bank_id, "embedding": q.embedding, "k": k}

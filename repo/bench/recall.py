@@ -22,7 +22,7 @@ from typing import Any
 
 import asyncpg
 
-from repo.backends.postgres import DIALECT, _init_connection
+from repo.backends.postgres import DIALECT, init_connection
 from repo.bench.bank import HNSW_INDEX, TEXT_INDEX, session_settings
 from repo.bench.data import Query
 from repo.bench.progress import Progress, optional_import
@@ -243,7 +243,7 @@ async def explain_recall(dsn: str, target: Target, query: Query) -> dict[str, An
     """
     conn = await asyncpg.connect(dsn, server_settings=session_settings(target.schema))
     try:
-        await _init_connection(conn)
+        await init_connection(conn)
         captured: dict[str, dict[str, Any]] = {}
 
         async def fetch(stmt: Statement, params: Any) -> list[Any]:

@@ -33,7 +33,7 @@ import asyncpg
 import sqlalchemy as sa
 
 from repo.backends.base import EMPTY
-from repo.backends.postgres import DIALECT, PostgresBackend, _init_connection
+from repo.backends.postgres import DIALECT, PostgresBackend, init_connection
 from repo.bench.bank import (
     HNSW_INDEX,
     BenchServer,
@@ -302,7 +302,7 @@ async def run_retain(
         server.dsn,
         min_size=1,
         max_size=2,
-        init=_init_connection,
+        init=init_connection,
         server_settings=session_settings(schema),
     )
     backend = cast(

@@ -11,7 +11,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from repo.backends.postgres import DIALECT
+import asyncpg
+
+from repo.backends.postgres import DIALECT, init_connection
+from repo.bench.bank import session_settings
 from repo.bench.data import Query
 from repo.repositories.memories import UNIT_COLUMNS
 from repo.repositories.recall import (
@@ -167,3 +170,15 @@ def missing_reason(variant: type[RecallVariant]) -> str | None:
             why = f"{type(exc).__name__}: {exc}"
             return f"{module} not importable ({why}); pip install 'memrepo[bench]'"
     return None
+
+
+async def raw_pool(target: Target) -> asyncpg.Pool:
+    """A bare asyncpg pool on the target with memrepo's codecs and session settings: what
+    the raw-driver variants run the library's SQL on."""
+    return await asyncpg.create_pool(
+        target.dsn,
+        min_size=target.pool_size,
+        max_size=target.pool_size,
+        init=init_connection,
+        server_settings=session_settings(target.schema),
+    )

@@ -33,7 +33,7 @@ from typing import Any
 import asyncpg
 
 from repo.backends.base import EMPTY
-from repo.backends.postgres import PostgresBackend, _init_connection
+from repo.backends.postgres import PostgresBackend, init_connection
 from repo.bench.bank import session_settings
 from repo.bench.data import Query
 from repo.bench.variant_api import (
@@ -44,6 +44,7 @@ from repo.bench.variant_api import (
     Target,
     missing_reason,
     named_sql,
+    raw_pool,
     recall_flow,
 )
 from repo.models import RecallQuery
@@ -174,13 +175,7 @@ class RawAsyncpgVariant(CombinedRecall):
 
     async def open(self, target: Target) -> None:
         self.target = target
-        self.pool = await asyncpg.create_pool(
-            target.dsn,
-            min_size=target.pool_size,
-            max_size=target.pool_size,
-            init=_init_connection,
-            server_settings=session_settings(target.schema),
-        )
+        self.pool = await raw_pool(target)
 
     async def _fetch(self, stmt: Statement, params: Mapping[str, Any]) -> list[Any]:
         assert self.pool is not None
@@ -269,7 +264,7 @@ class DatabasesVariant(CombinedRecall):
             target.dsn,
             min_size=target.pool_size,
             max_size=target.pool_size,
-            init=_init_connection,
+            init=init_connection,
             server_settings=session_settings(target.schema),
         )
         await self.db.connect()
@@ -306,7 +301,7 @@ class SqlspecVariant(CombinedRecall):
                 "min_size": target.pool_size,
                 "max_size": target.pool_size,
                 "server_settings": session_settings(target.schema),
-                "init": _init_connection,
+                "init": init_connection,
             },
             # memrepo's codecs instead of sqlspec's own JSON and pgvector ones.
             driver_features={"enable_json_codecs": False, "enable_pgvector": False},

@@ -23,10 +23,16 @@ from typing import Any
 
 import asyncpg
 
-from repo.backends.postgres import _init_connection
 from repo.bench.bank import session_settings
 from repo.bench.data import Query
-from repo.bench.variant_api import CANDIDATE_COLUMNS, RecallVariant, SqlText, Target, read_all
+from repo.bench.variant_api import (
+    CANDIDATE_COLUMNS,
+    RecallVariant,
+    SqlText,
+    Target,
+    raw_pool,
+    read_all,
+)
 from repo.repositories.recall import SEMANTIC
 from repo.store import Store, open_store
 from repo.urls import sqlalchemy_url
@@ -84,13 +90,7 @@ class RawVectors(RecallVariant):
 
     async def open(self, target: Target) -> None:
         self.target = target
-        self.pool = await asyncpg.create_pool(
-            target.dsn,
-            min_size=target.pool_size,
-            max_size=target.pool_size,
-            init=_init_connection,
-            server_settings=session_settings(target.schema),
-        )
+        self.pool = await raw_pool(target)
 
     async def _rows(self, q: Query) -> dict[str, list[Any]]:
         assert self.pool is not None

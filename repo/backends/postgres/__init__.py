@@ -14,9 +14,6 @@ from repo.backends.postgres.driver import DIALECT, PostgresBackend
 from repo.backends.postgres.errors import translate_error
 from repo.backends.postgres.routing import ReplicaFallbackWarning
 
-#: The former private name, still imported by the benchmarks.
-_init_connection = init_connection
-
 __all__ = [
     "DIALECT",
     "PostgresBackend",
