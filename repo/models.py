@@ -176,6 +176,42 @@ class VectorSearch:
 
 
 @dataclass(frozen=True, slots=True)
+class TemporalQuery:
+    """The temporal arm: units whose time overlaps `[start, end)`, then one hop over
+    temporal and causal links from them (docs/recall.md, "Temporal arm").
+
+    - `on`: which times count: `event_date`, `occurred` (the `occurred_start..occurred_end`
+      range overlaps the window), `mentioned_at`; a unit matches when any of them does.
+    - `rank`: `closeness` (1 at the window's middle, 0 at its edges) or `similarity`
+      (cosine similarity to the query embedding, kept when >= `min_similarity`).
+    - `k`: most units in the window; `spread`: most units reached over links (0: none).
+    """
+
+    start: datetime
+    end: datetime
+    on: Sequence[str] = ("event_date", "occurred", "mentioned_at")
+    rank: str = "closeness"
+    min_similarity: float | None = None
+    k: int = 100
+    spread: int = 20
+
+
+@dataclass(frozen=True, slots=True)
+class GraphQuery:
+    """How the graph arm walks from the seeds (docs/recall.md, "Graph arm").
+
+    - `link_weights`: a weight per link type (`temporal`, `semantic`, `entity`, `causal`),
+      multiplied into each link's own weight; 1.0 where not given, 0 skips the type.
+    - `entity_fanout`: most units one shared entity may contribute (the best-ranked).
+    - `observations`: also return the observations whose sources include a seed.
+    """
+
+    link_weights: Mapping[str, float] | None = None
+    entity_fanout: int = 50
+    observations: bool = True
+
+
+@dataclass(frozen=True, slots=True)
 class RecallQuery:
     """One combined recall: semantic arms per fact type, full text, graph expansion."""
 
@@ -186,8 +222,16 @@ class RecallQuery:
     k_text: int = 60
     k_graph: int = 100
     seeds: int = 20
-    #: Applied by every arm (semantic, text, graph).
+    #: Applied by every arm (semantic, text, temporal, graph).
     where: RecallFilter | None = None
+    #: The temporal arm over a time window (None: not run); ranks by the query embedding
+    #: when `rank="similarity"`.
+    temporal: TemporalQuery | None = None
+    #: How the graph arm walks (link-type weights, entity fan-out cap, observations).
+    graph: GraphQuery | None = None
+    #: MMR diversification of `RecallResult.fused` (None: off): 1.0 keeps the fused order,
+    #: lower values trade relevance for diversity (docs/recall.md, "MMR").
+    mmr_lambda: float | None = None
     #: Reciprocal-rank fusion of the arms into `RecallResult.fused`: a weight per arm
     #: group (`semantic`, `text`, `graph`) or per arm (`semantic:world`, `graph:link`,
     #: ...), 1.0 where not given; `rrf_k` is the rank constant.

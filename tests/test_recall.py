@@ -45,7 +45,10 @@ async def test_fulltext_finds_words_and_survives_any_text(store: Store, bank: st
 async def test_temporal_range(store: Store, bank: str) -> None:
     await store.memories.retain(bank, [unit(i) for i in range(10)])
     rows = await store.recall.temporal(bank, T0 + timedelta(hours=2), T0 + timedelta(hours=6))
-    assert [r["event_date"] for r in rows] == [T0 + timedelta(hours=h) for h in (5, 4, 3, 2)]
+    hours = [(r["event_date"] - T0) / timedelta(hours=1) for r in rows]
+    # Closest to the window's middle (4h) first; 3h and 5h tie (then by id); 6h is outside.
+    assert hours[0] == 4 and set(hours[1:3]) == {3, 5} and hours[3:] == [2]
+    assert [float(r["score"]) for r in rows] == [1.0, 0.5, 0.5, 0.0]
 
 
 async def test_combined_recall_returns_every_arm(store: Store, bank: str) -> None:

@@ -1,9 +1,9 @@
 """Recall: semantic top-k per fact type, full-text top-k, temporal range, graph expansion,
 fusion, and one combined call that does them all in three round trips.
 
-`filters` (the recall filter, checked and bound), `arms` (semantic, text, temporal
-statements), `expansion` (graph statements), `fusion` (reciprocal-rank fusion),
-`repository` (the repository and `run_recall`).
+`filters` (the recall filter, checked and bound), `arms` (semantic and text statements),
+`temporal` (the temporal arm), `expansion` (graph statements), `fusion` (reciprocal-rank
+fusion), `mmr` (diversification), `repository` (the repository and `run_recall`).
 """
 
 from repo.repositories.recall.arms import (
@@ -12,15 +12,15 @@ from repo.repositories.recall.arms import (
     FULLTEXT_WHERE,
     SEMANTIC,
     SEMANTIC_EXACT,
-    TEMPORAL,
-    TEMPORAL_WHERE,
 )
 from repo.repositories.recall.expansion import EXPAND, EXPAND_WHERE, UNIT_ENTITIES
 from repo.repositories.recall.fusion import FusedRow
 from repo.repositories.recall.repository import Fetch, RecallRepository, RecallResult, run_recall
+from repo.repositories.recall.temporal import ARMS_TEMPORAL, TEMPORAL
 
 __all__ = [
     "ARMS",
+    "ARMS_TEMPORAL",
     "EXPAND",
     "EXPAND_WHERE",
     "FULLTEXT",
@@ -28,7 +28,6 @@ __all__ = [
     "SEMANTIC",
     "SEMANTIC_EXACT",
     "TEMPORAL",
-    "TEMPORAL_WHERE",
     "UNIT_ENTITIES",
     "Fetch",
     "FusedRow",

@@ -1,5 +1,5 @@
-"""The semantic arms (index path and exact search), the text arm, the temporal arm, and
-their union for the combined recall; each with the recall filter in its WHERE."""
+"""The semantic arms (index path and exact search), the text arm, and their union for the
+combined recall; each with the recall filter in its WHERE (the temporal arm: `temporal`)."""
 
 from __future__ import annotations
 
@@ -104,21 +104,6 @@ def _semantic_exact(fact_type: str, where: FilterShape = NO_FILTER) -> sa.Select
     return _floored(stmt, similarity_floor() if where.min_similarity else None)
 
 
-def _temporal(where: FilterShape = NO_FILTER) -> sa.Select[Any]:
-    return (
-        sa.select(*UNIT_COLUMNS, arm_label("temporal"))
-        .where(
-            _u.bank_id == BANK,
-            visible(),
-            _u.event_date >= sa.bindparam("range_start", type_=_u.event_date.type),
-            _u.event_date < sa.bindparam("range_end", type_=_u.event_date.type),
-        )
-        .where(*filter_clauses(where, _u))
-        .order_by(_u.event_date.desc(), _u.id)
-        .limit(sa.bindparam("k"))
-    )
-
-
 _PER_FACT_TYPE = [{"fact_type": ft} for ft in FACT_TYPES]
 EXAMPLES = [{"where": shape} for shape in EXAMPLE_SHAPES]
 SEMANTIC = StatementFamily(
@@ -135,8 +120,6 @@ FULLTEXT = Statement("recall.fulltext", _fulltext())
 FULLTEXT_WHERE = StatementFamily(
     "recall.fulltext_where", lambda where: _fulltext(where=where), EXAMPLES
 )
-TEMPORAL = Statement("recall.temporal", _temporal())
-TEMPORAL_WHERE = StatementFamily("recall.temporal_where", _temporal, EXAMPLES[:4])
 
 
 def pick(plain: Statement, family: StatementFamily, where: FilterShape) -> Statement:

@@ -21,9 +21,13 @@ from repo.rows import Row
 #: The reciprocal-rank constant.
 RRF_K = 60
 #: The arm groups a weight may name; a weight for a group applies to each of its arms
-#: (`semantic` to `semantic:world`, ...; `graph` to `graph:link` and `graph:entity`), a
-#: weight for one arm overrides its group's.
-ARM_GROUPS = ("semantic", "text", "graph")
+#: (`semantic` to `semantic:world`, ...; `temporal` to `temporal` and `temporal:spread`;
+#: `graph` to `graph:link`, `graph:entity` and `graph:observation`), a weight for one arm
+#: overrides its group's.
+ARM_GROUPS = ("semantic", "text", "temporal", "graph")
+#: The arms that share one result list, each ranked by its own score.
+TEMPORAL_ARMS = ("temporal", "temporal:spread")
+GRAPH_ARMS = ("graph:link", "graph:entity", "graph:observation")
 
 
 @dataclass(slots=True)
@@ -94,14 +98,15 @@ def rrf(
 
 
 def result_arms(result: Any) -> list[tuple[str, list[Row]]]:
-    """The ranked arms of a `RecallResult`: each semantic arm, the text arm, and the two
-    graph arms (each in its own score order)."""
+    """The ranked arms of a `RecallResult`: each semantic arm, the text arm, the temporal
+    arms and the graph arms (each in its own score order)."""
     arms: list[tuple[str, list[Row]]] = [
         (f"semantic:{ft}", rows) for ft, rows in result.semantic.items()
     ]
     arms.append(("text", result.text))
-    for name in ("graph:link", "graph:entity"):
-        rows = [r for r in result.graph if r["arm"] == name]
-        rows.sort(key=lambda r: -float(r["score"]))
-        arms.append((name, rows))
+    for names, shared in ((TEMPORAL_ARMS, result.temporal), (GRAPH_ARMS, result.graph)):
+        for name in names:
+            rows = [r for r in shared if r["arm"] == name]
+            rows.sort(key=lambda r: -float(r["score"]))
+            arms.append((name, rows))
     return arms

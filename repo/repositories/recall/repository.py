@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from repo.models import RecallFilter, RecallQuery, VectorSearch
+from repo.models import RecallFilter, RecallQuery, TemporalQuery, VectorSearch
 from repo.repositories.base import Repository
 from repo.repositories.recall.arms import (
     ARMS,
@@ -17,14 +17,20 @@ from repo.repositories.recall.arms import (
     FULLTEXT_WHERE,
     SEMANTIC,
     SEMANTIC_EXACT,
-    TEMPORAL,
-    TEMPORAL_WHERE,
     pick,
     with_where,
 )
 from repo.repositories.recall.expansion import EXPAND, EXPAND_WHERE, UNIT_ENTITIES
 from repo.repositories.recall.filters import bind_filter
 from repo.repositories.recall.fusion import FusedRow, check_weights, result_arms, rrf
+from repo.repositories.recall.temporal import (
+    ARMS_TEMPORAL,
+    TEMPORAL,
+    TEMPORAL_FIELDS,
+    TemporalShape,
+    bind_temporal,
+    by_score,
+)
 from repo.rows import Row
 from repo.sql import Statement
 from repo.sql.filters import (
@@ -33,7 +39,6 @@ from repo.sql.filters import (
 )
 from repo.validation import (
     check_count,
-    check_datetime,
     check_embedding,
     check_fact_type,
     check_fact_types,
@@ -52,6 +57,9 @@ class RecallResult:
 
     semantic: dict[str, list[Row]] = field(default_factory=dict)
     text: list[Row] = field(default_factory=list)
+    #: The temporal arm (`RecallQuery.temporal`): hits (arm `temporal`) then the units
+    #: they reach over links (arm `temporal:spread`), each best first.
+    temporal: list[Row] = field(default_factory=list)
     graph: list[Row] = field(default_factory=list)
     entities: list[Row] = field(default_factory=list)
     #: Every candidate once, by reciprocal-rank fusion of the arms (best first), with
@@ -60,7 +68,7 @@ class RecallResult:
 
     def all_rows(self) -> list[Row]:
         rows = [r for arm in self.semantic.values() for r in arm]
-        return rows + self.text + self.graph
+        return rows + self.text + self.temporal + self.graph
 
     def unit_ids(self) -> list[uuid.UUID]:
         return list(dict.fromkeys(r["id"] for r in self.all_rows()))
@@ -119,16 +127,26 @@ class RecallRepository(Repository):
         *,
         k: int = 100,
         where: RecallFilter | None = None,
+        on: Sequence[str] = TEMPORAL_FIELDS,
+        rank: str = "closeness",
+        embedding: Sequence[float] | None = None,
+        min_similarity: float | None = None,
+        spread: int = 20,
     ) -> list[Row]:
-        """Units whose event date is in [start, end) and that pass `where`, newest first."""
+        """Units whose time (`on`: event date, occurred range, mention) overlaps
+        [start, end) and that pass `where`, best first by `rank` (`closeness` to the
+        window's middle, or `similarity` to `embedding`, at least `min_similarity`); then
+        up to `spread` units one temporal or causal link from them (arm `temporal:spread`,
+        score: the hit's score times the link weight), also passing `where`."""
         shape, params = bind_filter(where)
-        params |= {
-            "bank_id": check_id("bank_id", bank_id),
-            "range_start": check_datetime("start", start),
-            "range_end": check_datetime("end", end),
-            "k": check_limit("k", k),
-        }
-        return await self.db.fetch(pick(TEMPORAL, TEMPORAL_WHERE, shape.rows_only()), params)
+        query = TemporalQuery(start, end, on=on, rank=rank, min_similarity=min_similarity,
+                              k=k, spread=spread)  # fmt: skip
+        temporal, values = bind_temporal("temporal", query, has_embedding=embedding is not None)
+        params |= values | {"bank_id": check_id("bank_id", bank_id)}
+        if temporal.rank == "similarity":
+            params["embedding"] = check_embedding("embedding", embedding, self.dim)
+        flags = with_where({"shape": temporal}, shape.rows_only())
+        return await self.db.fetch(TEMPORAL.shape(**flags), params)
 
     async def expand(
         self,
@@ -170,6 +188,10 @@ class RecallRepository(Repository):
         if has_text:
             params["query"] = self.db.fulltext_query(check_query("text", query.text))
             params["k_text"] = check_limit("k_text", query.k_text)
+        temporal = None
+        if query.temporal is not None:
+            temporal, values = bind_temporal("temporal", query.temporal, has_embedding=True)
+            params |= values
         k_graph = check_limit("k_graph", query.k_graph)
         n_seeds = check_limit("seeds", query.seeds)
         weights = check_weights("weights", query.weights)
@@ -186,6 +208,7 @@ class RecallRepository(Repository):
                 k_graph=k_graph,
                 n_seeds=n_seeds,
                 where=where,
+                temporal=temporal,
             )
         result.fused = rrf(result_arms(result), weights, k=rrf_k)
         return result
@@ -204,6 +227,7 @@ async def run_recall(
     k_graph: int,
     n_seeds: int,
     where: FilterShape = NO_FILTER,
+    temporal: TemporalShape | None = None,
 ) -> RecallResult:
     """The combined recall over validated `params` (bank_id, embedding, k_semantic, and
     query/k_text when `has_text`, the filter's `f_*` values for `where`): arms, exact
@@ -212,13 +236,20 @@ async def run_recall(
     bank_id, k_semantic = params["bank_id"], params["k_semantic"]
     filter_values = {k: v for k, v in params.items() if k.startswith("f_")}
     result = RecallResult(semantic={ft: [] for ft in fact_types})
-    arms = ARMS.shape(**with_where({"fact_types": fact_types, "text": has_text}, where))
+    flags: dict[str, Any] = {"fact_types": fact_types, "text": has_text}
+    if temporal is None:
+        arms = ARMS.shape(**with_where(flags, where))
+    else:
+        arms = ARMS_TEMPORAL.shape(**with_where(flags | {"temporal": temporal}, where))
     for row in await fetch(arms, params):
         arm = row["arm"]
         if arm == "text":
             result.text.append(row)
+        elif arm.startswith("temporal"):
+            result.temporal.append(row)
         else:
             result.semantic[arm[9:]].append(row)
+    result.temporal.sort(key=by_score)
     for fact_type, rows in result.semantic.items():
         if len(rows) < k_semantic:  # the index path ran short: search exactly
             exact = {"bank_id": bank_id, "embedding": params["embedding"], "k": k_semantic}
@@ -240,8 +271,10 @@ async def run_recall(
 
 
 def _best_seeds(result: RecallResult, n: int) -> list[uuid.UUID]:
-    """Round-robin over the arms' rankings until n distinct units are chosen."""
-    arms = [*result.semantic.values(), result.text]
+    """Round-robin over the arms' rankings (semantic, text, temporal hits) until n
+    distinct units are chosen."""
+    hits = [r for r in result.temporal if r["arm"] == "temporal"]
+    arms = [*result.semantic.values(), result.text, hits]
     seeds: dict[uuid.UUID, None] = {}
     depth = 0
     while len(seeds) < n and any(depth < len(a) for a in arms):
