@@ -164,7 +164,8 @@ RETAIN_WRITTEN_FIRST = {
     "unit id taken": ["banks.lock_for_write"],
     "unknown document": ["banks.lock_for_write"],
     "link to a missing unit": [
-        "banks.lock_for_write", "memory_units", "entities.upsert", "entities.ids_by_name",
+        "banks.lock_for_write", "memory_units", "memories.lock_referenced", "entities.upsert",
+        "entities.ids_by_name",
         "unit_entities", "entities.cooccurrences.increment",
     ],
 }  # fmt: skip
@@ -261,8 +262,9 @@ REINGEST_WRITTEN_FIRST = {
     "chunk id taken": _REPLACED,
     "unit id taken": [*_REPLACED, "chunks", "banks.lock_for_write"],
     "dangling link": [
-        *_REPLACED, "chunks", "banks.lock_for_write", "memory_units", "entities.upsert",
-        "entities.ids_by_name", "unit_entities", "entities.cooccurrences.increment",
+        *_REPLACED, "chunks", "banks.lock_for_write", "memory_units",
+        "memories.lock_referenced", "entities.upsert", "entities.ids_by_name", "unit_entities",
+        "entities.cooccurrences.increment",
     ],
 }  # fmt: skip
 

@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from typing import Any
 
 import pytest
 
-from repo.errors import ConflictError
+from repo.errors import ConflictError, DeadlockError
 from repo.models import LinkIn
 from repo.repositories.documents import IngestResult
 from repo.store import Store
@@ -102,3 +103,62 @@ async def test_bank_delete_removes_every_row_child_first(store: Store) -> None:
     assert await store.banks.delete(bank) is True
     assert set((await bank_row_counts(store, bank)).values()) == {0}
     assert await store.banks.delete(bank) is False
+
+
+RETAIN_DELETE_TRIALS = 12
+SHARED_ENTITIES = [f"Entity {n}" for n in range(6)]
+
+
+def _retain_linking(
+    store: Store, bank: str, seed: int, side: int, doomed: list[uuid.UUID], kept: uuid.UUID
+) -> Any:
+    """A retain of 4 units that mention every shared entity (in an order that depends on
+    `side`) and link to 3 doomed units and a kept one."""
+    names = list(reversed(SHARED_ENTITIES)) if side % 2 else SHARED_ENTITIES
+    new = [unit(seed + i, id=uuid.uuid4(), entities=names) for i in range(4)]
+    targets = [*(doomed if side % 2 else list(reversed(doomed)))[:3], kept]
+    links = [LinkIn(u.id, t, "entity", 0.5) for u in new if u.id is not None for t in targets]
+    return store.memories.retain(bank, new, links)
+
+
+async def test_retain_and_delete_of_shared_entities_and_linked_units_never_deadlock(
+    store: Store,
+) -> None:
+    """Retains of units that mention shared entities and link to existing units, link
+    additions between existing units, and deletes of existing units that mention the same
+    entities and carry those links, all at once: every call succeeds or, where its unit
+    is gone, gets a plain `ConflictError`; none deadlocks (each path locks units by id
+    before any entity)."""
+    deadlocks: list[BaseException] = []
+    for trial in range(RETAIN_DELETE_TRIALS):
+        bank = f"retain-delete-{new_id()}"
+        await store.banks.create(bank)
+        base = 1000 * trial
+        old = await store.memories.retain(
+            bank, [unit(base + i, entities=SHARED_ENTITIES[i % 3 :]) for i in range(12)]
+        )
+        await store.memories.add_links(
+            bank, [LinkIn(old[i], old[(i + 5) % 12], "semantic", 0.5) for i in range(12)]
+        )
+        doomed = [old[i] for i in range(0, 12, 2)]
+        kept = [old[i] for i in range(1, 12, 2)]
+        calls = [
+            _retain_linking(store, bank, base + 100 + 10 * side, side, doomed, kept[side])
+            for side in range(4)
+        ]
+        calls += [
+            store.memories.add_links(
+                bank, [LinkIn(k, d, "causal", 0.5) for k in kept for d in reversed(doomed)]
+            ),
+            store.memories.delete(bank, doomed[:3]),
+            store.memories.delete(bank, list(reversed(doomed[2:]))),
+        ]
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, DeadlockError):
+                deadlocks.append(outcome)
+            elif isinstance(outcome, BaseException) and not isinstance(outcome, ConflictError):
+                raise outcome
+        if not any(isinstance(o, BaseException) for o in outcomes[-2:]):
+            assert await store.memories.get(bank, doomed) == []  # both deletes ran
+    assert deadlocks == [], f"{len(deadlocks)} deadlocks in {RETAIN_DELETE_TRIALS} trials"

@@ -217,8 +217,10 @@ class DocumentRepository(Repository):
         units = [_with_document(u, document_id) for u in units]
         digest = content_hash(content)
         memories = MemoryRepository(self.db, dim=self.dim, clock=self.now)
-        if units:  # every unit and link checked before any SQL (the fresh ones are written)
-            memories.prepare_retain(bank_id, units, links)
+        # Every unit and link checked before any SQL (the fresh ones are written later).
+        prepared = memories.prepare_retain(bank_id, units, links) if units else None
+        # Units the new links reference: locked with the removed ones, by id.
+        ends = {end for e in prepared.edges for end in e[:2]} if prepared else set()
         observations = ObservationRepository(self.db, dim=self.dim, clock=self.now)
         key = {"bank_id": bank_id, "document_id": document_id}
 
@@ -253,7 +255,7 @@ class DocumentRepository(Repository):
                 ]
                 if removed:
                     removed_obs = await observations.delete_stale(bank_id, removed)
-                    await remove_units(self.db, bank_id, removed, now)
+                    await remove_units(self.db, bank_id, removed, now, also_lock=ends)
                 await self.db.execute(CHUNKS_DELETE, key)
             if chunk_rows:
                 await self.db.bulk_insert(

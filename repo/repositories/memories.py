@@ -16,7 +16,7 @@ from repo.errors import NotFoundError, ValidationError
 from repo.models import EntityIn, LinkIn, MemoryIn, MemoryUpdate
 from repo.repositories import cooccurrence
 from repo.repositories.curation import Curation
-from repo.repositories.locks import lock_bank
+from repo.repositories.locks import lock_bank, lock_referenced_units
 from repo.repositories.unit_removal import remove_units
 from repo.repositories.visibility import UNIT_COLUMNS
 from repo.rows import Row
@@ -202,6 +202,10 @@ class RetainBatch:
     entity_rows: list[dict[str, Any]]
     edges: list[tuple[Any, ...]]
 
+    def referenced_units(self) -> set[uuid.UUID]:
+        """The existing units the links reference (ends that are not units of the batch)."""
+        return {end for e in self.edges for end in e[:2]} - set(self.ids)
+
 
 class MemoryRepository(Curation):
     async def retain(
@@ -238,6 +242,7 @@ class MemoryRepository(Curation):
             await lock_bank(self.db, batch.bank_id)
             by_id = sorted(batch.records, key=lambda r: r[0].int)  # units are written in id order
             await self.db.bulk_insert(memory_units, UNIT_INSERT_COLUMNS, by_id)
+            await lock_referenced_units(self.db, batch.bank_id, batch.referenced_units())
             if batch.mentions:
                 await self._attach_entities(
                     batch.bank_id, batch.ids, batch.mentions, batch.entity_rows
@@ -314,6 +319,8 @@ class MemoryRepository(Curation):
         rows = link_rows(bank_id, links, self.now())
         async with self.db.transaction():
             await lock_bank(self.db, bank_id)
+            ends = (r[end] for r in rows for end in ("from_unit_id", "to_unit_id"))
+            await lock_referenced_units(self.db, bank_id, ends)
             await self.db.executemany(LINK_INSERT, rows)
 
     async def get(self, bank_id: str, ids: Sequence[uuid.UUID | str]) -> list[Row]:

@@ -12,7 +12,7 @@ sorted, as retain writes them after its entities.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -75,15 +75,27 @@ PRUNE_ORPHANS = Statement(
 
 
 async def remove_units(
-    db: Backend, bank_id: str, ids: Sequence[uuid.UUID], now: datetime
+    db: Backend,
+    bank_id: str,
+    ids: Sequence[uuid.UUID],
+    now: datetime,
+    *,
+    also_lock: Collection[uuid.UUID] = (),
 ) -> list[uuid.UUID]:
     """Delete the bank's units among `ids` (links, locked first in canonical order, mentions
     and sources go by cascade), take their mentions off the entities, delete entities left
     without units and uncount their entity co-occurrences; return the ids deleted. Call
-    inside a transaction, after the bank lock."""
+    inside a transaction, after the bank lock.
+
+    `also_lock`: units the same transaction will reference afterwards (links of a
+    re-ingest), locked with the removed ones in one pass by id, so that no unit is locked
+    after an entity."""
     if not ids:
         return []
-    locked = [r["id"] for r in await db.fetch(LOCK_UNITS, {"bank_id": bank_id, "ids": ids})]
+    doomed = set(ids)
+    every = [*doomed, *(u for u in also_lock if u not in doomed)]
+    rows = await db.fetch(LOCK_UNITS, {"bank_id": bank_id, "ids": every})
+    locked = [r["id"] for r in rows if r["id"] in doomed]
     if not locked:
         return []
     key = {"bank_id": bank_id, "ids": locked}
