@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from repo.bench.bank import BenchServer, drop_schema
+from repo.backends.postgres.session import BASE_SETTINGS
+from repo.bench.bank import BenchServer, drop_schema, session_settings
 from repo.bench.data import BankSpec, SyntheticBank
 from repo.bench.quality import recall_at_k
 from repo.bench.recall import arm_indexes, sql_literal
@@ -59,6 +60,14 @@ def test_percentiles_and_summary() -> None:
     s = summarize(values)
     assert s.n == 100 and s.min_s == 0.001 and s.max_s == 0.1
     assert s.mean_s == pytest.approx(0.0505)
+
+
+def test_every_variant_gets_the_store_session_settings() -> None:
+    # Same index knobs (hnsw.ef_search, iterative scans) as a store's connections: every
+    # variant runs the same plans and reads the same rows as memrepo.
+    settings = session_settings("bench_x")
+    assert BASE_SETTINGS.items() <= settings.items()
+    assert settings["search_path"].startswith('"bench_x"')
 
 
 def test_named_sql_keeps_casts() -> None:

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 import asyncpg
 
 from repo.backends.base import validate_schema_name
+from repo.backends.postgres.session import BASE_SETTINGS
 from repo.bench.data import BankSpec, SyntheticBank
 from repo.bench.progress import Progress
 from repo.migrations import migrate
@@ -69,7 +70,7 @@ class BenchServer:
 def session_settings(schema: str) -> dict[str, str]:
     """The session settings memrepo's PostgreSQL backend sets (see `PostgresBackend.connect`);
     every variant uses the same, so they run the same plans and return the same rows."""
-    return {"search_path": f'"{schema}", public', "hnsw.iterative_scan": "strict_order"}
+    return {"search_path": f'"{schema}", public', **BASE_SETTINGS}
 
 
 @dataclass

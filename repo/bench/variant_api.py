@@ -25,6 +25,7 @@ from repo.repositories.recall import (
     RecallResult,
     run_recall,
 )
+from repo.repositories.recall.fusion import result_arms, rrf
 from repo.sql import Statement
 from schema.tables import FACT_TYPES
 
@@ -143,13 +144,20 @@ class RecallVariant(abc.ABC):
 
 
 class CombinedRecall(RecallVariant):
-    """A variant of the combined recall: `result` runs it; every column is read."""
+    """A variant of the combined recall: `result` runs it, the arms are fused as
+    `RecallRepository.recall` fuses them, and every column is read."""
+
+    #: Whether `result` leaves the fusion to `recall` (the library's API fuses on its own).
+    fuses: ClassVar[bool] = True
 
     @abc.abstractmethod
     async def result(self, q: Query) -> RecallResult: ...
 
     async def recall(self, q: Query) -> int:
-        return read_result(await self.result(q))
+        result = await self.result(q)
+        if self.fuses:
+            result.fused = rrf(result_arms(result))
+        return read_result(result)
 
     async def semantic_ids(self, q: Query) -> dict[str, list[Any]]:
         return {ft: [r["id"] for r in rows] for ft, rows in (await self.result(q)).semantic.items()}

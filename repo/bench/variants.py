@@ -90,6 +90,7 @@ def recall_query(q: Query, shape: RecallShape) -> RecallQuery:
 class MemrepoVariant(CombinedRecall):
     name = "memrepo"
     description = "memrepo's public API: store.recall.recall()"
+    fuses = False  # recall() returns the fused ranking
 
     def __init__(self) -> None:
         self._stack = contextlib.AsyncExitStack()

@@ -10,6 +10,7 @@ from typing import Any
 import asyncpg
 
 from repo.backends.postgres.codecs import init_connection
+from repo.backends.postgres.release import reset_unless_clean
 from repo.backends.postgres.session import Apply, store_settings
 from repo.connecting import connect_failure, validate_connect_timeout
 from repo.urls import DatabaseURL
@@ -41,6 +42,7 @@ async def open_pool(
             min_size=min_size,
             max_size=max_size,
             init=init_connection,
+            reset=reset_unless_clean,  # no reset query after memrepo's clean use
             server_settings=None if settings_per_transaction else settings,
             timeout=timeout,  # each new connection's connect timeout
             **options,

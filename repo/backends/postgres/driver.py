@@ -164,7 +164,7 @@ class PostgresBackend(PostgresConnections):
         if conn is None and held is None and self._apply is not Apply.STARTUP:
             return await self._scoped(lambda cn: getattr(cn, method)(c.sql, *args), stmt)
         try:
-            return await getattr(self._runner(), method)(c.sql, *args)
+            return await self._call(method, c.sql, args)
         except DRIVER_ERRORS as exc:
             used = conn if held is None else held[0]
             dead = isinstance(exc, RETRY) or (held is not None and is_closed(held[0]))
@@ -174,7 +174,7 @@ class PostgresBackend(PostgresConnections):
         if held is not None:
             await self._replace_held(held)
         try:
-            return await getattr(self._runner(), method)(c.sql, *args)
+            return await self._call(method, c.sql, args)
         except DRIVER_ERRORS as exc:
             await self._fail(exc, None if held is None else held[0])
 
@@ -195,7 +195,7 @@ class PostgresBackend(PostgresConnections):
         if conn is None and self._apply is not Apply.STARTUP:
             return _rowcount(await self._scoped(lambda cn: cn.execute(c.sql, *args), stmt))
         try:
-            status = await self._runner().execute(c.sql, *args)
+            status = await self._call("execute", c.sql, args)
         except DRIVER_ERRORS as exc:
             await self._fail(exc, conn)
         return _rowcount(status)

@@ -19,16 +19,17 @@ it back. A bulk write (COPY, executemany) ends as soon as its connection dies, e
 while the driver waits to send more rows. See docs/guarantees.md.
 
 `one_connection()` holds one pooled connection for a block of calls outside a
-transaction (the combined recall's reads): one acquisition and one reset query instead
-of one per statement. A read whose held connection died is retried once on a fresh
-connection, which the block then keeps.
+transaction (the combined recall's reads): one acquisition and one release instead of one
+per statement. A read whose held connection died is retried once on a fresh connection,
+which the block then keeps. A release after a clean finish skips asyncpg's reset query
+(`release`).
 """
 
 from __future__ import annotations
 
 import contextlib
 import itertools
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any, NoReturn
 
@@ -44,6 +45,7 @@ from repo.backends.postgres.errors import (
     is_select,
     translate_error,
 )
+from repo.backends.postgres.release import CLEAN
 from repo.backends.postgres.routing import Replicas, fallback_warning
 from repo.backends.postgres.session import (
     Apply,
@@ -108,6 +110,9 @@ class PostgresConnections(Backend):
         self._apply = apply
         self._foreign = foreign
         self._owns_pool = owns_pool
+        #: Whether a clean release may skip the pool's reset query (repo.backends.postgres.
+        #: release): on memrepo's pools, unless statements here `SET` session settings.
+        self._skip_reset = not foreign and apply is not Apply.SESSION
         self._begin_sql = begin_sql(self._settings, apply)
         self._session_sql = set_sql(self._settings, local=False)
         self._savepoints = itertools.count(1)
@@ -193,11 +198,26 @@ class PostgresConnections(Backend):
             return None if held is None else held[0]
         return conn
 
-    def _runner(self) -> Any:
-        """What runs a statement: the current connection, else the pool (one acquisition
-        per statement)."""
+    async def _call(self, method: str, sql: str, args: Sequence[Any]) -> Any:
+        """Run a statement on the current connection, else on one acquired for it alone."""
         conn = self._current()
-        return self._pool if conn is None else conn
+        if conn is not None:
+            return await getattr(conn, method)(sql, *args)
+        conn = await self._pool.acquire()
+        clean = False
+        try:
+            result = await getattr(conn, method)(sql, *args)
+            clean = True
+            return result
+        finally:
+            await self._release(conn, clean=clean)
+
+    async def _release(self, conn: Any, *, clean: bool) -> None:
+        """Give a connection back; `clean`: memrepo's use of it ended without an error, so
+        the pool may skip its reset query (repo.backends.postgres.release)."""
+        if clean and self._skip_reset and not is_closed(conn):
+            CLEAN.mark(conn)
+        await self._pool.release(conn)
 
     async def _scoped(self, call: Callable[[Any], Awaitable[Any]], stmt: Statement) -> Any:
         """Run one statement outside a transaction on a connection that lacks the
@@ -260,13 +280,15 @@ class PostgresConnections(Backend):
         except DRIVER_ERRORS as exc:
             await self._fail(exc)
         token = self._held.set(held)
+        clean = False
         try:
             yield
+            clean = True
         finally:
             self._held.reset(token)
             # A failed release is the pool's to clean up (it discards the connection).
             with contextlib.suppress(*DRIVER_ERRORS):
-                await self._pool.release(held[0])
+                await self._release(held[0], clean=clean)
 
     async def _replace_held(self, held: list[Any]) -> None:
         """Swap the dead connection held by `one_connection()` for a fresh one."""
@@ -303,14 +325,16 @@ class PostgresConnections(Backend):
             conn = await self._acquire()
         except DRIVER_ERRORS as exc:
             await self._fail(exc)
+        clean = False
         try:
             yield conn
+            clean = True
         except DRIVER_ERRORS as exc:
             await self._fail(exc, conn)
         finally:
             # A failed release is the pool's to clean up (it discards the connection).
             with contextlib.suppress(*DRIVER_ERRORS):
-                await self._pool.release(conn)
+                await self._release(conn, clean=clean)
 
     async def _begin(self) -> tuple[Any, Any]:
         """A pooled connection with a transaction begun on it. If the connection turns out
@@ -395,7 +419,7 @@ class PostgresConnections(Backend):
             self._conn.reset(token)
             if held is None:
                 try:
-                    await self._pool.release(conn)
+                    await self._release(conn, clean=ok)
                 except DRIVER_ERRORS as exc:
                     if ok:
                         await self._fail(exc)

@@ -75,26 +75,29 @@ def rrf(
 ) -> list[FusedRow]:
     """Fuse ranked arms `(arm name, rows best first)` into one ranking, best first."""
     w = weights or {}
-    fused: dict[uuid.UUID, FusedRow] = {}
-    order: dict[uuid.UUID, int] = {}
+    fused: dict[uuid.UUID, FusedRow] = {}  # in order of first appearance
+    best: dict[uuid.UUID, int] = {}  # each unit's best single rank
     for name, rows in arms:
         weight = _weight(name, w)
         for rank, row in enumerate(rows, start=1):
             unit_id = row["id"]
             entry = fused.get(unit_id)
             if entry is None:
-                entry = fused[unit_id] = FusedRow(unit_id, row, 0.0)
-                order[unit_id] = len(order)
+                score = float(row["score"])
+                fused[unit_id] = FusedRow(
+                    unit_id, row, weight / (k + rank), {name: rank}, {name: score}
+                )
+                best[unit_id] = rank
+                continue
             if name in entry.ranks:  # an arm lists a unit once; keep its best rank
                 continue
             entry.ranks[name] = rank
             entry.scores[name] = float(row["score"])
             entry.score += weight / (k + rank)
-
-    def key(e: FusedRow) -> tuple[float, int, int]:
-        return (-e.score, min(e.ranks.values()), order[e.id])
-
-    return sorted(fused.values(), key=key)
+            if rank < best[unit_id]:
+                best[unit_id] = rank
+    # A stable sort: ties on score and best rank keep the order of first appearance.
+    return sorted(fused.values(), key=lambda e: (-e.score, best[e.id]))
 
 
 def result_arms(result: Any) -> list[tuple[str, list[Row]]]:
