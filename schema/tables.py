@@ -25,7 +25,8 @@ from schema.types import (
 
 FACT_TYPES = ("world", "experience", "observation")
 LINK_TYPES = ("temporal", "semantic", "entity", "causal")
-OPERATION_STATUSES = ("pending", "processing", "completed", "failed")
+#: `waiting`: a parent whose children are not all finished (never claimed; rolled up).
+OPERATION_STATUSES = ("pending", "processing", "completed", "failed", "waiting")
 
 #: PostgreSQL full-text configuration used by the expression index and the queries.
 TS_CONFIG = "english"
@@ -287,8 +288,11 @@ async_operations = sa.Table(
     sa.Column("completed_at", timestamp_type(), nullable=True),
     _created(),
     _updated(),
+    # A waiting parent's children not finished yet (its roll-up counter; 0 for the rest).
+    sa.Column("unfinished_children", sa.Integer(), nullable=False, server_default=sa.text("0")),
     sa.CheckConstraint(_in("status", OPERATION_STATUSES), name="status"),
     sa.CheckConstraint("attempts >= 0 AND max_attempts >= 1", name="attempts"),
+    sa.CheckConstraint("unfinished_children >= 0", name="unfinished_children"),
     sa.PrimaryKeyConstraint("bank_id", "id"),
     _in_bank(["parent_id"], "async_operations", "fk_async_operations_parent"),
     # Workers address operations by id alone (claim, complete, fail).

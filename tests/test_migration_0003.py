@@ -14,10 +14,10 @@ from alembic import command
 
 from repo.errors import ConflictError
 from repo.migrations import alembic_config, migrate
-from repo.models import LinkIn, OperationIn
+from repo.models import LinkIn
 from repo.sql import Statement
 from repo.store import Store, connect_backend
-from schema.tables import memory_links
+from schema.tables import async_operations, memory_links
 from tests.conftest import new_schema
 from tests.helpers import unit
 from tests.inspection import bank_row_counts
@@ -32,6 +32,19 @@ RAW_LINK = Statement(
     "test.raw_link_insert",
     sa.insert(memory_links).values(
         {c.name: sa.bindparam(c.name, type_=c.type) for c in memory_links.c}
+    ),
+    register=False,
+)
+
+#: An operation as 0002 stores it (today's `submit` writes a column of 0007).
+RAW_OPERATION = Statement(
+    "test.raw_operation_insert",
+    sa.insert(async_operations).values(
+        {
+            c.name: sa.bindparam(c.name, type_=c.type)
+            for c in async_operations.c
+            if c.name != "unfinished_children"
+        }
     ),
     register=False,
 )
@@ -67,7 +80,15 @@ async def test_upgrade_to_0003_keeps_bank_rows_and_drops_cross_bank_ones(
                 "from_unit_id": b1, "to_unit_id": b1, "link_type": "causal", "bank_id": "a",
                 "weight": 1.0, "created_at": now,
             })  # fmt: skip
-            await old.operations.submit("a", OperationIn("parent", children=[OperationIn("c")]))
+            parent = uuid.uuid4()
+            for op_id, parent_id in ((parent, None), (uuid.uuid4(), parent)):
+                await old.backend.execute(RAW_OPERATION, {
+                    "id": op_id, "bank_id": "a", "operation_type": "op", "status": "pending",
+                    "payload": None, "result": None, "error_message": None, "attempts": 0,
+                    "max_attempts": 3, "next_attempt_at": now, "parent_id": parent_id,
+                    "claimed_by": None, "claimed_at": None, "completed_at": None,
+                    "created_at": now, "updated_at": now,
+                })  # fmt: skip
             before = {bank: await bank_row_counts(old, bank, skip=LATER) for bank in ("a", "b")}
         finally:
             await old.close()

@@ -24,7 +24,9 @@ async def test_submit_parent_and_children(fresh_store: Store) -> None:
     children = await s.operations.children(ids[0])
     assert sorted(c["payload"]["i"] for c in children) == [0, 1, 2]
     assert {c["parent_id"] for c in children} == {ids[0]}
-    assert await s.operations.counts("b") == {"pending": 4}
+    assert await s.operations.counts("b") == {"waiting": 1, "pending": 3}
+    parent = await s.operations.get(ids[0])
+    assert (parent["status"], parent["unfinished_children"]) == ("waiting", 3)
 
 
 async def test_submit_with_a_bad_child_writes_nothing(fresh_store: Store) -> None:
@@ -94,7 +96,7 @@ async def test_concurrent_claims_never_overlap(fresh_store: Store) -> None:
                 await s.operations.complete(r["id"], name, attempt=r["attempts"])
 
     await asyncio.gather(*(worker(f"w{i}") for i in range(4)))
-    assert sorted(map(str, claimed)) == sorted(map(str, ids))
+    assert sorted(map(str, claimed)) == sorted(map(str, ids[1:]))  # the parent rolls up
     assert await s.operations.counts("b") == {"completed": 60}
 
 

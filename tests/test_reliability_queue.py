@@ -31,6 +31,7 @@ pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 PARENTS = 5
 CHILDREN = 999  # 5 parents x (1 + 999 children) = 5,000 operations
 TOTAL = PARENTS * (1 + CHILDREN)
+CLAIMABLE = PARENTS * CHILDREN  # the parents wait for their children, then roll up
 WORKERS = 8
 BATCH = 25
 FLAKY_EVERY = 50  # every 50th operation fails its first attempt (100 of them)
@@ -91,6 +92,8 @@ async def test_workers_drain_5000_operations_exactly_once(fresh_store: Store) ->
     submitted = await asyncio.gather(*(s.operations.submit("q", tree(p)) for p in range(PARENTS)))
     all_ids = {op_id for ids in submitted for op_id in ids}
     assert len(all_ids) == TOTAL
+    parents = {ids[0] for ids in submitted}
+    children = all_ids - parents
 
     ledger = Ledger()
 
@@ -109,7 +112,7 @@ async def test_workers_drain_5000_operations_exactly_once(fresh_store: Store) ->
 
     async def worker(name: str) -> None:
         for _ in range(MAX_POLLS):
-            if len(ledger.completed) >= TOTAL or time.monotonic() > deadline:
+            if len(ledger.completed) >= CLAIMABLE or time.monotonic() > deadline:
                 return
             batch = await s.operations.claim(name, BATCH)
             if not batch:
@@ -117,9 +120,11 @@ async def test_workers_drain_5000_operations_exactly_once(fresh_store: Store) ->
                 continue
             finished: list[tuple[uuid.UUID, str]] = []
             # The batch's outcomes commit together (one commit per batch keeps 5,000
-            # operations quick); each is still guarded by the worker's claim.
+            # operations quick); each is still guarded by the worker's claim. Finishing a
+            # child locks its parent until the commit: in parent order, so that two
+            # batches never wait for each other's parents.
             async with s.transaction():
-                for row in batch:
+                for row in sorted(batch, key=lambda r: (r["parent_id"].int, r["id"].int)):
                     op_id = row["id"]
                     ledger.claims[op_id].append((name, row["attempts"], row["claimed_at"]))
                     if row["payload"]["flaky"] and op_id not in failed_once:
@@ -139,11 +144,14 @@ async def test_workers_drain_5000_operations_exactly_once(fresh_store: Store) ->
 
     await asyncio.gather(*(worker(f"w{i}") for i in range(WORKERS)))
 
-    # Exactly once: every operation completed, none twice, none lost.
+    # Exactly once: every child completed, none twice, none lost; every parent rolled up
+    # from its children (completed, its counter at zero, never claimed).
     done = [op_id for op_id, _ in ledger.completed]
-    assert len(done) == len(set(done)) == TOTAL
-    assert set(done) == all_ids
+    assert len(done) == len(set(done)) == CLAIMABLE
+    assert set(done) == children
     assert await s.operations.counts("q") == {"completed": TOTAL}
+    for parent in await s.operations.get_many(list(parents)):
+        assert (parent["unfinished_children"], parent["attempts"]) == (0, 0)
     assert await s.operations.claim("late", 100) == []  # the queue is empty
 
     # No two workers ever held the same attempt: each operation's claims are attempts
@@ -156,11 +164,11 @@ async def test_workers_drain_5000_operations_exactly_once(fresh_store: Store) ->
         assert row["attempts"] == len(claims)
         assert row["claimed_by"] == completer[op_id] == claims[-1][0]
         assert row["result"] == {"by": completer[op_id]}
-    assert set(ledger.claims) == all_ids
+    assert set(ledger.claims) == children
 
     # Retries respect the backoff: a failed operation is not claimed again before the
     # `next_attempt_at` its failure set.
-    assert len(ledger.retry_due) == TOTAL // FLAKY_EVERY
+    assert len(ledger.retry_due) == sum(rows[c]["payload"]["flaky"] for c in children) == 95
     for op_id, (failing_claim, due) in ledger.retry_due.items():
         retries = ledger.claims[op_id][failing_claim + 1 :]
         assert retries and all(at >= due for _, _, at in retries), (due, retries)
@@ -266,35 +274,42 @@ async def test_concurrent_claimers_on_separate_pools_never_share(fresh_store: St
                     await mine.operations.complete(row["id"], name, attempt=row["attempts"])
 
     await asyncio.gather(*(process(f"p{i}") for i in range(4)))
-    assert set(seen) == set(ids)
+    assert set(seen) == set(ids[1:])  # the children; the parent rolls up
     assert await s.operations.counts("b") == {"completed": len(ids)}
 
 
 async def test_prune_keeps_a_tree_until_every_member_is_finished(fresh_store: Store) -> None:
-    """A finished parent whose children still run is not pruned (the foreign key would
-    delete the running children with it); once every member is finished it is."""
+    """A parent waiting for its children is not finished, and a parent failed by one child
+    while its siblings still run is kept with them (the foreign key would delete the
+    running children with it); once every member is finished the tree is pruned."""
     s = fresh_store
     await s.banks.create("b")
     clock = Clock(T0)
     ops = ops_at(s, clock)
-    parent, running, waiting = await ops.submit(
-        "b", OperationIn("parent", children=[OperationIn("running"), OperationIn("waiting")])
+    kinds = ("failing", "running", "queued")
+    parent, failing, running, queued = await ops.submit(
+        "b", OperationIn("parent", children=[OperationIn(k, max_attempts=1) for k in kinds])
     )
     claimed = {r["id"]: r for r in await ops.claim("w", 2)}
-    assert set(claimed) == {parent, running}
-    await ops.complete(parent, "w", attempt=1)
+    assert set(claimed) == {failing, running}  # the parent waits; it is not claimed
     clock.advance(timedelta(hours=1))
-    assert await ops.prune("b", clock.now) == 0
-    assert {r["id"] for r in await ops.get_many([parent, running, waiting])} == {
-        parent, running, waiting,
-    }  # fmt: skip
+    assert await ops.prune("b", clock.now) == 0  # waiting: not finished
+    await ops.fail(failing, "w", "boom", attempt=1)
+    assert (await ops.get(parent))["status"] == "failed"
+    clock.advance(timedelta(hours=1))
+    assert await ops.prune("b", clock.now) == 0  # failed, but two children unfinished
+    tree = [parent, failing, running, queued]
+    assert {r["id"] for r in await ops.get_many(tree)} == set(tree)
     await ops.complete(running, "w", {"ok": True}, attempt=1)  # its work is not lost
     [last] = await ops.claim("w", 1)
-    assert last["id"] == waiting
-    await ops.fail(waiting, "w", "boom", attempt=1, retry=False)
+    assert last["id"] == queued
+    clock.advance(timedelta(hours=1))
+    assert await ops.prune("b", clock.now) == 0  # one child still processing
+    await ops.complete(queued, "w", attempt=1)
+    assert (await ops.get(parent))["status"] == "failed"  # a failed parent stays failed
     clock.advance(timedelta(hours=1))
     assert await ops.prune("b", clock.now) == 1
-    assert await ops.get_many([parent, running, waiting]) == []
+    assert await ops.get_many(tree) == []
 
 
 async def test_fail_backs_off_on_every_attempt_up_to_the_last(fresh_store: Store) -> None:
@@ -386,7 +401,7 @@ async def test_a_claim_cancelled_after_it_committed_is_released(fresh_store: Sto
     await s.banks.create("b")
     clock = Clock(T0)
     ops = ops_at(s, clock)
-    ids = await ops.submit("b", OperationIn("p", children=[OperationIn("c")]))
+    ids = [(await ops.submit("b", OperationIn(t)))[0] for t in ("a", "b")]
     cancelling = OperationRepository(CancelledAfterCommit(s.backend), dim=s.dim, clock=clock)
     claim = asyncio.ensure_future(cancelling.claim("w", 5, lease=timedelta(hours=1)))
     with pytest.raises(asyncio.CancelledError):

@@ -14,7 +14,7 @@ from repo.repositories.locks import lock_bank_for_delete
 from repo.rows import Row
 from repo.sql import Statement, StatementFamily, flag_shapes, upsert
 from repo.validation import check_id, check_json, check_limit, check_text
-from schema.tables import ALL_TABLES, banks
+from schema.tables import ALL_TABLES, async_operations, banks
 
 _b = banks.c
 
@@ -50,14 +50,27 @@ UPDATE = Statement(
     ),
 )
 DELETE = Statement("banks.delete", sa.delete(banks).where(_b.bank_id == sa.bindparam("bank_id")))
+_o = async_operations.c
+#: Child operations before their parents: a worker finishing a child locks the child's
+#: row, then its parent's, and the delete takes them in the same order.
+_CHILD_OPERATIONS = Statement(
+    "banks.delete_rows.async_operations.children",
+    sa.delete(async_operations).where(
+        _o.bank_id == sa.bindparam("bank_id"), _o.parent_id.is_not(None)
+    ),
+)
 #: Every bank-owned table, children before parents (the reverse of the foreign-key order).
 DELETE_CHILDREN = [
-    Statement(
-        f"banks.delete_rows.{table.name}",
-        sa.delete(table).where(table.c.bank_id == sa.bindparam("bank_id")),
-    )
+    stmt
     for table in reversed(ALL_TABLES)
     if table is not banks
+    for stmt in (
+        *([_CHILD_OPERATIONS] if table is async_operations else []),
+        Statement(
+            f"banks.delete_rows.{table.name}",
+            sa.delete(table).where(table.c.bank_id == sa.bindparam("bank_id")),
+        ),
+    )
 ]
 
 

@@ -2,7 +2,9 @@
 complete, fail with retry and exponential backoff, prune finished operations.
 
 A claim sets `next_attempt_at` to the end of the lease: an operation whose worker died
-becomes claimable again when the lease expires, and each claim counts one attempt.
+becomes claimable again when the lease expires, and each claim counts one attempt. A
+parent with children is `waiting`: it is never claimed, and rolls up from its children
+(`repo.repositories.operation_trees`).
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import sqlalchemy as sa
 
 from repo.errors import ConflictError, MemrepoError, NotFoundError, ValidationError
 from repo.models import OperationIn
+from repo.repositories import operation_trees as trees
 from repo.repositories.base import Repository
 from repo.rows import Row
 from repo.sql import Statement, in_uuids
@@ -32,6 +35,7 @@ from repo.validation import (
     check_optional_text,
     check_text,
     check_uuid,
+    check_uuids,
 )
 from schema.tables import async_operations
 
@@ -39,15 +43,12 @@ _o = async_operations.c
 #: Most attempts an operation may be given.
 MAX_ATTEMPTS = 100
 _NOW = sa.bindparam("now", type_=_o.next_attempt_at.type)
-_ACTIVE: tuple[sa.ColumnElement[Any], ...] = (
-    sa.literal_column("'pending'"),
-    sa.literal_column("'processing'"),
-)
+_ACTIVE = trees.ACTIVE
 
 OP_COLUMNS = [
     "id", "bank_id", "operation_type", "status", "payload", "result", "error_message",
     "attempts", "max_attempts", "next_attempt_at", "parent_id", "claimed_by", "claimed_at",
-    "completed_at", "created_at", "updated_at",
+    "completed_at", "created_at", "updated_at", "unfinished_children",
 ]  # fmt: skip
 
 INSERT = Statement(
@@ -95,12 +96,12 @@ CLAIM = Statement(
 _exhausted = sa.and_(_o.next_attempt_at <= _NOW, _o.attempts >= _o.max_attempts)
 EXHAUSTED = Statement(
     "operations.exhausted",
-    sa.select(_o.id)
+    sa.select(_o.id, _o.parent_id)
     .where(_o.status.in_(_ACTIVE), _exhausted)
     .limit(sa.bindparam("limit"))
     .with_for_update(skip_locked=True),
     overrides={
-        "oracle": sa.select(_o.id)
+        "oracle": sa.select(_o.id, _o.parent_id)
         .where(_claim_key <= _NOW, _o.attempts >= _o.max_attempts)
         .with_for_update(skip_locked=True)
     },
@@ -178,23 +179,6 @@ FAIL = Statement(
         updated_at=_NOW,
     ),
 )
-_FINISHED: tuple[sa.ColumnElement[Any], ...] = (
-    sa.literal_column("'completed'"),
-    sa.literal_column("'failed'"),
-)
-_child = async_operations.alias("child")
-PRUNE = Statement(
-    "operations.prune",
-    sa.delete(async_operations).where(
-        _o.bank_id == sa.bindparam("bank_id"),
-        _o.status.in_(_FINISHED),
-        _o.updated_at < sa.bindparam("before", type_=_o.updated_at.type),
-        _o.parent_id.is_(None),
-        # Only whole finished trees: a child still pending or processing keeps its parent
-        # (the foreign key would delete the child with it).
-        ~sa.exists().where(_child.c.parent_id == _o.id, _child.c.status.in_(_ACTIVE)),
-    ),
-)
 COUNT_BY_STATUS = Statement(
     "operations.count_by_status",
     sa.select(_o.status, sa.func.count().label("n"))
@@ -226,7 +210,10 @@ class OperationRepository(Repository):
         return min(delay, self.max_backoff)
 
     async def submit(self, bank_id: str, op: OperationIn) -> list[uuid.UUID]:
-        """Queue an operation and its children in one transaction; return [parent, *children]."""
+        """Queue an operation and its children in one transaction; return [parent, *children].
+
+        A parent with children is `waiting`: never claimed, it completes when its last
+        child completes and fails when a child fails for good."""
         check_id("bank_id", bank_id)
         check_model("op", op, OperationIn)
         check_batch("op.children", op.children, allow_empty=True, kind=OperationIn)
@@ -239,6 +226,8 @@ class OperationRepository(Repository):
             rows.append(
                 self._row(bank_id, child, uuid.uuid4(), parent_id, now, f"op.children[{i}]")
             )
+        if len(rows) > 1:
+            rows[0].update(status="waiting", unfinished_children=len(rows) - 1)
         async with self.db.transaction():
             await self.db.executemany(INSERT, rows)
         return [r["id"] for r in rows]
@@ -260,7 +249,7 @@ class OperationRepository(Repository):
                 f"{field}.max_attempts", op.max_attempts, maximum=MAX_ATTEMPTS
             ),
             "next_attempt_at": now, "parent_id": parent, "claimed_by": None, "claimed_at": None,
-            "completed_at": None, "created_at": now, "updated_at": now,
+            "completed_at": None, "created_at": now, "updated_at": now, "unfinished_children": 0,
         }  # fmt: skip
 
     async def claim(
@@ -284,9 +273,11 @@ class OperationRepository(Repository):
         ids: list[uuid.UUID] = []
         try:
             async with self.db.transaction():
-                expired = await self.db.fetch_locked(EXHAUSTED, {"now": now}, self.expire_batch)
+                exhausted = await self.db.fetch_locked(EXHAUSTED, {"now": now}, self.expire_batch)
+                expired = await trees.expirable(self.db, exhausted) if exhausted else []
                 if expired:
                     await self.db.execute(EXPIRE, {"ids": [r["id"] for r in expired], "now": now})
+                    await trees.children_expired(self.db, expired, now)
                 ids = [r["id"] for r in await self.db.fetch_locked(CLAIMABLE, {"now": now}, n)]
                 if not ids:
                     return []
@@ -319,15 +310,19 @@ class OperationRepository(Repository):
     ) -> None:
         """Mark a claimed operation completed. `attempt` is the claimed row's `attempts`:
         it fences the claim, so a late call for an earlier claim (even by the same worker
-        id) is refused. Raises ConflictError if the claim was lost."""
+        id) is refused. Raises ConflictError if the claim was lost. The completion of a
+        waiting parent's last unfinished child completes the parent, in the same
+        transaction."""
+        op_uuid, now = check_uuid("op_id", op_id), self.now()
         params = {
-            "id": check_uuid("op_id", op_id), "worker": check_id("worker", worker),
+            "id": op_uuid, "worker": check_id("worker", worker),
             "attempt": check_limit("attempt", attempt, maximum=MAX_ATTEMPTS),
-            "result": check_json("result", result, max_bytes=MAX_PAYLOAD_BYTES),
-            "now": self.now(),
+            "result": check_json("result", result, max_bytes=MAX_PAYLOAD_BYTES), "now": now,
         }  # fmt: skip
-        if await self.db.execute(COMPLETE, params) != 1:
-            raise ConflictError(f"operation {op_id} is not claimed by {worker!r} as {attempt=}")
+        async with self.db.transaction():
+            if await self.db.execute(COMPLETE, params) != 1:
+                raise ConflictError(f"operation {op_id} is not claimed by {worker!r} as {attempt=}")
+            await trees.child_completed(self.db, op_uuid, now)
 
     async def fail(
         self,
@@ -339,8 +334,9 @@ class OperationRepository(Repository):
         retry: bool = True,
     ) -> Row:
         """Record a failed attempt (`attempt`: the claimed row's `attempts`, as for
-        `complete`): back to pending after a backoff while attempts remain, else failed.
-        Raises ConflictError if the claim was lost."""
+        `complete`): back to pending after a backoff while attempts remain, else failed
+        (and its waiting parent with it, in the same transaction). Raises ConflictError if
+        the claim was lost."""
         op_uuid = check_uuid("op_id", op_id)
         check_id("worker", worker)
         check_limit("attempt", attempt, maximum=MAX_ATTEMPTS)
@@ -359,6 +355,8 @@ class OperationRepository(Repository):
             }  # fmt: skip
             if await self.db.execute(FAIL, params) != 1:
                 raise ConflictError(f"operation {op_id} is not claimed by {worker!r} as {attempt=}")
+            if not again:
+                await trees.child_failed(self.db, op_uuid, message, now)
             return await self.get(op_uuid)
 
     async def get(self, op_id: uuid.UUID | str) -> Row:
@@ -368,8 +366,6 @@ class OperationRepository(Repository):
         return rows[0]
 
     async def get_many(self, ids: Sequence[uuid.UUID | str]) -> list[Row]:
-        from repo.validation import check_uuids
-
         return await self.db.fetch(GET_MANY, {"ids": check_uuids("ids", ids)})
 
     async def children(self, parent_id: uuid.UUID | str) -> list[Row]:
@@ -387,4 +383,4 @@ class OperationRepository(Repository):
             "bank_id": check_id("bank_id", bank_id),
             "before": check_datetime("before", before),
         }
-        return await self.db.execute(PRUNE, params)
+        return await self.db.execute(trees.PRUNE, params)

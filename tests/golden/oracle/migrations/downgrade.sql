@@ -13,6 +13,32 @@ END;
 
 /
 
+-- Running downgrade 0007 -> 0006
+
+UPDATE async_operations SET status = 'pending' WHERE status = 'waiting'
+
+/
+
+BEGIN EXECUTE IMMEDIATE 'ALTER TABLE async_operations DROP CONSTRAINT ck_async_operations_unfinished_children'; EXCEPTION WHEN OTHERS THEN IF SQLCODE NOT IN (-1430, -2443, -2264, -904) THEN RAISE; END IF; END;
+
+/
+
+BEGIN EXECUTE IMMEDIATE 'ALTER TABLE async_operations DROP CONSTRAINT ck_async_operations_status'; EXCEPTION WHEN OTHERS THEN IF SQLCODE NOT IN (-1430, -2443, -2264, -904) THEN RAISE; END IF; END;
+
+/
+
+BEGIN EXECUTE IMMEDIATE 'ALTER TABLE async_operations ADD CONSTRAINT ck_async_operations_status CHECK (status IN (''pending'', ''processing'', ''completed'', ''failed''))'; EXCEPTION WHEN OTHERS THEN IF SQLCODE NOT IN (-1430, -2443, -2264, -904) THEN RAISE; END IF; END;
+
+/
+
+BEGIN EXECUTE IMMEDIATE 'ALTER TABLE async_operations DROP COLUMN unfinished_children'; EXCEPTION WHEN OTHERS THEN IF SQLCODE NOT IN (-1430, -2443, -2264, -904) THEN RAISE; END IF; END;
+
+/
+
+UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num = '0007'
+
+/
+
 -- Running downgrade 0006 -> 0005
 
 ALTER TABLE chunks DROP COLUMN content_hash

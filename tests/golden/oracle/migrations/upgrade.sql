@@ -541,6 +541,40 @@ UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num 
 
 /
 
+-- Running upgrade 0006 -> 0007
+
+BEGIN EXECUTE IMMEDIATE 'ALTER TABLE async_operations ADD unfinished_children INTEGER DEFAULT 0 NOT NULL'; EXCEPTION WHEN OTHERS THEN IF SQLCODE NOT IN (-1430, -2443, -2264, -904) THEN RAISE; END IF; END;
+
+/
+
+BEGIN EXECUTE IMMEDIATE 'ALTER TABLE async_operations DROP CONSTRAINT ck_async_operations_status'; EXCEPTION WHEN OTHERS THEN IF SQLCODE NOT IN (-1430, -2443, -2264, -904) THEN RAISE; END IF; END;
+
+/
+
+BEGIN EXECUTE IMMEDIATE 'ALTER TABLE async_operations ADD CONSTRAINT ck_async_operations_status CHECK (status IN (''pending'', ''processing'', ''completed'', ''failed'', ''waiting''))'; EXCEPTION WHEN OTHERS THEN IF SQLCODE NOT IN (-1430, -2443, -2264, -904) THEN RAISE; END IF; END;
+
+/
+
+BEGIN EXECUTE IMMEDIATE 'ALTER TABLE async_operations ADD CONSTRAINT ck_async_operations_unfinished_children CHECK (unfinished_children >= 0)'; EXCEPTION WHEN OTHERS THEN IF SQLCODE NOT IN (-1430, -2443, -2264, -904) THEN RAISE; END IF; END;
+
+/
+
+UPDATE async_operations SET unfinished_children = (SELECT COUNT(*) FROM async_operations c WHERE c.bank_id = async_operations.bank_id AND c.parent_id = async_operations.id AND c.status IN ('pending', 'processing')) WHERE status = 'pending' AND EXISTS (SELECT 1 FROM async_operations c WHERE c.bank_id = async_operations.bank_id AND c.parent_id = async_operations.id)
+
+/
+
+UPDATE async_operations SET status = 'waiting', claimed_by = NULL WHERE status = 'pending' AND unfinished_children > 0 AND EXISTS (SELECT 1 FROM async_operations c WHERE c.bank_id = async_operations.bank_id AND c.parent_id = async_operations.id)
+
+/
+
+UPDATE async_operations SET status = CASE WHEN EXISTS (SELECT 1 FROM async_operations c WHERE c.bank_id = async_operations.bank_id AND c.parent_id = async_operations.id AND c.status = 'failed') THEN 'failed' ELSE 'completed' END, error_message = CASE WHEN EXISTS (SELECT 1 FROM async_operations c WHERE c.bank_id = async_operations.bank_id AND c.parent_id = async_operations.id AND c.status = 'failed') THEN 'a child operation failed' ELSE error_message END, claimed_by = NULL, completed_at = CURRENT_TIMESTAMP, updated_at = CURRENT_TIMESTAMP WHERE status = 'pending' AND EXISTS (SELECT 1 FROM async_operations c WHERE c.bank_id = async_operations.bank_id AND c.parent_id = async_operations.id)
+
+/
+
+UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num = '0006'
+
+/
+
 COMMIT
 
 /

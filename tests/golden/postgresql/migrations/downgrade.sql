@@ -1,5 +1,19 @@
 BEGIN;
 
+-- Running downgrade 0007 -> 0006
+
+UPDATE async_operations SET status = 'pending' WHERE status = 'waiting';
+
+ALTER TABLE async_operations DROP CONSTRAINT ck_async_operations_unfinished_children;
+
+ALTER TABLE async_operations DROP CONSTRAINT ck_async_operations_status;
+
+ALTER TABLE async_operations ADD CONSTRAINT ck_async_operations_status CHECK (status IN ('pending', 'processing', 'completed', 'failed'));
+
+ALTER TABLE async_operations DROP COLUMN unfinished_children;
+
+UPDATE public.alembic_version SET version_num='0006' WHERE public.alembic_version.version_num = '0007';
+
 -- Running downgrade 0006 -> 0005
 
 ALTER TABLE chunks DROP COLUMN content_hash;

@@ -1,0 +1,5 @@
+-- operations.waiting_parents [postgresql]
+-- params: ids
+SELECT async_operations.id 
+FROM async_operations 
+WHERE async_operations.id = ANY($1::UUID[]) AND async_operations.status = 'waiting'
