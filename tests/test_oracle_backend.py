@@ -22,7 +22,7 @@ from repo.backends.oracle import OracleBackend
 from repo.backends.oracle import codecs as oracle_codecs
 from repo.backends.oracle import driver as oracle_backend
 from repo.errors import ConfigurationError, ConflictError, DatabaseError
-from repo.repositories import banks, memories, operations, recall
+from repo.repositories import banks, memories, operation_trees, operations, recall
 from repo.rows import MappingRow
 from schema.tables import chunks
 
@@ -212,7 +212,7 @@ async def test_merge_is_retried_after_a_concurrent_insert(
 async def test_plain_insert_is_not_retried(backend: OracleBackend, conn: FakeConnection) -> None:
     conn.failures = [_ora("ORA-00001: unique constraint violated", 1), None]
     with pytest.raises(ConflictError):
-        await backend.execute(operations.PRUNE, {"bank_id": "b", "before": datetime.now(UTC)})
+        await backend.execute(operation_trees.PRUNE, {"bank_id": "b", "before": datetime.now(UTC)})
     assert len(conn.statements()) == 1
 
 

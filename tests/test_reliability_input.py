@@ -377,18 +377,20 @@ async def test_sql_looking_operations_and_worker_ids_are_data(fresh_store: Store
     for text in SQL_LOOKING:
         await s.banks.create(text)
         child = OperationIn(text[:64], {"k": text})
-        ids = await s.operations.submit(
+        parent, child_id = await s.operations.submit(
             text, OperationIn(text[:64], {text: text}, children=[child])
         )
+        [solo] = await s.operations.submit(text, OperationIn(text[:64], {text: text}))
         claimed = await s.operations.claim(text, 10)
-        assert sorted(r["id"] for r in claimed) == sorted(ids)
+        assert sorted(r["id"] for r in claimed) == sorted([child_id, solo])  # parent waits
         assert all(r["claimed_by"] == text for r in claimed)
-        await s.operations.complete(ids[0], text, {text: text}, attempt=1)
-        failed = await s.operations.fail(ids[1], text, text, attempt=1)
+        await s.operations.complete(child_id, text, {text: text}, attempt=1)
+        failed = await s.operations.fail(solo, text, text, attempt=1)
         assert (failed["error_message"], failed["status"]) == (text, "pending")
-        assert (await s.operations.get(ids[0]))["result"] == {text: text}
-        assert await s.operations.counts(text) == {"completed": 1, "pending": 1}
-        assert [c["payload"] for c in await s.operations.children(ids[0])] == [{"k": text}]
+        assert (await s.operations.get(child_id))["result"] == {text: text}
+        assert (await s.operations.get(parent))["payload"] == {text: text}
+        assert await s.operations.counts(text) == {"completed": 2, "pending": 1}
+        assert [c["payload"] for c in await s.operations.children(parent)] == [{"k": text}]
     assert len(await s.banks.list(limit=100)) == len(SQL_LOOKING)
 
 
