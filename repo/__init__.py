@@ -16,6 +16,7 @@ from repo.migrations import migrate, migrate_sync
 from repo.models import (
     ChunkIn,
     EntityIn,
+    GraphQuery,
     LinkIn,
     MemoryFilter,
     MemoryIn,
@@ -25,6 +26,7 @@ from repo.models import (
     RecallFilter,
     RecallQuery,
     TagGroup,
+    TemporalQuery,
     TimeWindow,
     VectorSearch,
 )
@@ -42,6 +44,7 @@ __all__ = [
     "DatabaseUnreachableError",
     "DeadlockError",
     "EntityIn",
+    "GraphQuery",
     "LinkIn",
     "MappingRow",
     "MemoryFilter",
@@ -57,6 +60,7 @@ __all__ = [
     "StatementTimeoutError",
     "Store",
     "TagGroup",
+    "TemporalQuery",
     "TimeWindow",
     "ValidationError",
     "VectorSearch",

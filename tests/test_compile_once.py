@@ -8,10 +8,12 @@ from datetime import timedelta
 import pytest
 
 from repo.models import (
+    GraphQuery,
     MemoryFilter,
     RecallFilter,
     RecallQuery,
     TagGroup,
+    TemporalQuery,
     TimeWindow,
     VectorSearch,
 )
@@ -47,9 +49,24 @@ async def test_thousand_mixed_calls_compile_each_shape_once(store: Store, bank: 
         relaxed = VectorSearch(iterative_scan="relaxed_order", max_scan_tuples=rng.randint(1, 9))
         return rng.choice([None, VectorSearch(ef_search=rng.randint(10, 500)), relaxed])
 
+    def temporal() -> TemporalQuery:  # windows, k, spread and floors are values
+        start = T0 + timedelta(hours=rng.randint(0, 20))
+        end = start + timedelta(hours=rng.randint(1, 30))
+        k, spread = rng.randint(1, 20), rng.randint(1, 9)
+        return rng.choice([
+            TemporalQuery(start, end, k=k, spread=spread),
+            TemporalQuery(start, end, on=["event_date"], k=k, spread=0),
+            TemporalQuery(start, end, rank="similarity", min_similarity=rng.uniform(-1, 1), k=k),
+        ])  # fmt: skip
+
+    def graph() -> GraphQuery | None:  # link weights and the fan-out cap are values
+        weights = {t: rng.uniform(0, 2) for t in rng.sample(["temporal", "causal", "entity"], 2)}
+        return rng.choice([None, GraphQuery(link_weights=weights, entity_fanout=rng.randint(1, 9)),
+                           GraphQuery(observations=False)])  # fmt: skip
+
     calls = 0
     while calls < 1000:
-        choice = rng.randrange(7)
+        choice = rng.randrange(9)
         if choice == 0:
             await store.memories.list(bank, rng.choice(filters), limit=rng.randint(1, 50))
         elif choice == 1:
@@ -69,6 +86,16 @@ async def test_thousand_mixed_calls_compile_each_shape_once(store: Store, bank: 
             await store.recall.recall(bank, RecallQuery(embedding=embedding(rng.random()),
                 text=rng.choice([None, "memory"]), k_semantic=rng.randint(1, 20),
                 vector_search=knobs()))  # fmt: skip
+        elif choice == 7:
+            t = temporal()
+            await store.recall.temporal(bank, t.start, t.end, on=t.on, rank=t.rank,
+                embedding=embedding(rng.random()), min_similarity=t.min_similarity, k=t.k,
+                spread=t.spread)  # fmt: skip
+        elif choice == 8:
+            await store.recall.recall(bank, RecallQuery(embedding=embedding(rng.random()),
+                text="memory", temporal=rng.choice([None, temporal()]), graph=graph(),
+                mmr_lambda=rng.choice([None, rng.random()])))  # fmt: skip
+            await store.recall.expand(bank, rng.sample(ids, 3), graph=graph())
         else:
             where = rng.choice(wheres)
             if where is not None and where.event_date is not None:  # a new window each time
@@ -89,5 +116,7 @@ async def test_thousand_mixed_calls_compile_each_shape_once(store: Store, bank: 
     compiled = compile_count() - before
     # Each shape that ran was compiled exactly once, whatever the limits and list lengths.
     assert compiled == compiled_entries()
-    # Each call shape is: a kind of call x which filter parts are present (6 filters here).
-    assert compiled <= 20 + 6 * 6
+    # Each call shape is: a kind of call x which filter parts are present (6 filters here),
+    # plus 3 temporal shapes (alone and in the combined recall), 2 graph shapes per expand
+    # (observations on or off) and MMR's embedding fetch.
+    assert compiled <= 20 + 6 * 6 + 3 * 2 + 2 * 2 + 1

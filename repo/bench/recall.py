@@ -278,12 +278,12 @@ async def explain_recall(dsn: str, target: Target, query: Query) -> dict[str, An
 
 
 def sql_literal(value: Any) -> str:
-    """A literal for the recall statements' parameter values (text, ints, floats as a
+    """A literal for the recall statements' parameter values (text, numbers, floats as a
     vector, UUIDs as an array); the prepared statement's parameter types coerce it."""
     if isinstance(value, bool) or value is None:
         raise TypeError(f"no literal for {value!r}")
-    if isinstance(value, int):
-        return str(value)
+    if isinstance(value, int | float):
+        return repr(value)
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
     items = list(value)

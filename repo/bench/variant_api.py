@@ -19,14 +19,15 @@ from repo.bench.data import Query
 from repo.repositories.memories import UNIT_COLUMNS
 from repo.repositories.recall import (
     ARMS,
-    EXPAND,
     UNIT_ENTITIES,
     Fetch,
     RecallResult,
+    expand_statement,
     run_recall,
 )
 from repo.repositories.recall.fusion import result_arms, rrf
 from repo.sql import Statement
+from repo.sql.filters import NO_FILTER
 from schema.tables import FACT_TYPES
 
 #: Columns of a candidate row (every arm and the graph expansion) and of an entity row.
@@ -36,7 +37,7 @@ ENTITY_COLUMNS: tuple[str, ...] = ("unit_id", "entity_id", "name", "entity_type"
 ARMS_STATEMENT = ARMS.shape(fact_types=FACT_TYPES, text=True)
 RECALL_STATEMENTS: dict[str, Statement] = {
     "recall.arms": ARMS_STATEMENT,
-    "recall.expand": EXPAND,
+    "recall.expand": expand_statement(sources_table=False, observations=True, where=NO_FILTER),
     "recall.unit_entities": UNIT_ENTITIES,
 }
 

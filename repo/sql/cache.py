@@ -170,18 +170,23 @@ class StatementFamily:
     """Statements that differ by shape (e.g. optional filters). Each shape is built once.
 
     `build(**shape)` returns the Core statement for a shape; shapes are keyword flags.
+    `only(**shape)`, when given, names the one dialect a shape is for (a shape behind a
+    capability flag), or None for every dialect.
     """
 
-    __slots__ = ("_build", "_shapes", "all_shapes", "name")
+    __slots__ = ("_build", "_only", "_shapes", "all_shapes", "name")
 
     def __init__(
         self,
         name: str,
         build: Callable[..., ClauseElement],
         all_shapes: Sequence[Mapping[str, Hashable]],
+        *,
+        only: Callable[..., str | None] | None = None,
     ) -> None:
         self.name = name
         self._build = build
+        self._only = only
         self.all_shapes = tuple(dict(s) for s in all_shapes)
         self._shapes: dict[tuple[tuple[str, Hashable], ...], Statement] = {}
         REGISTRY.add_family(self)
@@ -193,7 +198,10 @@ class StatementFamily:
             return self._shapes[key]
         except KeyError:
             label = ",".join(f"{k}={_label(v)}" for k, v in key)
-            stmt = Statement(f"{self.name}[{label}]", self._build(**flags), register=False)
+            only = self._only(**flags) if self._only is not None else None
+            stmt = Statement(
+                f"{self.name}[{label}]", self._build(**flags), only=only, register=False
+            )
             self._shapes[key] = stmt
             return stmt
 

@@ -13,7 +13,7 @@ from repo.repositories.recall.arms import (
     SEMANTIC,
     SEMANTIC_EXACT,
 )
-from repo.repositories.recall.expansion import EXPAND, EXPAND_WHERE, UNIT_ENTITIES
+from repo.repositories.recall.expansion import EXPAND, UNIT_ENTITIES, expand_statement
 from repo.repositories.recall.fusion import FusedRow
 from repo.repositories.recall.repository import Fetch, RecallRepository, RecallResult, run_recall
 from repo.repositories.recall.temporal import ARMS_TEMPORAL, TEMPORAL
@@ -22,7 +22,6 @@ __all__ = [
     "ARMS",
     "ARMS_TEMPORAL",
     "EXPAND",
-    "EXPAND_WHERE",
     "FULLTEXT",
     "FULLTEXT_WHERE",
     "SEMANTIC",
@@ -33,5 +32,6 @@ __all__ = [
     "FusedRow",
     "RecallRepository",
     "RecallResult",
+    "expand_statement",
     "run_recall",
 ]

@@ -1,101 +1,249 @@
-"""Graph expansion one hop from the seeds (links, shared entities), and the entities
-of a set of units."""
+"""The graph arm, one hop from the seeds: over links in both directions (weighted per link
+type), over shared entities (each entity contributing at most its best-ranked `fanout`
+units), and to the observations whose sources include a seed; and the entities of a set
+of units.
+
+Every part applies the recall filter to the units it reaches, before it keeps its best k.
+Where observation sources live is a capability (`uses_observation_sources_table`): the
+`source_memory_ids` array (PostgreSQL) or the `observation_sources` table (Oracle).
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 
+from repo.errors import ValidationError
+from repo.models import GraphQuery
 from repo.repositories.recall.arms import BANK, EXAMPLES, arm_label
 from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.sql import Statement, StatementFamily, in_uuids
-from repo.sql.filters import (
-    NO_FILTER,
-    FilterShape,
-    filter_clauses,
+from repo.sql.filters import NO_FILTER, FilterShape, filter_clauses
+from repo.validation import check_limit, check_model
+from schema.tables import (
+    LINK_TYPES,
+    entities,
+    memory_links,
+    memory_units,
+    observation_sources,
+    unit_entities,
 )
-from schema.tables import entities, memory_links, memory_units, unit_entities
 
 _u = memory_units.c
+_ml = memory_links.c
+#: Largest link-type weight accepted.
+MAX_LINK_WEIGHT = 1e6
 
 
-def _expand(where: FilterShape = NO_FILTER) -> sa.CompoundSelect[Any]:
-    """Units one hop from the seeds: over links (by weight) and over shared entities.
+def _reached(
+    stmt: sa.Select[Any], unit_id: sa.ColumnElement[Any], where: FilterShape, name: str
+) -> sa.Select[Any]:
+    """`stmt` joined to the reached unit (`name`), kept when visible and passing `where`."""
+    reached = memory_units.alias(name)
+    return stmt.join(reached, sa.and_(reached.c.bank_id == BANK, reached.c.id == unit_id)).where(
+        visible(reached.c), *filter_clauses(where, reached.c)
+    )
 
-    The filter applies to the reached units before each side keeps its best k.
-    """
-    ml = memory_links.c
-    reached = memory_units.alias("reached")
-    conditions = filter_clauses(where, reached.c)
 
-    def _filtered(stmt: sa.Select[Any], unit_id: sa.ColumnElement[Any]) -> sa.Select[Any]:
-        if not conditions:
-            return stmt
-        return stmt.join(reached, reached.c.id == unit_id).where(
-            reached.c.bank_id == BANK, *conditions
-        )
+def _type_weight() -> sa.ColumnElement[float]:
+    """The query's weight for the link's type (`w_<type>`, bound)."""
+    return sa.case(
+        *(
+            (_ml.link_type == sa.literal_column(f"'{t}'"), sa.bindparam(f"w_{t}", type_=sa.Float()))
+            for t in LINK_TYPES
+        ),
+        else_=sa.literal_column("0", sa.Float()),
+    )
 
-    linked = (
-        _filtered(
-            sa.select(
-                ml.to_unit_id.label("unit_id"), sa.func.max(ml.weight).label("score")
-            ).select_from(memory_links),
-            ml.to_unit_id,
-        )
-        .where(ml.bank_id == BANK, in_uuids(ml.from_unit_id, "seeds"))
-        .group_by(ml.to_unit_id)
-        .order_by(sa.func.max(ml.weight).desc(), ml.to_unit_id)
+
+def _linked(where: FilterShape) -> sa.Subquery:
+    """Units one link from a seed, either direction; score: the best link weight times
+    its type's weight (a type weighted 0 is not followed)."""
+    weighted = (_ml.weight * _type_weight()).label("score")
+    followed = _type_weight() > sa.literal_column("0", sa.Float())
+    forward = sa.select(_ml.to_unit_id.label("unit_id"), weighted).where(
+        _ml.bank_id == BANK, in_uuids(_ml.from_unit_id, "seeds"), followed
+    )
+    backward = sa.select(_ml.from_unit_id.label("unit_id"), weighted).where(
+        _ml.bank_id == BANK, in_uuids(_ml.to_unit_id, "seeds"), followed
+    )
+    hops = sa.union_all(forward, backward).subquery("hops")
+    best = sa.func.max(hops.c.score)
+    return (
+        _reached(sa.select(hops.c.unit_id, best.label("score")), hops.c.unit_id, where, "g_link")
+        .group_by(hops.c.unit_id)
+        .order_by(best.desc(), hops.c.unit_id)
         .limit(sa.bindparam("k"))
         .subquery("linked")
     )
+
+
+def _shared(where: FilterShape) -> sa.Subquery:
+    """Units (not seeds) sharing entities with the seeds; score: how many of the seeds'
+    entities they mention. Each entity contributes at most `fanout` units, its best-ranked
+    by (score, newest, id): a hub entity mentioned by thousands of units adds `fanout`."""
     seed_mentions = unit_entities.alias("seed_mentions")
-    other_mentions = unit_entities.alias("other_mentions")
-    shared = (
-        _filtered(
-            sa.select(
-                other_mentions.c.unit_id.label("unit_id"),
-                sa.func.count().label("score"),
-            ).select_from(
-                seed_mentions.join(
-                    other_mentions,
-                    sa.and_(
-                        other_mentions.c.bank_id == seed_mentions.c.bank_id,
-                        other_mentions.c.entity_id == seed_mentions.c.entity_id,
-                    ),
-                )
-            ),
-            other_mentions.c.unit_id,
+    seed_entities = (
+        sa.select(seed_mentions.c.entity_id)
+        .where(seed_mentions.c.bank_id == BANK, in_uuids(seed_mentions.c.unit_id, "seeds"))
+        .distinct()
+        .subquery("seed_entities")
+    )
+    m = unit_entities.alias("other_mentions")
+    reached = memory_units.alias("g_entity")
+    mentions = (
+        sa.select(
+            m.c.unit_id,
+            m.c.entity_id,
+            reached.c.created_at,
+            sa.func.count().over(partition_by=m.c.unit_id).label("shared"),
         )
-        .where(
-            seed_mentions.c.bank_id == BANK,
-            in_uuids(seed_mentions.c.unit_id, "seeds"),
-            sa.not_(in_uuids(other_mentions.c.unit_id, "seeds")),
+        .join_from(m, seed_entities, seed_entities.c.entity_id == m.c.entity_id)
+        .join(reached, sa.and_(reached.c.bank_id == BANK, reached.c.id == m.c.unit_id))
+        .where(m.c.bank_id == BANK, sa.not_(in_uuids(m.c.unit_id, "seeds")), visible(reached.c))
+        .where(*filter_clauses(where, reached.c))
+        .subquery("mentions")
+    )
+    ranked = sa.select(
+        mentions.c.unit_id,
+        mentions.c.shared,
+        mentions.c.created_at,
+        sa.func.row_number()
+        .over(
+            partition_by=mentions.c.entity_id,
+            order_by=(mentions.c.shared.desc(), mentions.c.created_at.desc(), mentions.c.unit_id),
         )
-        .group_by(other_mentions.c.unit_id)
-        .order_by(sa.func.count().desc(), other_mentions.c.unit_id)
+        .label("place"),
+    ).subquery("ranked")
+    score, newest = sa.func.max(ranked.c.shared), sa.func.max(ranked.c.created_at)
+    return (
+        sa.select(ranked.c.unit_id, score.label("score"))
+        .where(ranked.c.place <= sa.bindparam("fanout"))
+        .group_by(ranked.c.unit_id)
+        .order_by(score.desc(), newest.desc(), ranked.c.unit_id)
         .limit(sa.bindparam("k"))
         .subquery("shared")
     )
-    by_link = (
-        sa.select(*UNIT_COLUMNS, arm_label("graph:link"), linked.c.score.label("score"))
-        .join_from(memory_units, linked, linked.c.unit_id == _u.id)
-        .where(_u.bank_id == BANK, visible())
-    )
-    by_entity = (
-        sa.select(
-            *UNIT_COLUMNS,
-            arm_label("graph:entity"),
-            sa.cast(shared.c.score, sa.Float).label("score"),
+
+
+def _seeds_array() -> sa.BindParameter[Any]:
+    return sa.bindparam("seeds", type_=postgresql.ARRAY(sa.Uuid()))
+
+
+def _cited(where: FilterShape, sources_table: bool) -> sa.Subquery:
+    """Observations citing seeds among their sources; score: how many seeds they cite."""
+    if sources_table:
+        s = observation_sources.c
+        count = sa.func.count()
+        stmt = _reached(
+            sa.select(s.observation_id.label("unit_id"), count.label("score")).where(
+                s.bank_id == BANK, in_uuids(s.source_id, "seeds")
+            ),
+            s.observation_id,
+            where,
+            "g_obs",
+        ).group_by(s.observation_id)
+        order: tuple[Any, ...] = (count.desc(), s.observation_id)
+    else:
+        obs = memory_units.alias("g_obs")
+        src = sa.func.unnest(obs.c.source_memory_ids).table_valued("v").render_derived(name="src")
+        cited = (
+            sa.select(sa.func.count()).select_from(src).where(in_uuids(src.c.v, "seeds"))
+        ).scalar_subquery()
+        score = cited.label("score")
+        stmt = sa.select(obs.c.id.label("unit_id"), score).where(
+            obs.c.bank_id == BANK,
+            obs.c.source_memory_ids.op("&&")(_seeds_array()),
+            visible(obs.c),
+            *filter_clauses(where, obs.c),
         )
-        .join_from(memory_units, shared, shared.c.unit_id == _u.id)
+        order = (score.desc(), obs.c.id)
+    return stmt.order_by(*order).limit(sa.bindparam("k")).subquery("cited")
+
+
+def _rows(part: sa.Subquery, arm: str) -> sa.Select[Any]:
+    return (
+        sa.select(*UNIT_COLUMNS, arm_label(arm), sa.cast(part.c.score, sa.Float).label("score"))
+        .join_from(memory_units, part, part.c.unit_id == _u.id)
         .where(_u.bank_id == BANK, visible())
     )
-    return sa.union_all(by_link, by_entity)
 
 
-EXPAND = Statement("recall.expand", _expand())
-EXPAND_WHERE = StatementFamily("recall.expand_where", _expand, EXAMPLES[:4])
+def _expand(
+    sources_table: bool = False, observations: bool = True, where: FilterShape = NO_FILTER
+) -> sa.CompoundSelect[Any]:
+    """The graph arm: `graph:link`, `graph:entity` and (with `observations`)
+    `graph:observation` rows, each part at most k."""
+    parts = [_rows(_linked(where), "graph:link"), _rows(_shared(where), "graph:entity")]
+    if observations:
+        parts.append(_rows(_cited(where, sources_table), "graph:observation"))
+    return sa.union_all(*parts)
+
+
+def _expand_only(
+    sources_table: bool = False, observations: bool = True, where: FilterShape = NO_FILTER
+) -> str | None:
+    return "postgresql" if observations and not sources_table else None
+
+
+EXPAND = StatementFamily(
+    "recall.expand",
+    _expand,
+    [
+        {"sources_table": table, "observations": obs}
+        for table in (False, True)
+        for obs in (False, True)
+    ]
+    + [
+        {"sources_table": table, "observations": True, **ex}
+        for table in (False, True)
+        for ex in EXAMPLES[:4]
+    ],
+    only=_expand_only,
+)
+
+
+def expand_statement(sources_table: bool, observations: bool, where: FilterShape) -> Statement:
+    """The graph arm's statement for a capability, the observation part and a filter."""
+    flags: dict[str, Any] = {"sources_table": sources_table, "observations": observations}
+    if where != NO_FILTER:
+        flags["where"] = where
+    return EXPAND.shape(**flags)
+
+
+def bind_graph(field: str, query: object) -> tuple[bool, dict[str, Any]]:
+    """Check a `GraphQuery` (None: the defaults) before any SQL; return whether the
+    observation part runs and the bind values (`w_<link type>`, `fanout`)."""
+    q = GraphQuery() if query is None else check_model(field, query, GraphQuery)
+    weights = _link_weights(f"{field}.link_weights", q.link_weights)
+    params: dict[str, Any] = {f"w_{t}": weights.get(t, 1.0) for t in LINK_TYPES}
+    params["fanout"] = check_limit(f"{field}.entity_fanout", q.entity_fanout)
+    if not isinstance(q.observations, bool):
+        raise ValidationError(f"{field}.observations", "expected a bool")
+    return q.observations, params
+
+
+def _link_weights(field: str, weights: object) -> dict[str, float]:
+    if weights is None:
+        return {}
+    if not isinstance(weights, Mapping):
+        raise ValidationError(field, "expected a mapping of link types to weights")
+    out: dict[str, float] = {}
+    for name, weight in weights.items():
+        if name not in LINK_TYPES:
+            raise ValidationError(field, f"unknown link type {name!r:.40}; expected {LINK_TYPES}")
+        if isinstance(weight, bool) or not isinstance(weight, int | float):
+            raise ValidationError(f"{field}[{name!r}]", "expected a number")
+        if not (math.isfinite(weight) and 0 <= weight <= MAX_LINK_WEIGHT):
+            raise ValidationError(f"{field}[{name!r}]", f"must be between 0 and {MAX_LINK_WEIGHT}")
+        out[name] = float(weight)
+    return out
+
+
 UNIT_ENTITIES = Statement(
     "recall.unit_entities",
     sa.select(

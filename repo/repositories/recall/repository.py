@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from repo.models import RecallFilter, RecallQuery, TemporalQuery, VectorSearch
+from repo.models import GraphQuery, RecallFilter, RecallQuery, TemporalQuery, VectorSearch
 from repo.repositories.base import Repository
 from repo.repositories.recall.arms import (
     ARMS,
@@ -20,9 +20,10 @@ from repo.repositories.recall.arms import (
     pick,
     with_where,
 )
-from repo.repositories.recall.expansion import EXPAND, EXPAND_WHERE, UNIT_ENTITIES
+from repo.repositories.recall.expansion import UNIT_ENTITIES, bind_graph, expand_statement
 from repo.repositories.recall.filters import bind_filter
 from repo.repositories.recall.fusion import FusedRow, check_weights, result_arms, rrf
+from repo.repositories.recall.mmr import UNIT_ENTITIES_EMBEDDINGS, check_lambda, mmr
 from repo.repositories.recall.temporal import (
     ARMS_TEMPORAL,
     TEMPORAL,
@@ -65,6 +66,9 @@ class RecallResult:
     #: Every candidate once, by reciprocal-rank fusion of the arms (best first), with
     #: its rank and score in each arm that returned it.
     fused: list[FusedRow] = field(default_factory=list)
+    #: Each candidate's embedding (id -> vector), fetched only for MMR
+    #: (`RecallQuery.mmr_lambda`); the entity rows then carry `embedding` too.
+    embeddings: dict[uuid.UUID, Any] = field(default_factory=dict)
 
     def all_rows(self) -> list[Row]:
         rows = [r for arm in self.semantic.values() for r in arm]
@@ -155,16 +159,26 @@ class RecallRepository(Repository):
         *,
         k: int = 50,
         where: RecallFilter | None = None,
+        graph: GraphQuery | None = None,
     ) -> list[Row]:
-        """Units passing `where` one hop from `seeds` over links (score = weight) and shared
-        entities (score = shared entity count); up to k of each."""
+        """Units passing `where` one hop from `seeds`, up to k of each kind: over links in
+        either direction (`graph:link`, score = link weight x its type's weight in
+        `graph.link_weights`), over shared entities (`graph:entity`, score = shared entity
+        count; each entity contributes at most `graph.entity_fanout` units), and
+        observations citing seeds (`graph:observation`, score = seeds cited)."""
         shape, params = bind_filter(where)
-        params |= {
+        observations, values = bind_graph("graph", graph)
+        params |= values | {
             "bank_id": check_id("bank_id", bank_id),
             "seeds": check_uuids("seeds", seeds),
             "k": check_limit("k", k),
         }
-        return await self.db.fetch(pick(EXPAND, EXPAND_WHERE, shape.rows_only()), params)
+        stmt = expand_statement(self._sources_table, observations, shape.rows_only())
+        return await self.db.fetch(stmt, params)
+
+    @property
+    def _sources_table(self) -> bool:
+        return self.db.capabilities.uses_observation_sources_table
 
     async def entities_of(self, bank_id: str, ids: Sequence[uuid.UUID | str]) -> list[Row]:
         """(unit_id, entity_id, name, entity_type) for every entity the units mention."""
@@ -172,9 +186,11 @@ class RecallRepository(Repository):
         return await self.db.fetch(UNIT_ENTITIES, params)
 
     async def recall(self, bank_id: str, query: RecallQuery) -> RecallResult:
-        """Semantic arms + text arm (one round trip), graph expansion from the best seeds
-        (one), entities of every candidate (one); every arm applies `query.where`; the
-        arms fused by reciprocal rank (`RecallResult.fused`, no round trip)."""
+        """Semantic arms + text arm + temporal arm (one round trip), graph expansion from
+        the best seeds (one), entities of every candidate (one, with their embeddings for
+        MMR); every arm applies `query.where`; the arms fused by reciprocal rank
+        (`RecallResult.fused`), then diversified by MMR with `query.mmr_lambda` (no round
+        trip)."""
         check_id("bank_id", bank_id)
         check_model("query", query, RecallQuery)
         fact_types = check_fact_types("fact_types", query.fact_types)
@@ -192,10 +208,12 @@ class RecallRepository(Repository):
         if query.temporal is not None:
             temporal, values = bind_temporal("temporal", query.temporal, has_embedding=True)
             params |= values
+        observations, graph = bind_graph("graph", query.graph)
         k_graph = check_limit("k_graph", query.k_graph)
         n_seeds = check_limit("seeds", query.seeds)
         weights = check_weights("weights", query.weights)
         rrf_k = check_count("rrf_k", query.rrf_k, maximum=100_000)
+        lam = check_lambda("mmr_lambda", query.mmr_lambda)
         knobs = vector_search_settings(query.vector_search)
 
         # One pool acquisition for every read (with knobs: one transaction that sets them).
@@ -209,8 +227,14 @@ class RecallRepository(Repository):
                 n_seeds=n_seeds,
                 where=where,
                 temporal=temporal,
+                graph=graph,
+                observations=observations,
+                sources_table=self._sources_table,
+                embeddings=lam is not None,
             )
         result.fused = rrf(result_arms(result), weights, k=rrf_k)
+        if lam is not None:
+            result.fused = mmr(result.fused, result.embeddings, lam)
         return result
 
 
@@ -228,11 +252,17 @@ async def run_recall(
     n_seeds: int,
     where: FilterShape = NO_FILTER,
     temporal: TemporalShape | None = None,
+    graph: Mapping[str, Any] | None = None,
+    observations: bool = True,
+    sources_table: bool = False,
+    embeddings: bool = False,
 ) -> RecallResult:
     """The combined recall over validated `params` (bank_id, embedding, k_semantic, and
-    query/k_text when `has_text`, the filter's `f_*` values for `where`): arms, exact
-    searches for any arm that ran short, graph expansion from the best seeds, entities of
-    every candidate."""
+    query/k_text when `has_text`, the filter's `f_*` values for `where`, the temporal
+    arm's `t_*` values for `temporal`): arms, exact searches for any arm that ran short,
+    graph expansion from the best seeds (`graph`: its bound `w_*`/`fanout` values, the
+    defaults when None; `sources_table`: the backend's capability), entities of every
+    candidate (and, with `embeddings`, every candidate's embedding)."""
     bank_id, k_semantic = params["bank_id"], params["k_semantic"]
     filter_values = {k: v for k, v in params.items() if k.startswith("f_")}
     result = RecallResult(semantic={ft: [] for ft in fact_types})
@@ -263,9 +293,15 @@ async def run_recall(
     seeds = _best_seeds(result, n_seeds)
     if seeds:
         expand = {"bank_id": bank_id, "seeds": seeds, "k": k_graph} | filter_values
-        result.graph = await fetch(pick(EXPAND, EXPAND_WHERE, where.rows_only()), expand)
+        expand |= bind_graph("graph", None)[1] if graph is None else graph
+        stmt = expand_statement(sources_table, observations, where.rows_only())
+        result.graph = await fetch(stmt, expand)
     ids = result.unit_ids()
-    if ids:
+    if ids and embeddings:
+        rows = await fetch(UNIT_ENTITIES_EMBEDDINGS, {"bank_id": bank_id, "ids": ids})
+        result.entities = [r for r in rows if r["entity_id"] is not None]
+        result.embeddings = {r["unit_id"]: r["embedding"] for r in rows}
+    elif ids:
         result.entities = await fetch(UNIT_ENTITIES, {"bank_id": bank_id, "ids": ids})
     return result
 
