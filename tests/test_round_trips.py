@@ -6,17 +6,22 @@ every other release runs it, and no session state leaks to the next user."""
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 import sqlalchemy as sa
 
-from repo.models import RecallQuery
-from repo.repositories.recall import ARMS, EXPAND, UNIT_ENTITIES
+from repo.models import GraphQuery, RecallFilter, RecallQuery, TemporalQuery
+from repo.repositories.recall import ARMS, ARMS_TEMPORAL, UNIT_ENTITIES, expand_statement
+from repo.repositories.recall.filters import bind_filter
+from repo.repositories.recall.mmr import UNIT_ENTITIES_EMBEDDINGS
+from repo.repositories.recall.temporal import bind_temporal
 from repo.sql import Statement
+from repo.sql.filters import NO_FILTER
 from repo.store import Store, open_store
 from schema.tables import FACT_TYPES
-from tests.helpers import embedding, unit
+from tests.helpers import T0, embedding, unit
 from tests.providers import Provider
 
 pytestmark = pytest.mark.integration
@@ -70,9 +75,34 @@ async def test_a_combined_recall_sends_its_three_statements_and_nothing_else(
     result = await store.recall.recall(bank, query)
     assert result.graph and result.entities and result.fused
     arms = ARMS.shape(fact_types=FACT_TYPES, text=True)
-    expected = [s.compiled(store.backend.dialect).sql for s in (arms, EXPAND, UNIT_ENTITIES)]
+    expand = expand_statement(sources_table=False, observations=True, where=NO_FILTER)
+    expected = [s.compiled(store.backend.dialect).sql for s in (arms, expand, UNIT_ENTITIES)]
     # No BEGIN, no SET, no reset query: one message per statement.
     assert logged.queries == expected
+
+
+async def test_every_arm_filtered_fused_and_diversified_is_still_three_statements(
+    logged: Logged, bank: str
+) -> None:
+    store = logged.store
+    # Enough units that every filtered arm fills its k (no exact search runs).
+    await store.memories.retain(bank, [unit(i, entities=["Ann"]) for i in range(60)])
+    logged.queries.clear()
+    where_filter = RecallFilter(tags=["tag1", "tag2"], untagged="exclude")
+    temporal_query = TemporalQuery(T0, T0 + timedelta(hours=8), k=4, spread=2)
+    query = RecallQuery(
+        embedding=embedding(1), text="memory", k_semantic=3, k_text=3, seeds=2,
+        where=where_filter, temporal=temporal_query,
+        graph=GraphQuery(link_weights={"causal": 2.0}, entity_fanout=3), mmr_lambda=0.5,
+    )  # fmt: skip
+    result = await store.recall.recall(bank, query)
+    assert result.temporal and result.graph and result.entities and result.fused
+    where = bind_filter(where_filter)[0]
+    temporal = bind_temporal("t", temporal_query, has_embedding=True)[0]
+    arms = ARMS_TEMPORAL.shape(fact_types=FACT_TYPES, text=True, temporal=temporal, where=where)
+    expand = expand_statement(sources_table=False, observations=True, where=where)
+    statements = (arms, expand, UNIT_ENTITIES_EMBEDDINGS)
+    assert logged.queries == [s.compiled(store.backend.dialect).sql for s in statements]
 
 
 async def test_single_calls_and_committed_transactions_skip_the_reset_query(
