@@ -22,11 +22,13 @@ from repo.backends.base import validate_schema_name
 from repo.connecting import DEFAULT_CONNECT_TIMEOUT, validate_connect_timeout
 from repo.migrations import (
     ADVISORY_LOCK_KEY,
+    DEFAULT_TEXT_SEARCH_CONFIG,
     comparison_schema,
     comparison_target,
     include_name_for,
     include_object_for,
     validate_dim,
+    validate_text_search_config,
 )
 from repo.oracle_ddl import lock_block, unlock_block
 from repo.urls import DatabaseURL
@@ -65,6 +67,14 @@ DIM = validate_dim(
     or DEFAULT_EMBEDDING_DIM
 )
 config.attributes["memrepo_dim"] = DIM
+#: Full-text configuration of the stored text vectors (revision 0008): migrate(
+#: text_search_config=), `alembic -x text_search=NAME`, MEMREPO_TEXT_SEARCH, else english.
+config.attributes["memrepo_text_search"] = validate_text_search_config(
+    config.attributes.get("memrepo_text_search")
+    or context.get_x_argument(as_dictionary=True).get("text_search")
+    or os.environ.get("MEMREPO_TEXT_SEARCH")
+    or DEFAULT_TEXT_SEARCH_CONFIG
+)
 #: Seconds an Oracle DDL statement waits for a lock before failing.
 ORACLE_DDL_LOCK_TIMEOUT = 30
 

@@ -24,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
     mig.add_argument("--schema", default="public")
     mig.add_argument("--revision", default="head")
     mig.add_argument("--dim", type=int, help="embedding dimension of a new schema (384)")
+    mig.add_argument(
+        "--text-search",
+        help="full-text configuration of a new schema (english; simple for other languages)",
+    )
 
     emb = sub.add_parser("embedded", help="start the embedded PostgreSQL and print its URL")
     emb.add_argument("action", choices=["start", "stop", "url"])
@@ -42,7 +46,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "migrate":
         from repo.migrations import migrate_sync
 
-        migrate_sync(args.url, schema=args.schema, revision=args.revision, dim=args.dim)
+        migrate_sync(
+            args.url, schema=args.schema, revision=args.revision, dim=args.dim,
+            text_search_config=args.text_search,
+        )  # fmt: skip
         print(f"migrated schema {args.schema!r} to {args.revision}")
         return 0
     from repo.embedded import EmbeddedPostgres

@@ -7,6 +7,7 @@ wheel, so an installed application can migrate its database.
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
@@ -50,6 +51,36 @@ def embedding_dim() -> int:
     return int(attributes.get("memrepo_dim", DEFAULT_EMBEDDING_DIM))
 
 
+#: The full-text configuration a store gets unless a migration is told otherwise.
+DEFAULT_TEXT_SEARCH_CONFIG = "english"
+#: What a text-search configuration name may be: a plain lower-case identifier.
+_TEXT_SEARCH_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
+#: The configurations the Oracle half maps to an Oracle Text stoplist.
+ORACLE_TEXT_SEARCH_CONFIGS = ("english", "simple")
+
+
+def validate_text_search_config(name: object) -> str:
+    """A text-search configuration name (PostgreSQL `regconfig`, e.g. `english`, `simple`):
+    a lower-case identifier, so it can never carry SQL. Whether the server has it is
+    checked by the migration that uses it."""
+    if not isinstance(name, str) or not _TEXT_SEARCH_NAME.fullmatch(name):
+        raise ConfigurationError(
+            f"invalid text-search configuration {name!r}: use a lower-case name such as"
+            " 'english' (the default) or 'simple' (no stemming, no stop words)"
+        )
+    return name
+
+
+def text_search_config() -> str:
+    """The text-search configuration a migration creates the stored text vector with:
+    `migrate(..., text_search_config=)`, `python -m repo migrate --text-search`,
+    `alembic -x text_search=NAME` or `MEMREPO_TEXT_SEARCH`; else `english`."""
+    config = op.get_context().config
+    attributes = config.attributes if config is not None else {}
+    name = attributes.get("memrepo_text_search", DEFAULT_TEXT_SEARCH_CONFIG)
+    return validate_text_search_config(name)
+
+
 def run_for_dialect(*, pg: Step, oracle: Step) -> None:
     """Run the step for the migrating connection's dialect (None is a deliberate no-op)."""
     name = op.get_context().dialect.name
@@ -76,9 +107,11 @@ def alembic_config(
     dim: int | None = None,
     *,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    text_search_config: str | None = None,
 ) -> Config:
-    """An Alembic config for `url`, tenant `schema` and embedding `dim` (None: 384 unless
-    `MEMREPO_DIM` says otherwise), independent of the working directory."""
+    """An Alembic config for `url`, tenant `schema`, embedding `dim` (None: 384 unless
+    `MEMREPO_DIM` says otherwise) and `text_search_config` (None: `english` unless
+    `MEMREPO_TEXT_SEARCH` says otherwise), independent of the working directory."""
     DatabaseURL.parse(url)
     validate_schema_name(schema)
     cfg = Config()
@@ -89,6 +122,8 @@ def alembic_config(
     cfg.attributes["memrepo_connect_timeout"] = validate_connect_timeout(connect_timeout)
     if dim is not None:
         cfg.attributes["memrepo_dim"] = validate_dim(dim)
+    if text_search_config is not None:
+        cfg.attributes["memrepo_text_search"] = validate_text_search_config(text_search_config)
     return cfg
 
 
@@ -111,13 +146,19 @@ def migrate_sync(
     revision: str = "head",
     dim: int | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    text_search_config: str | None = None,
 ) -> None:
     """Upgrade the schema to `revision` (blocking; not from inside an event loop).
 
     `dim` is the embedding dimension of a schema created here; an existing schema keeps
-    its own (changing models is a data migration: docs/production.md). `connect_timeout`
-    bounds the wait for the server (seconds). Every failure is a `MemrepoError`."""
-    cfg = alembic_config(url, schema, dim, connect_timeout=connect_timeout)
+    its own (changing models is a data migration: docs/production.md). Likewise
+    `text_search_config`, the full-text language of the stored text vectors (`english`;
+    `simple` for text in other languages), is chosen when revision 0008 runs and kept.
+    `connect_timeout` bounds the wait for the server (seconds). Every failure is a
+    `MemrepoError`."""
+    cfg = alembic_config(
+        url, schema, dim, connect_timeout=connect_timeout, text_search_config=text_search_config
+    )
     _run(url, connect_timeout, lambda: command.upgrade(cfg, revision))
 
 
@@ -139,6 +180,7 @@ async def migrate(
     revision: str = "head",
     dim: int | None = None,
     connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+    text_search_config: str | None = None,
 ) -> None:
     """Upgrade the schema to `revision` (runs Alembic in a worker thread); see `migrate_sync`."""
     await asyncio.to_thread(
@@ -148,6 +190,7 @@ async def migrate(
         revision=revision,
         dim=dim,
         connect_timeout=connect_timeout,
+        text_search_config=text_search_config,
     )
 
 
@@ -157,10 +200,13 @@ def include_object(
     """Autogenerate/compare filter: skip what Alembic cannot compare or the metadata leaves
     to one dialect's migrations.
 
-    Expression indexes (PostgreSQL's full-text GIN index) are not comparable by
-    autogenerate and are checked by their own test; Oracle-only indexes created by the
+    PostgreSQL's stored text vector (`memory_units.search_vector`, a generated column whose
+    expression names the store's text-search configuration) and its GIN index are created
+    by revision 0008 and checked by their own test; Oracle-only indexes created by the
     migrations (Oracle Text, vector, function-based) carry the `ixo_` prefix.
     """
+    if type_ == "column" and name in MIGRATION_ONLY_COLUMNS:
+        return False
     if type_ != "index" or name is None:
         return True
     return name not in EXPRESSION_INDEXES and not name.startswith(DIALECT_ONLY_INDEX_PREFIXES)
@@ -186,8 +232,11 @@ def include_object_for(dialect: str) -> IncludeObject:
 
 #: Index name prefixes that exist on one dialect only and are managed by migrations.
 DIALECT_ONLY_INDEX_PREFIXES: tuple[str, ...] = ("ixo_",)
-#: Expression indexes that autogenerate cannot compare.
-EXPRESSION_INDEXES = frozenset({"ix_memory_units_text_fts"})
+#: Indexes that autogenerate cannot compare: the stored vector's (on a column outside the
+#: metadata) and the expression index revisions 0001-0007 had in its place.
+EXPRESSION_INDEXES = frozenset({"ix_memory_units_search_vector", "ix_memory_units_text_fts"})
+#: Columns of one dialect that the migrations manage outside the metadata.
+MIGRATION_ONLY_COLUMNS = frozenset({"search_vector"})
 
 
 def comparison_schema(backend: str, schema: str, default_schema: str | None) -> str | None:

@@ -217,6 +217,7 @@ class RecallQuery:
 
     embedding: Sequence[float]
     text: str | None = None
+    #: The fact types of the semantic arms and of the text arm (None: all).
     fact_types: Sequence[str] | None = None
     k_semantic: int = 60
     k_text: int = 60
@@ -240,3 +241,6 @@ class RecallQuery:
     #: The vector index's knobs for this recall only, over the store's (PostgreSQL: set
     #: transaction-locally around the recall: three round trips more).
     vector_search: VectorSearch | None = None
+    #: The text arm's mode: `all` (every term; PostgreSQL's web-search syntax) or `any`
+    #: (any word of the text, ranked by relevance: more words, closer, rank higher).
+    text_mode: str = "all"

@@ -104,3 +104,22 @@ def _create_index_if_not_exists(element: CreateIndex, compiler: DDLCompiler, **k
         head, sep, rest = sql.partition(" INDEX ")
         sql = f"{head} INDEX IF NOT EXISTS {rest}" if sep else sql
     return sql
+
+
+def guarded_drop_index(name: str) -> str:
+    """PL/SQL that drops index `name` (FORCE: an Oracle Text index in any state) if it
+    exists in the current schema; a no-op otherwise, so a rerun skips it."""
+    index = name.upper()
+    if not index.replace("_", "").isalnum():
+        raise ValueError(f"unexpected index name: {name!r}")
+    where = f"owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND index_name = '{index}'"
+    return (
+        "DECLARE\n"
+        "    n PLS_INTEGER;\n"
+        "BEGIN\n"
+        f"    SELECT COUNT(*) INTO n FROM all_indexes WHERE {where};\n"
+        "    IF n > 0 THEN\n"
+        f"        EXECUTE IMMEDIATE q'~DROP INDEX {name} FORCE~';\n"
+        "    END IF;\n"
+        "END;"
+    )

@@ -11,7 +11,7 @@ from typing import Any
 from repo.backends.base import Backend, PoolStats, validate_schema_name
 from repo.connecting import DEFAULT_CONNECT_TIMEOUT, validate_connect_timeout
 from repo.errors import ConfigurationError
-from repo.migrations import migrate, validate_dim
+from repo.migrations import migrate, validate_dim, validate_text_search_config
 from repo.models import VectorSearch
 from repo.repositories import (
     BankRepository,
@@ -229,6 +229,7 @@ async def open_store(
     pool: Any = None,
     read_url: str | Sequence[str] | None = None,
     vector_search: VectorSearch | None = None,
+    text_search_config: str | None = None,
 ) -> AsyncIterator[Store]:
     """Open a store on `url`, or on the embedded PostgreSQL when `url` is None.
 
@@ -251,17 +252,26 @@ async def open_store(
     (`ReplicaFallbackWarning`) and the read runs on the primary. Replicas lag: a read
     outside a transaction may not see a write just made (docs/production.md).
 
+    `text_search_config`: the full-text language of a schema these migrations create
+    (`english` by default; `simple` for text in other languages: no stemming, no stop
+    words); a schema keeps the one it was migrated with, and its queries always use it.
+
     `vector_search`: the vector index's knobs for every connection (PostgreSQL; default
     `ef_search=100`, `iterative_scan="strict_order"`), overridable per recall
     (`RecallQuery.vector_search`); a bad knob is a `ValidationError` before connecting.
     """
     vector_search_settings(vector_search)
+    if text_search_config is not None:
+        validate_text_search_config(text_search_config)
     read_urls = [read_url] if isinstance(read_url, str) else list(read_url or ())
     if pool is not None:
         if read_urls:
             raise ConfigurationError("read_url needs a URL-opened store, not pool=")
         if url is not None and run_migrations:
-            await migrate(url, schema=schema, dim=dim, connect_timeout=connect_timeout)
+            await migrate(
+                url, schema=schema, dim=dim, connect_timeout=connect_timeout,
+                text_search_config=text_search_config,
+            )  # fmt: skip
         backend: Backend = backend_on_pool(
             pool,
             schema=schema,
@@ -283,7 +293,10 @@ async def open_store(
     if dim is not None:
         validate_dim(dim)
     if run_migrations:
-        await migrate(url, schema=schema, dim=dim, connect_timeout=connect_timeout)
+        await migrate(
+            url, schema=schema, dim=dim, connect_timeout=connect_timeout,
+            text_search_config=text_search_config,
+        )  # fmt: skip
     backend = await connect_backend(
         url,
         schema=schema,

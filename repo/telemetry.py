@@ -136,8 +136,8 @@ class InstrumentedBackend(Backend):
     def pool_stats(self) -> PoolStats:
         return self.inner.pool_stats()
 
-    def fulltext_query(self, text: str) -> str:
-        return self.inner.fulltext_query(text)
+    def fulltext_query(self, text: str, mode: str = "all") -> str:
+        return self.inner.fulltext_query(text, mode)
 
     async def close(self) -> None:
         await self.inner.close()

@@ -453,6 +453,19 @@ def check_indexed_text(field: str, value: object) -> str:
     return check_text(field, value, max_length=MAX_INDEXED_TEXT_LENGTH)
 
 
+#: The text arm's modes: all terms (the default) or any term, ranked (repo/sql/text_query.py).
+TEXT_MODES = ("all", "any")
+
+
+def check_text_mode(field: str, value: object) -> str:
+    """A text arm mode: `all` (every term) or `any` (any term, ranked)."""
+    if value not in TEXT_MODES:
+        raise ValidationError(
+            field, f"unknown text mode {value!r:.40}; expected one of {TEXT_MODES}"
+        )
+    return str(value)
+
+
 def check_query(field: str, value: object) -> str:
     """A user full-text query: any text up to `MAX_QUERY_LENGTH`, no NUL bytes."""
     return check_text(field, value, max_length=MAX_QUERY_LENGTH)

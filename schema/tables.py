@@ -28,8 +28,12 @@ LINK_TYPES = ("temporal", "semantic", "entity", "causal")
 #: `waiting`: a parent whose children are not all finished (never claimed; rolled up).
 OPERATION_STATUSES = ("pending", "processing", "completed", "failed", "waiting")
 
-#: PostgreSQL full-text configuration used by the expression index and the queries.
-TS_CONFIG = "english"
+#: PostgreSQL only, outside this metadata (revision 0007 creates it in the store's
+#: text-search configuration, which the generated expression names): the stored
+#: generated tsvector over a unit's `text` and `context`, with its GIN index, and the
+#: query function `text_search_query(text)` in the same configuration.
+SEARCH_VECTOR = "search_vector"
+SEARCH_VECTOR_INDEX = "ix_memory_units_search_vector"
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -156,12 +160,6 @@ sa.Index(
     postgresql_using="hnsw",
     postgresql_with={"m": 16, "ef_construction": 64},
     postgresql_ops={"embedding": "vector_cosine_ops"},
-).ddl_if(dialect="postgresql")
-
-sa.Index(
-    "ix_memory_units_text_fts",
-    sa.func.to_tsvector(sa.literal_column(f"'{TS_CONFIG}'::regconfig"), memory_units.c.text),
-    postgresql_using="gin",
 ).ddl_if(dialect="postgresql")
 
 sa.Index(

@@ -73,9 +73,11 @@ async def test_thousand_mixed_calls_compile_each_shape_once(store: Store, bank: 
             await store.recall.semantic(bank, embedding(rng.random()), fact_type=rng.choice(
                 ["world", "experience"]), k=rng.randint(1, 30), vector_search=knobs())  # fmt: skip
         elif choice == 2:
+            # Text modes are in the bound query, not the SQL; fact types are a shape.
             await store.recall.fulltext(
-                bank, rng.choice(["topic1", "memory", "x y"]), k=rng.randint(1, 9)
-            )
+                bank, rng.choice(["topic1", "memory", "x y"]), k=rng.randint(1, 9),
+                mode=rng.choice(["all", "any"]), fact_types=rng.choice([None, ["world"]]),
+            )  # fmt: skip
         elif choice == 3:
             await store.memories.get(bank, rng.sample(ids, rng.randint(1, 10)))
         elif choice == 4:
@@ -85,7 +87,7 @@ async def test_thousand_mixed_calls_compile_each_shape_once(store: Store, bank: 
         elif choice == 5:
             await store.recall.recall(bank, RecallQuery(embedding=embedding(rng.random()),
                 text=rng.choice([None, "memory"]), k_semantic=rng.randint(1, 20),
-                vector_search=knobs()))  # fmt: skip
+                text_mode=rng.choice(["all", "any"]), vector_search=knobs()))  # fmt: skip
         elif choice == 7:
             t = temporal()
             await store.recall.temporal(bank, t.start, t.end, on=t.on, rank=t.rank,
@@ -119,4 +121,5 @@ async def test_thousand_mixed_calls_compile_each_shape_once(store: Store, bank: 
     # Each call shape is: a kind of call x which filter parts are present (6 filters here),
     # plus 3 temporal shapes (alone and in the combined recall), 2 graph shapes per expand
     # (observations on or off) and MMR's embedding fetch.
-    assert compiled <= 20 + 6 * 6 + 3 * 2 + 2 * 2 + 1
+    # The text arm per fact type adds one shape (modes are bound values, not shapes).
+    assert compiled <= 21 + 6 * 6 + 3 * 2 + 2 * 2 + 1

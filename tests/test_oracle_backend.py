@@ -302,7 +302,8 @@ async def test_driver_errors_are_translated(backend: OracleBackend, conn: FakeCo
 
 def test_fulltext_query_is_oracle_text() -> None:
     backend = OracleBackend(FakePool(FakeConnection()), "public")
-    assert backend.fulltext_query("cats & dogs") == "{cats} ACCUM {dogs}"
+    assert backend.fulltext_query("cats & dogs") == "{cats} AND {dogs}"
+    assert backend.fulltext_query("cats & dogs", "any") == "{cats} ACCUM {dogs}"
     assert backend.capabilities.uses_observation_sources_table
     assert not backend.capabilities.has_copy
     assert backend.dialect.name == "oracle" and backend.name == "oracle"

@@ -14,7 +14,10 @@ import oracledb
 from repo.backends.oracle.codecs import output_type_handler
 from tests.golden_tool import GOLDEN_DIR
 
-CAST_SCORE = re.compile(r"CAST\(SCORE\(\d+\) AS BINARY_DOUBLE\)")
+CAST_SCORE = re.compile(
+    r"CAST\((?:SCORE\(\d+\)|GREATEST\(NVL\(SCORE\(\d+\), 0\), NVL\(SCORE\(\d+\), 0\)\))"
+    r" AS BINARY_DOUBLE\)"
+)
 
 
 def test_every_oracle_score_is_cast_to_binary_double() -> None:

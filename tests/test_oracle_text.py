@@ -30,7 +30,7 @@ RESERVED = {
     "INPATH", "MDATA", "MINUS", "NEAR", "NOT", "NT", "NTG", "NTI", "NTP", "OR",
     "PATTERN", "PT", "RT", "SQE", "SYN", "TR", "TRSYN", "TT", "WITHIN",
 }  # fmt: skip
-OPERATORS = {"ACCUM", "NOT"}
+OPERATORS = {"ACCUM", "AND", "NOT"}
 
 
 def validate_expression(expr: str) -> list[str]:
@@ -56,7 +56,7 @@ def validate_expression(expr: str) -> list[str]:
             outside.append(ch)
             i += 1
     skeleton = "".join(outside)
-    assert not (set(skeleton) - {" ", "\x00"} - set("ACUMNOT")), f"junk outside braces: {expr!r}"
+    assert not (set(skeleton) - {" ", "\x00"} - set("ACUMNOTD")), f"junk outside braces: {expr!r}"
     tokens = skeleton.split()
     # term (OP term)*
     assert tokens and len(tokens) % 2 == 1, expr
@@ -85,8 +85,12 @@ def validate_expression(expr: str) -> list[str]:
 @example("\x00\ud800\udfff")
 @example("héllo wörld 東京 ١٢٣ ½ ²")
 def test_any_text_gives_a_valid_expression(text: str) -> None:
-    expr = oracle_text_query(text)
-    validate_expression(expr)
+    for mode, operator in (("any", "ACCUM"), ("all", "AND")):
+        expr = oracle_text_query(text, mode)
+        terms = validate_expression(expr)
+        if expr != NO_MATCH:  # one operator per mode, between the same terms
+            assert expr == f" {operator} ".join(f"{{{t}}}" for t in terms)
+            assert terms == validate_expression(oracle_text_query(text, "any"))
 
 
 @given(st.text(alphabet=st.characters(codec="utf-8"), min_size=1))

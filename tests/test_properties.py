@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 
 from repo.errors import ValidationError
 from repo.models import RecallQuery
+from repo.sql.oracle_text import oracle_text_words
 from repo.store import Store
 from repo.validation import (
     MAX_LIMIT,
@@ -328,24 +329,31 @@ async def text_bank(store: Store) -> AsyncIterator[str]:
 
 @pytest.mark.integration
 @DB
-@given(query=QUERIES)
-@example(query="fox & | ! ( ) : * ' \" \\")
-@example(query="")
-@example(query="\x00")
+@given(query=QUERIES, mode=st.sampled_from(["all", "any"]))
+@example(query="fox & | ! ( ) : * ' \" \\", mode="all")
+@example(query="fox & | ! ( ) : * ' \" \\", mode="any")
+@example(query='or OR "or" the', mode="any")
+@example(query="", mode="any")
+@example(query="\x00", mode="all")
 async def test_fulltext_never_fails_in_the_database(
-    store: Store, text_bank: str, query: str
+    store: Store, text_bank: str, query: str, mode: str
 ) -> None:
+    """Both text modes: any text is a ValidationError or a ranked result; in the any-term
+    mode a query holding the word `fox` finds a unit with it, whatever else it holds."""
     valid = bool(query) and len(query) <= MAX_QUERY_LENGTH and is_clean(query)
     if not valid:
         with pytest.raises(ValidationError):
-            await store.recall.fulltext(text_bank, query)
+            await store.recall.fulltext(text_bank, query, mode=mode)
         return
-    rows = await store.recall.fulltext(text_bank, query, k=5)  # no DatabaseError, ever
+    rows = await store.recall.fulltext(text_bank, query, k=5, mode=mode)  # no DatabaseError
     assert len(rows) <= 5
     assert all(r["bank_id"] == text_bank and isinstance(r["score"], float) for r in rows)
     scores = [r["score"] for r in rows]
     assert scores == sorted(scores, reverse=True)
+    if mode == "any" and "fox" in oracle_text_words(query):  # the words the mode keeps
+        assert any("fox" in r["text"].lower().split() for r in rows), query
     combined = await store.recall.recall(
-        text_bank, RecallQuery(embedding(1), text=query, k_semantic=1, k_text=5)
+        text_bank,
+        RecallQuery(embedding(1), text=query, k_semantic=1, k_text=5, text_mode=mode),
     )
     assert sorted(r["id"] for r in combined.text) == sorted(r["id"] for r in rows)

@@ -173,8 +173,9 @@ class Backend(abc.ABC):
         """The pool's size, connections in use and callers waiting, now."""
 
     @abc.abstractmethod
-    def fulltext_query(self, text: str) -> str:
-        """Turn any user text into a full-text query this backend accepts."""
+    def fulltext_query(self, text: str, mode: str = "all") -> str:
+        """Turn any user text into a full-text query this backend accepts: every term
+        (`all`) or any term, ranked (`any`)."""
 
     @abc.abstractmethod
     async def close(self) -> None:

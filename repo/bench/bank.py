@@ -34,7 +34,7 @@ if TYPE_CHECKING:
 
 BANK_ID = "bench"
 HNSW_INDEX = "ix_memory_units_embedding_hnsw"
-TEXT_INDEX = "ix_memory_units_text_fts"
+TEXT_INDEX = "ix_memory_units_search_vector"
 LOAD_BATCH = 2000
 #: Memory for an HNSW build per row (384-d vector + graph, with room to spare): the build
 #: runs in memory when the graph fits. Parallel builds put it in shared memory.

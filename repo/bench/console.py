@@ -85,6 +85,14 @@ def report_recall(
         )
         for name, entry in meta["explain"].items():
             say(f"  {name}: {'; '.join(entry['scans'])}")
+        text = meta.get("text_arm")
+        if text and text["execution_ms_median"] is not None:
+            say(
+                f"Text arm alone (EXPLAIN ANALYZE, {text['queries']} queries): server"
+                f" {text['execution_ms_median']:.2f} ms median"
+                f" ({text['execution_ms_min']:.2f}-{text['execution_ms_max']:.2f});"
+                f" {'; '.join(text['scans'])}"
+            )
         targets.extend(recall_targets(stats, k, meta["recall_at_k"]))
     if args.compare and args.compare.is_file() and "memrepo" in stats:
         before = json.loads(args.compare.read_text())

@@ -24,12 +24,22 @@ from repo.bench.bank import BenchServer, LoadInfo
 from repo.bench.config import QUALITY_QUERIES, Config
 from repo.bench.data import GENERATOR_VERSION, BankSpec, Query, SyntheticBank
 from repo.bench.quality import recall_at_k, true_neighbours
-from repo.bench.recall import RecallRun, explain_recall, index_findings, profile_variant, run_recall
+from repo.bench.recall import (
+    RecallRun,
+    explain_recall,
+    explain_text_arm,
+    index_findings,
+    profile_variant,
+    run_recall,
+)
 from repo.bench.report import percentile, summarize
 from repo.bench.retain import RETAIN_VARIANTS, RetainRun, run_retain
 from repo.bench.variant_api import RecallShape, RecallVariant, Target, missing_reason
 from repo.bench.variants import BASELINE, VARIANTS
 from repo.bench.vectors import VECTOR_BASELINE, VECTOR_VARIANTS
+
+#: Queries whose text arm is EXPLAIN ANALYZEd alone (the server time in the JSON meta).
+TEXT_ARM_QUERIES = 20
 
 LIBRARIES = (
     "asyncpg",
@@ -183,6 +193,9 @@ async def recall_phase(
         if workload == "recall":
             meta["explain"] = await explain_recall(server.dsn, target, queries[0])
             meta["explain_findings"] = index_findings(meta["explain"])
+            meta["text_arm"] = await explain_text_arm(
+                server.dsn, target, queries[:TEXT_ARM_QUERIES]
+            )
         run = await run_recall(
             variants,
             queries,

@@ -33,6 +33,7 @@ from repo.bench.variant_api import (
     Target,
     recall_flow,
 )
+from repo.repositories.recall.arms import FULLTEXT
 from repo.sql import Statement
 
 
@@ -273,6 +274,36 @@ async def explain_recall(dsn: str, target: Target, query: Query) -> dict[str, An
         await recall_flow(fetch, target, query)
         out = {n: captured.pop(s.name) for n, s in RECALL_STATEMENTS.items() if s.name in captured}
         return {**out, **captured}  # + exact searches, when an index path ran short
+    finally:
+        await conn.close()
+
+
+async def explain_text_arm(dsn: str, target: Target, queries: Sequence[Query]) -> dict[str, Any]:
+    """EXPLAIN (ANALYZE, FORMAT JSON) of the text arm alone (`recall.fulltext` at the
+    shape's k) for each query: the server's execution time per query (ms: median, min,
+    max), the planning time, and the scans of the first plan."""
+    conn = await asyncpg.connect(dsn, server_settings=session_settings(target.schema))
+    try:
+        await init_connection(conn)
+        c = FULLTEXT.compiled(DIALECT)
+        executions, planning, first = [], [], None
+        for q in queries:
+            args = c.args({"bank_id": target.bank_id, "query": q.text, "k": target.shape.k_text})
+            raw = await conn.fetchval(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {c.sql}", *args)
+            plan = _load_json(raw)[0]
+            first = first or plan
+            executions.append(float(plan["Execution Time"]))
+            planning.append(float(plan["Planning Time"]))
+        return {
+            "statement": FULLTEXT.name,
+            "queries": len(executions),
+            "execution_ms_median": statistics.median(executions) if executions else None,
+            "execution_ms_min": min(executions, default=None),
+            "execution_ms_max": max(executions, default=None),
+            "planning_ms_median": statistics.median(planning) if planning else None,
+            "scans": scans(first) if first else [],
+            "uses_text_index": first is not None and TEXT_INDEX in json.dumps(first),
+        }
     finally:
         await conn.close()
 

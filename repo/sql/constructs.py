@@ -17,7 +17,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.expression import ClauseElement, Executable
 
-from schema.tables import TS_CONFIG
+from schema.tables import SEARCH_VECTOR
 
 # --------------------------------------------------------------------------- vectors
 
@@ -93,75 +93,82 @@ def approx_limit(stmt: sa.Select[Any], param: str) -> sa.Select[Any]:
 # --------------------------------------------------------------------------- full text
 
 
-class TextMatch(ColumnElement[bool]):
-    """Full-text match of a text column against a user query (already made safe)."""
+class _TextSearch(ColumnElement[Any]):
+    """Full-text search over a unit's text and context for a user query (already made
+    safe by the backend's `fulltext_query()`)."""
+
+    inherit_cache = True
+
+    def __init__(
+        self, text: ColumnElement[Any], context: ColumnElement[Any], query: BindParameter[Any]
+    ) -> None:
+        self.text = text
+        self.context = context
+        self.query = query
+
+
+class TextMatch(_TextSearch):
+    """The full-text predicate."""
 
     inherit_cache = True
     type = sa.Boolean()
 
-    def __init__(self, column: ColumnElement[Any], query: BindParameter[Any], label: int) -> None:
-        self.column = column
-        self.query = query
-        self.number = label
 
-
-class TextScore(ColumnElement[float]):
-    """Relevance score of the `TextMatch` with the same label."""
+class TextScore(_TextSearch):
+    """The relevance score of the `TextMatch` over the same columns and query."""
 
     inherit_cache = True
     type = sa.Float()
 
-    def __init__(self, column: ColumnElement[Any], query: BindParameter[Any], label: int) -> None:
-        self.column = column
-        self.query = query
-        self.number = label
 
-
-def _pg_tsvector(element: TextMatch | TextScore, compiler: SQLCompiler, **kw: Any) -> str:
-    col = compiler.process(element.column, **kw)
-    return f"to_tsvector('{TS_CONFIG}'::regconfig, {col})"
-
-
-def _pg_tsquery(element: TextMatch | TextScore, compiler: SQLCompiler, **kw: Any) -> str:
-    q = compiler.process(element.query, **kw)
-    return f"websearch_to_tsquery('{TS_CONFIG}'::regconfig, {q})"
+def _pg_vector_and_query(element: _TextSearch, compiler: SQLCompiler, **kw: Any) -> tuple[str, str]:
+    # The stored vector (revision 0008) and the schema's own query function, both in the
+    # store's text-search configuration; the function is inlined by the planner.
+    table = compiler.preparer.format_table(element.text.table)  # type: ignore[attr-defined]
+    query = compiler.process(element.query, **kw)
+    return f"{table}.{SEARCH_VECTOR}", f"text_search_query({query})"
 
 
 @compiles(TextMatch, "postgresql")
 def _match_pg(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
-    vec, query = _pg_tsvector(element, compiler, **kw), _pg_tsquery(element, compiler, **kw)
-    return f"{vec} @@ {query}"
+    vector, query = _pg_vector_and_query(element, compiler, **kw)
+    return f"{vector} @@ {query}"
 
 
 @compiles(TextScore, "postgresql")
 def _score_pg(element: TextScore, compiler: SQLCompiler, **kw: Any) -> str:
-    vec, query = _pg_tsvector(element, compiler, **kw), _pg_tsquery(element, compiler, **kw)
-    return f"ts_rank_cd({vec}, {query})"
+    vector, query = _pg_vector_and_query(element, compiler, **kw)
+    return f"ts_rank_cd({vector}, {query})"
 
 
 @compiles(TextMatch, "oracle")
 def _match_oracle(element: TextMatch, compiler: SQLCompiler, **kw: Any) -> str:
-    col = compiler.process(element.column, **kw)
-    return f"CONTAINS({col}, {compiler.process(element.query, **kw)}, {element.number}) > 0"
+    # One Oracle Text index per column (revision 0008); labels 1 and 2 name their scores.
+    text, context = compiler.process(element.text, **kw), compiler.process(element.context, **kw)
+    query = compiler.process(element.query, **kw)
+    return f"(CONTAINS({text}, {query}, 1) > 0 OR CONTAINS({context}, {query}, 2) > 0)"
 
 
 @compiles(TextScore, "oracle")
 def _score_oracle(element: TextScore, compiler: SQLCompiler, **kw: Any) -> str:
     # SCORE(n) is a NUMBER; in a UNION ALL with BINARY_DOUBLE columns (vector distances) it
     # is promoted to BINARY_DOUBLE. Cast it, so every path returns the same type (a float).
-    return f"CAST(SCORE({element.number}) AS BINARY_DOUBLE)"
+    # NVL: a label whose CONTAINS did not match is taken as 0, whatever SCORE reports.
+    return "CAST(GREATEST(NVL(SCORE(1), 0), NVL(SCORE(2), 0)) AS BINARY_DOUBLE)"
 
 
 def text_match(
-    column: ColumnElement[Any], param: str, label: int = 1
+    text: ColumnElement[Any], context: ColumnElement[Any], param: str
 ) -> tuple[TextMatch, TextScore]:
-    """A full-text predicate and its score over `column` for the bound query `param`.
+    """A full-text predicate and its score over a unit's `text` and `context` for the
+    bound query `param` (PostgreSQL: the stored `search_vector`; Oracle: CONTAINS on
+    either column). At most one per query block (Oracle's SCORE labels 1 and 2).
 
     The bound value must come from the backend's `fulltext_query()`, which turns any
     user text into a query the dialect accepts.
     """
     query = sa.bindparam(param, type_=sa.String())
-    return TextMatch(column, query, label), TextScore(column, query, label)
+    return TextMatch(text, context, query), TextScore(text, context, query)
 
 
 # --------------------------------------------------------------------------- id lists

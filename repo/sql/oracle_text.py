@@ -7,12 +7,15 @@ its words (runs of Unicode letters and digits), wrap each in braces, which escap
 everything inside them ("Special Characters in Oracle Text Queries" in the Oracle Text
 Reference), and join them with ACCUM. The emitted grammar is exactly::
 
-    expression := term (" ACCUM " term)*  |  NO_MATCH
+    expression := term (operator term)*  |  NO_MATCH
+    operator   := " AND " (mode `all`)  |  " ACCUM " (mode `any`)
     term       := "{" word "}"          word: 1+ letters/digits, at most 64 UTF-8 bytes
 
-ACCUM matches documents containing any of the words and ranks documents containing more
-of them higher (PostgreSQL's websearch_to_tsquery requires all words; the text arm is a
-recall candidate generator, so any-word matching ranked by coverage is the intent here).
+Mode `all` (AND) matches documents containing every word, like PostgreSQL's
+websearch_to_tsquery; a stopword operand of AND is dropped by Oracle Text ("non_stopword
+AND stopword" is rewritten to "non_stopword": Oracle Text Reference, Stopword
+Transformations). Mode `any` (ACCUM) matches documents containing any of the words and
+ranks documents containing more of them higher.
 
 Text without any word (only punctuation, emoji, spaces) becomes `NO_MATCH`, a valid
 expression that matches no document (`{x} NOT {x}`), so the repository needs no special
@@ -36,6 +39,8 @@ MAX_WORDS = 64
 MAX_EXPRESSION_BYTES = 2000
 
 OPERATOR = " ACCUM "
+#: The operator joining the words, per text mode.
+OPERATORS = {"all": " AND ", "any": OPERATOR}
 _NO_MATCH_WORD = "memrepo0nomatch"
 #: A syntactically valid query that matches no document.
 NO_MATCH = f"{{{_NO_MATCH_WORD}}} NOT {{{_NO_MATCH_WORD}}}"
@@ -50,7 +55,7 @@ def oracle_text_words(user_text: str) -> list[str]:
         size = len(word.encode("utf-8", "surrogatepass"))
         if word in words or size > MAX_WORD_BYTES:
             continue
-        cost = size + 2 + (len(OPERATOR) if words else 0)
+        cost = size + 2 + (len(OPERATOR) if words else 0)  # the longest operator
         if cost > budget:
             break
         words[word] = None
@@ -60,9 +65,13 @@ def oracle_text_words(user_text: str) -> list[str]:
     return list(words)
 
 
-def oracle_text_query(user_text: str) -> str:
-    """A CONTAINS expression matching documents with any word of `user_text` (see module doc)."""
+def oracle_text_query(user_text: str, mode: str = "any") -> str:
+    """A CONTAINS expression matching documents with every (`all`) or any (`any`) word of
+    `user_text` (see module doc)."""
+    operator = OPERATORS.get(mode)
+    if operator is None:
+        raise ValueError(f"unknown text mode {mode!r}")
     words = oracle_text_words(user_text)
     if not words:
         return NO_MATCH
-    return OPERATOR.join(f"{{{w}}}" for w in words)
+    return operator.join(f"{{{w}}}" for w in words)

@@ -289,9 +289,9 @@ class OracleBackend(OracleConnections):
             waiting=None,
         )
 
-    def fulltext_query(self, text: str) -> str:
-        # Words only, each escaped in braces, joined with ACCUM; see repo.sql.oracle_text.
-        return oracle_text_query(text)
+    def fulltext_query(self, text: str, mode: str = "all") -> str:
+        # Words only, each escaped in braces, joined with AND or ACCUM; repo.sql.oracle_text.
+        return oracle_text_query(text, mode)
 
     async def close(self) -> None:
         if not self._owns_pool:

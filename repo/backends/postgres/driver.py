@@ -33,6 +33,7 @@ from repo.backends.postgres.transactions import PostgresConnections
 from repo.connecting import DEFAULT_CONNECT_TIMEOUT
 from repo.rows import Row
 from repo.sql.cache import Statement
+from repo.sql.text_query import websearch_query
 
 DIALECT = PGDialect_asyncpg()  # type: ignore[no-untyped-call]
 
@@ -259,9 +260,9 @@ class PostgresBackend(PostgresConnections):
             waiting=waiting,
         )
 
-    def fulltext_query(self, text: str) -> str:
-        # websearch_to_tsquery accepts any text without syntax errors.
-        return text
+    def fulltext_query(self, text: str, mode: str = "all") -> str:
+        # websearch_to_tsquery accepts any text without syntax errors; see repo.sql.text_query.
+        return websearch_query(text, mode)
 
     async def close(self) -> None:
         if self._owns_pool:

@@ -62,11 +62,22 @@ def _semantic(fact_type: str, k_param: str = "k", where: FilterShape = NO_FILTER
     return _floored(approx_limit(stmt, k_param), floor)
 
 
-def _fulltext(k_param: str = "k", where: FilterShape = NO_FILTER) -> sa.Select[Any]:
-    match, score = text_match(_u.text, "query")
+def _fact_type_in(fact_types: tuple[str, ...] | None) -> list[sa.ColumnElement[bool]]:
+    """`fact_type IN (...)` with literal values (one plan per subset); none for all types."""
+    if fact_types is None or set(fact_types) == set(FACT_TYPES):
+        return []
+    return [_u.fact_type.in_([sa.literal_column(f"'{ft}'") for ft in fact_types])]
+
+
+def _fulltext(
+    k_param: str = "k", where: FilterShape = NO_FILTER, fact_types: tuple[str, ...] | None = None
+) -> sa.Select[Any]:
+    """The best full-text matches over text and context, of `fact_types` (None: all); the
+    query's mode (all terms / any term) is in the bound query, not in the SQL."""
+    match, score = text_match(_u.text, _u.context, "query")
     stmt = (
         sa.select(*UNIT_COLUMNS, arm_label("text"), score.label("score"))
-        .where(_u.bank_id == BANK, match, visible())
+        .where(_u.bank_id == BANK, match, visible(), *_fact_type_in(fact_types))
         .where(*filter_clauses(where, _u))
         .order_by(score.desc(), _u.id)
         .limit(sa.bindparam(k_param))
@@ -118,7 +129,9 @@ SEMANTIC_EXACT = StatementFamily(
 )
 FULLTEXT = Statement("recall.fulltext", _fulltext())
 FULLTEXT_WHERE = StatementFamily(
-    "recall.fulltext_where", lambda where: _fulltext(where=where), EXAMPLES
+    "recall.fulltext_where",
+    lambda where=NO_FILTER, fact_types=None: _fulltext(where=where, fact_types=fact_types),
+    [*EXAMPLES, {"fact_types": ("world",)}, {"fact_types": ("world", "experience"), **EXAMPLES[0]}],
 )
 
 
@@ -130,13 +143,14 @@ def pick(plain: Statement, family: StatementFamily, where: FilterShape) -> State
 def _arms(
     fact_types: tuple[str, ...], text: bool, where: FilterShape = NO_FILTER
 ) -> sa.CompoundSelect[Any]:
-    """Every semantic arm (one per fact type) and the text arm as one UNION ALL."""
+    """Every semantic arm (one per fact type) and the text arm (over the same fact types)
+    as one UNION ALL."""
     semantic, textual = where.for_semantic(), where.for_text()
     parts = [
         sa.select(_semantic(ft, "k_semantic", semantic).subquery(f"s_{ft}")) for ft in fact_types
     ]
     if text:
-        parts.append(sa.select(_fulltext("k_text", textual).subquery("t")))
+        parts.append(sa.select(_fulltext("k_text", textual, fact_types).subquery("t")))
     return sa.union_all(*parts)
 
 

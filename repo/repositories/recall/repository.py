@@ -17,7 +17,6 @@ from repo.repositories.recall.arms import (
     FULLTEXT_WHERE,
     SEMANTIC,
     SEMANTIC_EXACT,
-    pick,
     with_where,
 )
 from repo.repositories.recall.expansion import UNIT_ENTITIES, bind_graph, expand_statement
@@ -47,9 +46,11 @@ from repo.validation import (
     check_limit,
     check_model,
     check_query,
+    check_text_mode,
     check_uuids,
 )
 from repo.vector_search import vector_search_settings
+from schema.tables import FACT_TYPES
 
 
 @dataclass(slots=True)
@@ -111,17 +112,29 @@ class RecallRepository(Repository):
         return rows
 
     async def fulltext(
-        self, bank_id: str, query: str, *, k: int = 20, where: RecallFilter | None = None
+        self,
+        bank_id: str,
+        query: str,
+        *,
+        k: int = 20,
+        where: RecallFilter | None = None,
+        fact_types: Sequence[str] | None = None,
+        mode: str = "all",
     ) -> list[Row]:
-        """The k best full-text matches for any user text that pass `where`, best first,
-        with `score`."""
+        """The k best full-text matches over text and context for any user text, of
+        `fact_types` (None: all), that pass `where`, best first, with `score`. `mode`:
+        `all` (every term; PostgreSQL's web-search syntax) or `any` (any word, ranked)."""
         shape, params = bind_filter(where)
+        types = check_fact_types("fact_types", fact_types)
+        text_mode = check_text_mode("mode", mode)
         params |= {
             "bank_id": check_id("bank_id", bank_id),
-            "query": self.db.fulltext_query(check_query("query", query)),
+            "query": self.db.fulltext_query(check_query("query", query), text_mode),
             "k": check_limit("k", k),
         }
-        return await self.db.fetch(pick(FULLTEXT, FULLTEXT_WHERE, shape.for_text()), params)
+        flags = with_where({} if types == FACT_TYPES else {"fact_types": types}, shape.for_text())
+        stmt = FULLTEXT_WHERE.shape(**flags) if flags else FULLTEXT
+        return await self.db.fetch(stmt, params)
 
     async def temporal(
         self,
@@ -202,7 +215,8 @@ class RecallRepository(Repository):
         }
         has_text = query.text is not None
         if has_text:
-            params["query"] = self.db.fulltext_query(check_query("text", query.text))
+            text_mode = check_text_mode("text_mode", query.text_mode)
+            params["query"] = self.db.fulltext_query(check_query("text", query.text), text_mode)
             params["k_text"] = check_limit("k_text", query.k_text)
         temporal = None
         if query.temporal is not None:

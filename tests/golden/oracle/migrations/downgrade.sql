@@ -13,6 +13,50 @@ END;
 
 /
 
+-- Running downgrade 0008 -> 0007
+
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_indexes WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND index_name = 'IXO_MEMORY_UNITS_CONTEXT';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE q'~DROP INDEX ixo_memory_units_context FORCE~';
+    END IF;
+END;
+
+/
+
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_indexes WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND index_name = 'IXO_MEMORY_UNITS_TEXT';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE q'~DROP INDEX ixo_memory_units_text FORCE~';
+    END IF;
+END;
+
+/
+
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_indexes
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND index_name = 'IXO_MEMORY_UNITS_TEXT' AND domidx_opstatus = 'FAILED';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE 'DROP INDEX ixo_memory_units_text FORCE';
+    END IF;
+    SELECT COUNT(*) INTO n FROM all_indexes WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND index_name = 'IXO_MEMORY_UNITS_TEXT';
+    IF n = 0 THEN
+        EXECUTE IMMEDIATE q'~CREATE INDEX ixo_memory_units_text ON memory_units (text) INDEXTYPE IS CTXSYS.CONTEXT PARAMETERS ('SYNC (ON COMMIT)')~';
+    END IF;
+END;
+
+/
+
+UPDATE alembic_version SET version_num='0007' WHERE alembic_version.version_num = '0008'
+
+/
+
 -- Running downgrade 0007 -> 0006
 
 UPDATE async_operations SET status = 'pending' WHERE status = 'waiting'

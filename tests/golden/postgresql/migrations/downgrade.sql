@@ -1,5 +1,21 @@
 BEGIN;
 
+-- Running downgrade 0008 -> 0007
+
+DROP FUNCTION IF EXISTS text_search_query(text);
+
+DROP INDEX IF EXISTS ix_memory_units_search_vector;
+
+ALTER TABLE memory_units DROP COLUMN IF EXISTS search_vector;
+
+ALTER TABLE memory_units ALTER COLUMN embedding SET STORAGE DEFAULT;
+
+ALTER TABLE memory_units RESET (toast_tuple_target);
+
+CREATE INDEX ix_memory_units_text_fts ON memory_units USING gin (to_tsvector('english'::regconfig, text));
+
+UPDATE public.alembic_version SET version_num='0007' WHERE public.alembic_version.version_num = '0008';
+
 -- Running downgrade 0007 -> 0006
 
 UPDATE async_operations SET status = 'pending' WHERE status = 'waiting';

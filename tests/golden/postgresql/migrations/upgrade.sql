@@ -341,5 +341,21 @@ UPDATE async_operations SET status = CASE WHEN EXISTS (SELECT 1 FROM async_opera
 
 UPDATE public.alembic_version SET version_num='0007' WHERE public.alembic_version.version_num = '0006';
 
+-- Running upgrade 0007 -> 0008
+
+ALTER TABLE memory_units SET (toast_tuple_target = 4080);
+
+ALTER TABLE memory_units ALTER COLUMN embedding SET STORAGE MAIN;
+
+ALTER TABLE memory_units ADD COLUMN search_vector tsvector GENERATED ALWAYS AS (to_tsvector('english'::regconfig, text) || to_tsvector('english'::regconfig, left(coalesce(context, ''), 8192))) STORED;
+
+CREATE INDEX ix_memory_units_search_vector ON memory_units USING gin (search_vector);
+
+DROP INDEX IF EXISTS ix_memory_units_text_fts;
+
+CREATE OR REPLACE FUNCTION text_search_query(query text) RETURNS tsquery LANGUAGE sql IMMUTABLE PARALLEL SAFE RETURN websearch_to_tsquery('english'::regconfig, query);
+
+UPDATE public.alembic_version SET version_num='0008' WHERE public.alembic_version.version_num = '0007';
+
 COMMIT;
 
