@@ -252,7 +252,7 @@ REINGEST_FAILURES: dict[str, Callable[[uuid.UUID], dict[str, Any]]] = {
 _REPLACED = [
     "banks.lock_for_write", "documents.insert_if_absent", "documents.lock",
     "documents.upsert", "chunks.list_for_document", "documents.unit_ids",
-    "observations.delete_by_sources", "memories.lock", "links.lock_of_units",
+    "observations.ids_by_sources", "memories.lock", "links.lock_of_units",
     "entities.mentions_of_units", "entities.cooccurrences.mentions",
     "memories.delete", "entities.unmention", "entities.prune_orphans",
     "entities.cooccurrences.decrement", "entities.cooccurrences.prune",

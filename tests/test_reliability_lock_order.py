@@ -5,17 +5,22 @@ deadlocking with them."""
 from __future__ import annotations
 
 import asyncio
+import contextvars
+import functools
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
 
 from repo.errors import ConflictError, DeadlockError
 from repo.models import LinkIn
-from repo.repositories.documents import IngestResult
+from repo.repositories.documents import DocumentRepository, IngestResult
+from repo.sql import Statement
 from repo.store import Store
-from tests.helpers import new_id, unit
-from tests.inspection import bank_row_counts
+from tests.helpers import embedding, new_id, unit
+from tests.inspection import SpyBackend, bank_row_counts
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
@@ -162,3 +167,91 @@ async def test_retain_and_delete_of_shared_entities_and_linked_units_never_deadl
         if not any(isinstance(o, BaseException) for o in outcomes[-2:]):
             assert await store.memories.get(bank, doomed) == []  # both deletes ran
     assert deadlocks == [], f"{len(deadlocks)} deadlocks in {RETAIN_DELETE_TRIALS} trials"
+
+
+PG_PID = Statement(
+    "test.backend_pid", sa.select(sa.func.pg_backend_pid().label("pid")), register=False
+)
+PG_BLOCKED_BY = Statement(
+    "test.blocked_by",
+    sa.select(sa.func.count().label("n"))
+    .select_from(sa.table("pg_stat_activity"))
+    .where(
+        sa.bindparam("pid", type_=sa.Integer())
+        == sa.func.any(sa.func.pg_blocking_pids(sa.literal_column("pid")))
+    ),
+    register=False,
+)
+#: The first statement of a re-ingest that locks the observation citing a removed unit:
+#: before the fix its deletion, after it the lock of every unit to remove, by id.
+FIRST_OBSERVATION_LOCK = {"observations.delete_by_sources.array", "memories.lock"}
+POLLS = 2000
+
+
+class StartsTheDeleteMidway(SpyBackend):
+    """The re-ingest's backend: right after the statement that first locks the observation,
+    it starts the concurrent delete and waits (bounded) until the delete is blocked by
+    this transaction: the interleaving in which the two used to deadlock."""
+
+    def __init__(self, inner: Any, delete: Callable[[], Awaitable[int]]) -> None:
+        super().__init__(inner)
+        self.delete = delete
+        self.deleting: asyncio.Future[int] | None = None
+
+    async def _midway(self, name: str) -> None:
+        if self.deleting is not None or name not in FIRST_OBSERVATION_LOCK:
+            return
+        pid = await self.inner.fetchval(PG_PID, {})
+        # Outside the re-ingest's transaction (an empty context): its own connection.
+        self.deleting = asyncio.get_running_loop().create_task(
+            self.delete(), context=contextvars.Context()
+        )
+        for _ in range(POLLS):
+            if self.deleting.done() or await self.inner.fetchval(PG_BLOCKED_BY, {"pid": pid}):
+                return
+            await asyncio.sleep(0.005)
+        raise AssertionError("the delete was never blocked by the re-ingest")
+
+    async def execute(self, stmt: Any, params: Any = None) -> int:
+        n = await self.inner.execute(stmt, params or {})
+        await self._midway(stmt.name)
+        return n
+
+    async def fetch(self, stmt: Any, params: Any = None) -> list[Any]:
+        rows = await self.inner.fetch(stmt, params or {})
+        await self._midway(stmt.name)
+        return rows
+
+
+async def test_reingest_removing_cited_units_and_delete_never_deadlock(
+    store: Store, backend_name: str
+) -> None:
+    """A re-ingest removes a document's units and the observation citing (and linked to)
+    them while `memories.delete` removes the same units and observation, the delete
+    starting right after the re-ingest first locked the observation: both end, neither
+    with `DeadlockError` (the re-ingest locks the units and the observation together, by
+    id, before deleting either; before, it deleted the observation, then locked the
+    units the delete already held)."""
+    if backend_name != "postgresql":
+        pytest.skip("the interleaving is observed through pg_stat_activity")
+    for trial in range(3):
+        bank = f"reingest-delete-{new_id()}"
+        await store.banks.create(bank)
+        cited = [uuid.UUID(int=trial * 16 + i + 1) for i in range(3)]  # below any uuid4
+        units = [unit(i, id=u, entities=["Ada"]) for i, u in enumerate(cited)]
+        await store.documents.reingest(bank, "doc", "v1", units=units)
+        obs = await store.observations.create(bank, "an observation", embedding(trial), cited)
+        await store.memories.add_links(bank, [LinkIn(obs, u, "semantic", 0.5) for u in cited])
+
+        delete = functools.partial(store.memories.delete, bank, [*cited, obs])
+        spy = StartsTheDeleteMidway(store.backend, delete)
+        documents = DocumentRepository(spy, dim=store.dim)
+        outcome = await asyncio.gather(
+            documents.reingest(bank, "doc", "v2", units=[unit(9, entities=["Ada"])]),
+            return_exceptions=True,
+        )
+        assert spy.deleting is not None
+        deleted = await asyncio.gather(spy.deleting, return_exceptions=True)
+        failures = [o for o in (*outcome, *deleted) if isinstance(o, BaseException)]
+        assert failures == [], (trial, failures)
+        assert await store.memories.get(bank, [*cited, obs]) == []

@@ -254,8 +254,13 @@ class DocumentRepository(Repository):
                     if r["chunk_id"] is None or r["chunk_id"] not in kept
                 ]
                 if removed:
-                    removed_obs = await observations.delete_stale(bank_id, removed)
-                    await remove_units(self.db, bank_id, removed, now, also_lock=ends)
+                    # The observations citing removed units go with them, through the one
+                    # removal path: every unit to remove (and those the new links
+                    # reference) locked in one pass by id, before any link or entity.
+                    stale = set(await observations.ids_by_sources(bank_id, removed)) - set(removed)
+                    doomed = [*removed, *stale]
+                    gone = await remove_units(self.db, bank_id, doomed, now, also_lock=ends)
+                    removed_obs = len(stale.intersection(gone))
                 await self.db.execute(CHUNKS_DELETE, key)
             if chunk_rows:
                 await self.db.bulk_insert(
