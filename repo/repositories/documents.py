@@ -19,12 +19,13 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from repo.backends.base import Backend
 from repo.errors import NotFoundError, ValidationError
 from repo.models import ChunkIn, LinkIn, MemoryIn
 from repo.repositories.base import Repository
 from repo.repositories.locks import lock_bank
 from repo.repositories.memories import MemoryRepository
-from repo.repositories.observations import ObservationRepository
+from repo.repositories.observations import FIND_IDS
 from repo.repositories.unit_removal import remove_units
 from repo.rows import Row
 from repo.sql import Statement, upsert
@@ -126,6 +127,26 @@ class IngestResult:
     removed_chunks: list[str] = field(default_factory=list)
 
 
+#: The observations citing any of the units a re-ingest removes (they go with them).
+CITING = {
+    table: Statement(
+        f"observations.ids_by_sources.{'table' if table else 'array'}",
+        ids,
+        only=None if table else "postgresql",
+    )
+    for table, ids in FIND_IDS.items()
+}
+
+
+async def citing_observations(
+    db: Backend, bank_id: str, source_ids: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Ids of the observations citing any of `source_ids` (validated ids)."""
+    junction = db.capabilities.uses_observation_sources_table
+    rows = await db.fetch(CITING[junction], {"bank_id": bank_id, "source_ids": list(source_ids)})
+    return [r["id"] for r in rows]
+
+
 class DocumentRepository(Repository):
     async def lock(self, bank_id: str, document_id: str) -> Row | None:
         """Lock a document row for the rest of the current transaction (None if absent).
@@ -221,7 +242,6 @@ class DocumentRepository(Repository):
         prepared = memories.prepare_retain(bank_id, units, links) if units else None
         # Units the new links reference: locked with the removed ones, by id.
         ends = {end for e in prepared.edges for end in e[:2]} if prepared else set()
-        observations = ObservationRepository(self.db, dim=self.dim, clock=self.now)
         key = {"bank_id": bank_id, "document_id": document_id}
 
         now = self.now()
@@ -257,7 +277,8 @@ class DocumentRepository(Repository):
                     # The observations citing removed units go with them, through the one
                     # removal path: every unit to remove (and those the new links
                     # reference) locked in one pass by id, before any link or entity.
-                    stale = set(await observations.ids_by_sources(bank_id, removed)) - set(removed)
+                    citing = await citing_observations(self.db, bank_id, removed)
+                    stale = set(citing) - set(removed)
                     doomed = [*removed, *stale]
                     gone = await remove_units(self.db, bank_id, doomed, now, also_lock=ends)
                     removed_obs = len(stale.intersection(gone))

@@ -77,14 +77,6 @@ FIND = {
     )
     for table, ids in FIND_IDS.items()
 }
-CITING = {
-    table: Statement(
-        f"observations.ids_by_sources.{'table' if table else 'array'}",
-        ids,
-        only=None if table else "postgresql",
-    )
-    for table, ids in FIND_IDS.items()
-}
 DELETE_STALE = {
     table: Statement(
         f"observations.delete_by_sources.{'table' if table else 'array'}",
@@ -280,13 +272,6 @@ class ObservationRepository(Repository):
             return out
         units = await MemoryRepository(self.db, dim=self.dim, clock=self.now).get(bank_id, obs)
         return {u["id"]: list(u["source_memory_ids"] or []) for u in units}
-
-    async def ids_by_sources(
-        self, bank_id: str, source_ids: Sequence[uuid.UUID]
-    ) -> list[uuid.UUID]:
-        """Ids of the observations citing any of `source_ids` (validated ids)."""
-        params = {"bank_id": bank_id, "source_ids": list(source_ids)}
-        return [r["id"] for r in await self.db.fetch(CITING[self._junction], params)]
 
     async def delete_stale(
         self, bank_id: str, removed_source_ids: Sequence[uuid.UUID | str]
