@@ -189,6 +189,9 @@ def test_bench_tiny_run_writes_complete_json(pg_url: str, tmp_path: Path) -> Non
     assert "raw_asyncpg_one_conn" in doc["recall"]["20"]
     assert {"recall.arms", "recall.expand", "recall.unit_entities"} <= set(recall["explain"])
     assert recall["shape"]["column_reads_per_recall_mean"] > 0
+    text_arm = recall["text_arm"]  # the text arm alone: server time and its GIN index
+    assert text_arm["queries"] > 0 and text_arm["execution_ms_median"] > 0
+    assert text_arm["uses_text_index"], text_arm["scans"]
     assert not any(recall["row_count_mismatches_vs_memrepo"].values())
     for name in ("exact", "materialised", "seq_scan"):
         assert doc["exact"][name]["median_s"] > 0, name
