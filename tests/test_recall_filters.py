@@ -72,6 +72,17 @@ async def filter_bank(store: Store) -> AsyncIterator[tuple[str, list[uuid.UUID]]
     await store.memories.add_links(
         bank_id, [LinkIn(ids[i], ids[(i * 5 + 1) % 120], "semantic", 0.5) for i in range(120)]
     )
+    # Temporal and causal links (the temporal arm spreads over them) and observations
+    # citing the first units (the graph arm reaches them from those seeds).
+    await store.memories.add_links(bank_id, [
+        LinkIn(ids[i], ids[(i * 7 + 3) % 120], "temporal" if i % 2 else "causal", 0.6)
+        for i in range(0, 120, 3)
+    ])  # fmt: skip
+    for n, tags in enumerate([["work"], [], ["private", "home"]]):
+        await store.observations.create(
+            bank_id, f"observation {n} about gardening", embedding(f"obs{n}"),
+            ids[4 * n : 4 * n + 4], tags=tags,
+        )  # fmt: skip
     yield bank_id, ids
     await store.banks.delete(bank_id)
 
@@ -194,6 +205,20 @@ FILTERS = st.builds(
 )
 
 
+async def test_the_filter_bank_reaches_spread_and_observation_rows(
+    store: Store, filter_bank: tuple[str, list[uuid.UUID]]
+) -> None:
+    """The property below checks rows of every kind: without a filter, the narrow window
+    spreads over links and the seeds reach observations."""
+    bank, ids = filter_bank
+    spread = await store.recall.temporal(
+        bank, T0 + timedelta(hours=20), T0 + timedelta(hours=40), k=200, spread=200
+    )
+    assert any(r["arm"] == "temporal:spread" for r in spread)
+    graph = await store.recall.expand(bank, ids[:10], k=200)
+    assert {r["arm"] for r in graph} == {"graph:link", "graph:entity", "graph:observation"}
+
+
 @settings(
     max_examples=40,
     deadline=None,
@@ -217,6 +242,9 @@ async def test_no_row_of_any_arm_violates_the_filter(
     arms["text"] = await store.recall.fulltext(bank, "gardening", k=200, where=where)
     arms["temporal"] = await store.recall.temporal(
         bank, T0, T0 + timedelta(days=30), k=200, where=where
+    )
+    arms["temporal spread"] = await store.recall.temporal(
+        bank, T0 + timedelta(hours=20), T0 + timedelta(hours=40), k=200, spread=200, where=where
     )
     arms["graph"] = await store.recall.expand(bank, ids[:10], k=200, where=where)
     combined = await store.recall.recall(
