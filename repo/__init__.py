@@ -12,6 +12,7 @@ from repo.errors import (
     StatementTimeoutError,
     ValidationError,
 )
+from repo.maintenance import MaintenanceReport
 from repo.migrations import migrate, migrate_sync
 from repo.models import (
     ChunkIn,
@@ -46,6 +47,7 @@ __all__ = [
     "EntityIn",
     "GraphQuery",
     "LinkIn",
+    "MaintenanceReport",
     "MappingRow",
     "MemoryFilter",
     "MemoryIn",

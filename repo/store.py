@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import time
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
@@ -10,7 +11,8 @@ from typing import Any
 
 from repo.backends.base import Backend, PoolStats, validate_schema_name
 from repo.connecting import DEFAULT_CONNECT_TIMEOUT, validate_connect_timeout
-from repo.errors import ConfigurationError
+from repo.errors import ConfigurationError, ValidationError
+from repo.maintenance import DEFAULT_TIMEOUT, MaintenanceReport, check_maintenance
 from repo.migrations import migrate, validate_dim, validate_text_search_config
 from repo.models import VectorSearch
 from repo.repositories import (
@@ -96,6 +98,27 @@ class Store:
         "rebuilt"; PostgreSQL (HNSW): "not-needed". Recall is correct before it (an exact
         search backs up an approximate one that comes back short)."""
         return await self.backend.maintain_vector_index()
+
+    async def maintain(
+        self,
+        *,
+        tables: Sequence[str] | None = None,
+        reindex: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+    ) -> MaintenanceReport:
+        """Maintain the store's tables (every bank's rows live in them): PostgreSQL
+        `VACUUM (ANALYZE)` per table (dead rows out of the heap and of the HNSW index,
+        fresh planner statistics), `reindex=True` also rebuilds each vector index
+        concurrently; Oracle gathers optimizer statistics, `reindex=True` rebuilds the
+        vector index. `tables`: a subset (default all); each statement ends within
+        `timeout` seconds (`StatementTimeoutError`). Not inside a transaction
+        (`ConfigurationError`). When to run it: docs/production.md."""
+        names = check_maintenance(tables, timeout)
+        if not isinstance(reindex, bool):
+            raise ValidationError("reindex", "must be a bool")
+        started = time.perf_counter()
+        statements = await self.backend.maintain(names, reindex=reindex, timeout=float(timeout))
+        return MaintenanceReport(tuple(statements), time.perf_counter() - started)
 
     async def close(self) -> None:
         unregister_pool_metrics(self.backend)

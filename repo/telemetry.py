@@ -124,6 +124,9 @@ class InstrumentedBackend(Backend):
     async def maintain_vector_index(self) -> str:
         return await self.inner.maintain_vector_index()
 
+    async def maintain(self, tables: Sequence[str], *, reindex: bool, timeout: float) -> list[str]:
+        return await self.inner.maintain(tables, reindex=reindex, timeout=timeout)
+
     def for_schema(self, schema: str) -> Backend:
         return InstrumentedBackend(self.inner.for_schema(schema), self._tracer)
 

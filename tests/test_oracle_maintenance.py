@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from repo.backends.oracle import OracleBackend
 from repo.backends.oracle import maintenance as m
+from repo.errors import ConfigurationError
 from repo.store import Store
 from tests.golden_tool import GOLDEN_DIR
 from tests.test_oracle_backend import FakeConnection, FakeCursor, FakePool
@@ -20,7 +23,8 @@ from tests.test_oracle_backend import FakeConnection, FakeCursor, FakePool
 class _Cursor(FakeCursor):
     async def execute(self, sql: str, params: Any = None, **kw: Any) -> None:
         self.conn.log.append(("execute", sql, params, kw, self.prefetchrows, self.arraysize))
-        if sql.startswith(("ALTER INDEX", "CREATE VECTOR INDEX")):
+        self.conn.timeouts.append(self.conn.call_timeout)  # type: ignore[attr-defined]
+        if sql.startswith(("ALTER INDEX", "CREATE VECTOR INDEX", "BEGIN")):
             return
         self.description = [("N", None)]
         self._rows = [(self.conn.answers.pop(0),)]  # type: ignore[attr-defined]
@@ -30,6 +34,8 @@ class _Connection(FakeConnection):
     def __init__(self, *answers: int) -> None:
         super().__init__()
         self.answers = list(answers)
+        self.call_timeout = 0
+        self.timeouts: list[int] = []
 
     def cursor(self) -> _Cursor:
         return _Cursor(self)
@@ -38,9 +44,33 @@ class _Connection(FakeConnection):
         return [s for s in self.statements() if not s.startswith("SELECT")]
 
 
+def _store(conn: _Connection) -> Store:
+    return Store(OracleBackend(FakePool(conn), "public"), "oracle://u:p@h:1521/S")
+
+
 async def _maintain(conn: _Connection) -> str:
-    store = Store(OracleBackend(FakePool(conn), "public"), "oracle://u:p@h:1521/S")
-    return await store.maintain_vector_index()
+    return await _store(conn).maintain_vector_index()
+
+
+async def test_store_maintain_gathers_statistics_then_rebuilds_within_the_timeout() -> None:
+    conn = _Connection(1200, 1)
+    report = await _store(conn).maintain(tables=["memory_units", "banks"], reindex=True, timeout=5)
+    gather = [
+        "BEGIN DBMS_STATS.GATHER_TABLE_STATS(ownname => SYS_CONTEXT('USERENV',"
+        f" 'CURRENT_SCHEMA'), tabname => '{t}', cascade => TRUE); END;"
+        for t in ("MEMORY_UNITS", "BANKS")
+    ]
+    assert conn.ddl() == [*gather, "ALTER INDEX ixo_memory_units_embedding REBUILD ONLINE"]
+    assert report.statements == (*gather, "maintain_vector_index: rebuilt")
+    ddl_timeouts = [t for s, t in zip(conn.statements(), conn.timeouts, strict=True) if s[0] != "S"]
+    assert ddl_timeouts == [5000, 5000, 5000] and conn.call_timeout == 0  # restored after
+
+
+async def test_store_maintain_refuses_a_transaction() -> None:
+    store = _store(_Connection())
+    async with store.transaction():
+        with pytest.raises(ConfigurationError):
+            await store.maintain()
 
 
 async def test_empty_table_is_left_alone() -> None:

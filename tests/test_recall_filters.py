@@ -274,6 +274,7 @@ async def test_no_row_of_any_arm_violates_the_filter(
 N_UNITS = 6000
 K = 10
 SELECTIVITIES = (0.01, 0.10, 0.30)
+SPEC = BankSpec(items=N_UNITS, seed=7, corpus="sentences")
 
 
 def _bucket(unit_id: uuid.UUID) -> float:
@@ -282,11 +283,12 @@ def _bucket(unit_id: uuid.UUID) -> float:
 
 @pytest.fixture(scope="module")
 async def structured_bank(store: Store) -> AsyncIterator[tuple[str, list[MemoryIn]]]:
-    """Sentence-like units whose embeddings cluster by topic (repo.bench.data), tagged so
-    that `sel1`, `sel10`, `sel30` hold 1%, 10%, 30% of them (independent of topic)."""
+    """Real English sentences whose embeddings have lexical neighbourhoods
+    (`repo.bench.sentences`, through `BankSpec(corpus="sentences")`), tagged so that
+    `sel1`, `sel10`, `sel30` hold 1%, 10%, 30% of them (independent of the text)."""
     bank_id = f"exactk-{uuid.uuid4().hex[:12]}"
     await store.banks.create(bank_id)
-    synthetic = SyntheticBank(BankSpec(items=N_UNITS, seed=7))
+    synthetic = SyntheticBank(SPEC)
     units = []
     for u in synthetic.units(0, N_UNITS):
         assert u.id is not None
@@ -365,7 +367,7 @@ async def test_semantic_returns_the_exact_k_nearest_under_every_filter(
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
     rows = await store.memories.list(bank, limit=N_UNITS)
     by_id = {r["id"]: r for r in rows}
-    synthetic = SyntheticBank(BankSpec(items=N_UNITS, seed=7))
+    synthetic = SyntheticBank(SPEC)
     queries = [synthetic.query(j).embedding for j in range(6)]
     report = []
     elapsed: list[float] = []
@@ -411,7 +413,7 @@ async def test_combined_recall_applies_the_filter_and_keeps_k(
     store: Store, structured_bank: tuple[str, list[MemoryIn]]
 ) -> None:
     bank, units = structured_bank
-    synthetic = SyntheticBank(BankSpec(items=N_UNITS, seed=7))
+    synthetic = SyntheticBank(SPEC)
     query = synthetic.query(0)
     for name, where in _cases(units):
         result = await store.recall.recall(

@@ -156,6 +156,11 @@ class Backend(abc.ABC):
         return "not-needed"
 
     @abc.abstractmethod
+    async def maintain(self, tables: Sequence[str], *, reindex: bool, timeout: float) -> list[str]:
+        """Maintain `tables` of the tenant schema (repo.maintenance): outside any
+        transaction, each statement alone, within `timeout` seconds; the statements run."""
+
+    @abc.abstractmethod
     async def vector_dimension(self, table: str, column: str) -> int | None:
         """The declared dimension of a vector column of the tenant schema (None: no such
         column or table, or a column of any dimension)."""

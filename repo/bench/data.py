@@ -22,6 +22,12 @@ Shape of the data (sized so one recall reads about 1,000 candidate rows):
 - queries: an embedding near a topic centroid and two of the topic's eight most frequent
   words joined by `or` (`websearch_to_tsquery` syntax, e.g. `"bavelo or kitupa"`): about
   200 full-text matches per query, at any bank size.
+
+`BankSpec(corpus="sentences")` keeps every other part but takes each unit's text and
+embedding, and each query, from `repo.bench.sentences`: real English sentences whose
+embeddings have lexical neighbourhoods (hard for an approximate index in the way real
+embeddings are: near-ties, skew, clusters of very different sizes), and queries that
+paraphrase a unit (its sentence with words dropped; full text: two of its longer words).
 """
 
 from __future__ import annotations
@@ -30,14 +36,19 @@ import bisect
 import itertools
 import math
 import random
+import re
 import uuid
 from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any, Literal
 
 from repo.models import EntityIn, LinkIn, MemoryIn
 from schema.types import DEFAULT_EMBEDDING_DIM
+
+if TYPE_CHECKING:
+    from repo.bench.sentences import SentenceBank
 
 #: Bump when the generated data changes, so cached banks are not reused by mistake.
 GENERATOR_VERSION = 2
@@ -48,6 +59,7 @@ ENTITY_TYPES = ("person", "place", "org", "thing")
 TAGS = tuple(f"tag{i:02d}" for i in range(20))
 SOURCES = ("chat", "email", "doc", "meeting", "note")
 _CONSONANTS = "bdfgklmnprstvz"
+_WORDS = re.compile(r"[a-z]{4,}")
 _VOWELS = "aeiou"
 
 # Kinds of per-item random streams (keeps streams independent of each other).
@@ -77,6 +89,9 @@ class BankSpec:
     #: Units per topic: the bank grows in breadth (more topics, words and entities).
     topic_size: int = 250
     topic_words: int = 200
+    #: Where unit texts and embeddings come from: made-up topic words around random
+    #: centroids ("synthetic"), or the standard library's sentences ("sentences").
+    corpus: Literal["synthetic", "sentences"] = "synthetic"
 
     @property
     def topics(self) -> int:
@@ -99,7 +114,12 @@ class BankSpec:
     @property
     def key(self) -> str:
         """Identifies the generated data (used in the cache schema name)."""
-        return f"n{self.items}_s{self.seed}_g{GENERATOR_VERSION}"
+        base = f"n{self.items}_s{self.seed}_g{GENERATOR_VERSION}"
+        if self.corpus == "sentences":
+            from repo.bench.sentences import corpus_key
+
+            return f"{base}_{corpus_key()}"
+        return base
 
 
 @dataclass(frozen=True, slots=True)
@@ -170,6 +190,13 @@ class SyntheticBank:
         for members in self._topic_members:
             for rank, i in enumerate(members):
                 self._rank_in_topic[i] = rank
+        self.sentences: SentenceBank | None = None
+        if spec.corpus == "sentences":
+            from repo.bench.sentences import SentenceBank
+
+            self.sentences = SentenceBank(spec.items, seed=spec.seed, dim=spec.dim)
+        elif spec.corpus != "synthetic":
+            raise ValueError(f"unknown corpus {spec.corpus!r}")
 
     # ------------------------------------------------------------------ helpers
 
@@ -220,13 +247,17 @@ class SyntheticBank:
         for e in ents:
             words.insert(rng.randrange(len(words) + 1), self.entity_names[e])
         fact_type = self.fact_type(i)
+        text = " ".join(words).capitalize() + "."
+        vector: array[float] | Any = self._embedding_near(rng, topic)
+        if self.sentences is not None:
+            text, vector = self.sentences.text(i), self.sentences.embedding(i)
         step = timedelta(seconds=365 * 86400 / max(spec.items, 1))
         event = T0 + step * i
         experience = fact_type == "experience"
         return MemoryIn(
             id=self.unit_id(i),
-            text=" ".join(words).capitalize() + ".",
-            embedding=self._embedding_near(rng, topic),
+            text=text,
+            embedding=vector,
             fact_type=fact_type,
             context=(
                 f"{rng.choice(SOURCES)} with {self.entity_names[ents[0]]}"
@@ -277,11 +308,19 @@ class SyntheticBank:
         sources = sorted({members[rng.randrange(len(members))] for _ in range(rng.randint(2, 5))})
         words = [self._topic_word(rng, topic) for _ in range(rng.randint(8, 16))]
         text = "Observed: " + " ".join(words) + "."
-        return text, self._embedding_near(rng, topic), [self.unit_id(s) for s in sources]
+        vector: array[float] | Any = self._embedding_near(rng, topic)
+        if self.sentences is not None:  # a restatement of its first source
+            text = "Observed: " + self.sentences.text(sources[0])
+            vector = self.sentences.embedding(sources[0])
+        return text, vector, [self.unit_id(s) for s in sources]
 
     # ------------------------------------------------------------------ queries
 
     def query(self, j: int) -> Query:
+        if self.sentences is not None:
+            i, text, vector = self.sentences.query(j)
+            longest = sorted(set(_WORDS.findall(text.lower())), key=lambda w: (-len(w), w))
+            return Query(j, self.topic_of[i], vector.tolist(), " or ".join(longest[:2]))
         rng = self._rng(_K_QUERY, j)
         topic = rng.randrange(self.spec.topics)
         ranks = rng.sample(range(0, 8), 2)

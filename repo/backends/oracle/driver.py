@@ -43,9 +43,10 @@ from repo.backends.oracle.errors import (
     raise_batch_error,
     translate_error,
 )
-from repo.backends.oracle.maintenance import maintain_vector_index
+from repo.backends.oracle.maintenance import gather_stats_sql, maintain_vector_index
 from repo.backends.oracle.transactions import OracleConnections
 from repo.connecting import DEFAULT_CONNECT_TIMEOUT, connect_failure
+from repo.errors import ConfigurationError
 from repo.rows import Row
 from repo.sql.cache import CompiledSQL, Statement
 from repo.sql.oracle_text import oracle_text_query
@@ -272,11 +273,34 @@ class OracleBackend(OracleConnections):
         # IVF centroids come from the rows present at build time; see maintenance.
         return await maintain_vector_index(self.fetchval, self._run_ddl)
 
-    async def _run_ddl(self, sql: str) -> None:
+    async def maintain(self, tables: Sequence[str], *, reindex: bool, timeout: float) -> list[str]:
+        """DBMS_STATS.GATHER_TABLE_STATS per table (with its indexes), then (`reindex`) the
+        vector index rebuilt from the rows present; each call bounded by `timeout`."""
+        if self._tx.get() is not None:
+            raise ConfigurationError(
+                "store.maintain() cannot run inside store.transaction() or store.using()"
+            )
+        statements = [gather_stats_sql(t) for t in tables]
+        for sql in statements:
+            await self._run_ddl(sql, timeout)
+        if reindex:
+            action = await maintain_vector_index(
+                self.fetchval, lambda sql: self._run_ddl(sql, timeout)
+            )
+            statements.append(f"maintain_vector_index: {action}")
+        return statements
+
+    async def _run_ddl(self, sql: str, timeout: float | None = None) -> None:
         try:
             async with self._connection() as (conn, _):
-                with conn.cursor() as cur:
-                    await cur.execute(sql)
+                saved = conn.call_timeout
+                if timeout is not None:
+                    conn.call_timeout = max(1, int(timeout * 1000))
+                try:
+                    with conn.cursor() as cur:
+                        await cur.execute(sql)
+                finally:
+                    conn.call_timeout = saved
         except DRIVER_ERRORS as exc:
             translate_error(exc)
 

@@ -50,6 +50,19 @@ INDEX_PRESENT = Statement(
     only="oracle",
 )
 
+
+def gather_stats_sql(table: str) -> str:
+    """Optimizer statistics of one table of the session's schema (`table`: a name of the
+    store's metadata, never user input; Oracle's dictionary holds it upper-cased)."""
+    if not table.isidentifier():
+        raise ValueError(f"invalid table name {table!r}")
+    return (
+        "BEGIN DBMS_STATS.GATHER_TABLE_STATS("
+        "ownname => SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA'), "
+        f"tabname => '{table.upper()}', cascade => TRUE); END;"
+    )
+
+
 Fetchval = Callable[..., Awaitable[object]]
 RunDDL = Callable[[str], Awaitable[None]]
 

@@ -22,6 +22,7 @@ from repo.backends.postgres.errors import (
     is_closed,
     is_select,
 )
+from repo.backends.postgres.maintenance import VECTOR_INDEXES_SQL, maintenance_sql
 from repo.backends.postgres.routing import Replicas, replica_safe
 from repo.backends.postgres.session import (
     Apply,
@@ -31,6 +32,7 @@ from repo.backends.postgres.session import (
 )
 from repo.backends.postgres.transactions import PostgresConnections
 from repo.connecting import DEFAULT_CONNECT_TIMEOUT
+from repo.errors import ConfigurationError, StatementTimeoutError
 from repo.rows import Row
 from repo.sql.cache import Statement
 from repo.sql.text_query import websearch_query
@@ -234,6 +236,44 @@ class PostgresBackend(PostgresConnections):
     ) -> list[Row]:
         # PostgreSQL accepts LIMIT with FOR UPDATE SKIP LOCKED: one statement.
         return await self.fetch(stmt, {**params, "limit": limit})
+
+    async def maintain(self, tables: Sequence[str], *, reindex: bool, timeout: float) -> list[str]:
+        """VACUUM (ANALYZE) each table, then (`reindex`) REINDEX each vector index
+        CONCURRENTLY: each statement alone on a connection of its own, outside any
+        transaction, cancelled after `timeout` seconds (repo.maintenance)."""
+        if self._current() is not None:
+            raise ConfigurationError(
+                "store.maintain() cannot run inside store.transaction(), store.using() or"
+                " one_connection(): VACUUM and REINDEX CONCURRENTLY refuse a transaction block"
+            )
+        indexes: list[str] = []
+        if reindex:
+            indexes = [r[0] for r in await self._alone(VECTOR_INDEXES_SQL, timeout, self.schema)]
+        statements = maintenance_sql(self.schema, tables, indexes)
+        for sql in statements:
+            await self._alone(sql, timeout)
+        return statements
+
+    async def _alone(self, sql: str, timeout: float, *args: Any) -> Any:
+        """Run one statement by itself (no BEGIN, no settings) on a pooled connection;
+        a statement still running after `timeout` seconds is cancelled."""
+        try:
+            conn = await self._pool.acquire(timeout=timeout)
+        except TimeoutError as exc:
+            raise StatementTimeoutError(f"no connection within {timeout} s") from exc
+        except DRIVER_ERRORS as exc:
+            await self._fail(exc)
+        try:
+            if args:
+                return await conn.fetch(sql, *args, timeout=timeout)
+            return await conn.execute(sql, timeout=timeout)
+        except TimeoutError as exc:
+            raise StatementTimeoutError(f"cancelled after {timeout} s: {sql}") from exc
+        except DRIVER_ERRORS as exc:
+            await self._fail(exc, conn)
+        finally:
+            with contextlib.suppress(*DRIVER_ERRORS):
+                await self._pool.release(conn)
 
     async def vector_dimension(self, table: str, column: str) -> int | None:
         # pgvector keeps a vector column's dimension as its type modifier (-1: any).
