@@ -154,13 +154,17 @@ memory_units = sa.Table(
     sa.Index("ix_memory_units_bank_consolidated", "bank_id", "consolidated_at", "created_at", "id"),
 )
 
-sa.Index(
-    "ix_memory_units_embedding_hnsw",
-    memory_units.c.embedding,
-    postgresql_using="hnsw",
-    postgresql_with={"m": 16, "ef_construction": 64},
-    postgresql_ops={"embedding": "vector_cosine_ops"},
-).ddl_if(dialect="postgresql")
+#: One HNSW graph per fact type (revision 0008): each semantic arm searches one fact type.
+VECTOR_INDEXES = {ft: f"ix_memory_units_embedding_hnsw_{ft}" for ft in FACT_TYPES}
+for _fact_type, _name in VECTOR_INDEXES.items():
+    sa.Index(
+        _name,
+        memory_units.c.embedding,
+        postgresql_using="hnsw",
+        postgresql_with={"m": 16, "ef_construction": 64},
+        postgresql_ops={"embedding": "vector_cosine_ops"},
+        postgresql_where=memory_units.c.fact_type == sa.literal_column(f"'{_fact_type}'"),
+    ).ddl_if(dialect="postgresql")
 
 sa.Index(
     "ix_memory_units_source_ids",

@@ -16,10 +16,11 @@ from typing import Any
 
 import pytest
 
-from repo.bench.bank import HNSW_INDEX, TEXT_INDEX, BenchServer, drop_schema, ensure_bank
+from repo.bench.bank import TEXT_INDEX, BenchServer, drop_schema, ensure_bank
 from repo.bench.data import BankSpec, SyntheticBank
 from repo.bench.recall import explain_recall, index_findings
 from repo.bench.variants import RecallShape, Target
+from schema.tables import VECTOR_INDEXES
 from tests.providers import Provider
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgresql_only]
@@ -60,12 +61,17 @@ def test_semantic_arms_use_hnsw_and_text_arm_uses_gin(explain_10k: dict[str, Any
             for arm, indexes in arms.items():
                 if arm == "text":
                     assert TEXT_INDEX in indexes, (query, plan, arm, indexes)
-                elif arm == "semantic:world":  # half the bank: always the HNSW index
-                    assert HNSW_INDEX in indexes, (query, plan, arm, indexes)
+                    continue
+                fact_type = arm.split(":")[1]
+                others = set(VECTOR_INDEXES.values()) - {VECTOR_INDEXES[fact_type]}
+                assert not others & set(indexes), (query, plan, arm, indexes)  # never another's
+                if fact_type == "world":  # half the bank: always its HNSW index
+                    assert VECTOR_INDEXES[fact_type] in indexes, (query, plan, arm, indexes)
                 else:
-                    # A smaller fact type at k=200 with the store's ef_search (100) may be
+                    # A smaller fact type at k=200 with the store's ef_search below k may be
                     # searched exactly through the (bank, fact type) index: never a full scan.
-                    assert {HNSW_INDEX, FACT_INDEX} & set(indexes), (query, plan, arm, indexes)
+                    ok = {VECTOR_INDEXES[fact_type], FACT_INDEX} & set(indexes)
+                    assert ok, (query, plan, arm, indexes)
         findings = index_findings(explain)
         assert findings["text_arm_uses_gin"] and findings["steady_text_arm_uses_gin"], findings
 

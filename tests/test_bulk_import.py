@@ -8,7 +8,7 @@ import asyncpg
 import pytest
 
 from repo.models import RecallQuery
-from schema.tables import metadata_for_dim
+from schema.tables import VECTOR_INDEXES, metadata_for_dim
 from tests.conftest import store_on_new_schema
 from tests.helpers import embedding, unit
 from tests.providers import Provider
@@ -16,11 +16,15 @@ from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
 
-INDEX = "ix_memory_units_embedding_hnsw"
+INDEXES = list(VECTOR_INDEXES.values())
 BUILD = [
     "SET maintenance_work_mem = '1GB'",
-    f"CREATE INDEX CONCURRENTLY {INDEX} ON memory_units"
-    " USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)",
+    *(
+        f"CREATE INDEX CONCURRENTLY {VECTOR_INDEXES[ft]} ON memory_units"
+        " USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+        f" WHERE fact_type = '{ft}'"
+        for ft in VECTOR_INDEXES
+    ),
     "VACUUM (ANALYZE) memory_units",
 ]
 
@@ -33,12 +37,13 @@ async def test_load_then_build_the_index_once(provider: Provider) -> None:
             provider.url, server_settings={"search_path": f'"{store.schema}", public'}
         )
         try:
-            before = await conn.fetchval(
-                "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2",
-                store.schema,
-                INDEX,
+            definitions = (
+                "SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = $1"
+                " AND indexname = ANY($2::text[])"
             )
-            await conn.execute(f"DROP INDEX IF EXISTS {INDEX}")
+            before = dict(await conn.fetch(definitions, store.schema, INDEXES))
+            assert len(before) == 3
+            await conn.execute("DROP INDEX IF EXISTS " + ", ".join(INDEXES))
             await store.banks.create("b")
             for start in range(0, 90, 30):  # retain in batches
                 await store.memories.retain("b", [unit(i) for i in range(start, start + 30)])
@@ -47,11 +52,7 @@ async def test_load_then_build_the_index_once(provider: Provider) -> None:
             without_index = [r["id"] for r in exact]
             for sql in BUILD:
                 await conn.execute(sql)
-            after = await conn.fetchval(
-                "SELECT indexdef FROM pg_indexes WHERE schemaname = $1 AND indexname = $2",
-                store.schema,
-                INDEX,
-            )
+            after = dict(await conn.fetch(definitions, store.schema, INDEXES))
         finally:
             await conn.close()
         assert after == before

@@ -16,7 +16,7 @@ from repo.errors import ConfigurationError, ValidationError
 from repo.migrations import validate_dim
 from repo.models import MemoryIn, RecallQuery
 from repo.store import open_store
-from schema.tables import metadata_for_dim
+from schema.tables import FACT_TYPES, metadata_for_dim
 from tests.conftest import new_schema, store_on_new_schema
 from tests.helpers import embedding, near
 from tests.providers import Provider
@@ -105,8 +105,10 @@ def model_change_steps(dim: int) -> dict[str, list[str]]:
     return {
         "add": [f"ALTER TABLE memory_units ADD COLUMN embedding_next vector({dim})"],
         "index": [
-            "CREATE INDEX CONCURRENTLY ix_memory_units_embedding_next_hnsw ON memory_units"
+            f"CREATE INDEX CONCURRENTLY ix_memory_units_embedding_next_hnsw_{ft} ON memory_units"
             " USING hnsw (embedding_next vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+            f" WHERE fact_type = '{ft}'"
+            for ft in FACT_TYPES
         ],
         "check": [
             "ALTER TABLE memory_units ADD CONSTRAINT ck_memory_units_embedding_next"
@@ -115,13 +117,15 @@ def model_change_steps(dim: int) -> dict[str, list[str]]:
         ],
         "swap": [
             "BEGIN",
-            "DROP INDEX ix_memory_units_embedding_hnsw",
-            "ALTER TABLE memory_units DROP COLUMN embedding",
+            "ALTER TABLE memory_units DROP COLUMN embedding",  # and its indexes
             "ALTER TABLE memory_units RENAME COLUMN embedding_next TO embedding",
             "ALTER TABLE memory_units ALTER COLUMN embedding SET NOT NULL",
             "ALTER TABLE memory_units DROP CONSTRAINT ck_memory_units_embedding_next",
-            "ALTER INDEX ix_memory_units_embedding_next_hnsw"
-            " RENAME TO ix_memory_units_embedding_hnsw",
+            *(
+                f"ALTER INDEX ix_memory_units_embedding_next_hnsw_{ft}"
+                f" RENAME TO ix_memory_units_embedding_hnsw_{ft}"
+                for ft in FACT_TYPES
+            ),
             "COMMIT",
         ],
     }

@@ -207,7 +207,7 @@ def test_every_revision_routes_through_run_for_dialect(path: Path) -> None:
 def test_indexes_of_the_other_dialect_are_not_expected() -> None:
     from schema.tables import memory_units
 
-    hnsw = next(i for i in memory_units.indexes if i.name == "ix_memory_units_embedding_hnsw")
+    hnsw = next(i for i in memory_units.indexes if i.name == "ix_memory_units_embedding_hnsw_world")
     plain = next(i for i in memory_units.indexes if i.name == "ix_memory_units_document")
     for index, on_pg, on_oracle in ((hnsw, True, False), (plain, True, True)):
         assert include_object_for("postgresql")(index, index.name, "index", False, None) is on_pg

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -24,6 +25,7 @@ from repo.bench.progress import Progress
 from repo.migrations import migrate
 from repo.store import open_store
 from repo.urls import asyncpg_url
+from schema.tables import VECTOR_INDEXES
 
 if TYPE_CHECKING:
     from typing import TypeAlias
@@ -33,6 +35,9 @@ if TYPE_CHECKING:
     AnyConnection: TypeAlias = asyncpg.Connection[Any] | PoolConnectionProxy[Any]
 
 BANK_ID = "bench"
+#: The HNSW indexes, one per fact type (each semantic arm's own; revision 0008).
+HNSW_INDEXES = tuple(VECTOR_INDEXES.values())
+#: The prefix of every HNSW index's name.
 HNSW_INDEX = "ix_memory_units_embedding_hnsw"
 TEXT_INDEX = "ix_memory_units_search_vector"
 LOAD_BATCH = 2000
@@ -105,12 +110,30 @@ async def index_definition(conn: AnyConnection, schema: str, name: str) -> str |
     return None if value is None else str(value)
 
 
-async def build_index(conn: AnyConnection, definition: str, rows: int) -> float:
-    """Run a CREATE INDEX statement with `maintenance_work_mem` sized for `rows`; its seconds."""
+async def hnsw_definitions(conn: AnyConnection, schema: str) -> list[str]:
+    """The CREATE INDEX statements of the HNSW indexes (an error if one is missing)."""
+    out = []
+    for name in HNSW_INDEXES:
+        definition = await index_definition(conn, schema, name)
+        if definition is None:
+            raise RuntimeError(f"{name} missing from schema {schema!r} after migration")
+        out.append(definition)
+    return out
+
+
+async def drop_hnsw(conn: AnyConnection, schema: str) -> None:
+    for name in HNSW_INDEXES:
+        await conn.execute(f'DROP INDEX "{schema}".{name}')
+
+
+async def build_index(conn: AnyConnection, definitions: Sequence[str], rows: int) -> float:
+    """Run CREATE INDEX statements with `maintenance_work_mem` sized for `rows`; their
+    seconds."""
     mem_mb = min(max(64, rows * INDEX_BUILD_BYTES_PER_ROW // 2**20), 1024)
     await conn.execute(f"SET maintenance_work_mem = '{mem_mb}MB'")
     t0 = time.perf_counter()
-    await conn.execute(definition)
+    for definition in definitions:
+        await conn.execute(definition)
     return time.perf_counter() - t0
 
 
@@ -148,10 +171,8 @@ async def ensure_bank(
     bank = SyntheticBank(spec)
     conn = await asyncpg.connect(server.dsn)
     try:
-        definition = await index_definition(conn, schema, HNSW_INDEX)
-        if definition is None:
-            raise RuntimeError(f"{HNSW_INDEX} missing from schema {schema!r} after migration")
-        await conn.execute(f'DROP INDEX "{schema}".{HNSW_INDEX}')
+        definition = await hnsw_definitions(conn, schema)
+        await drop_hnsw(conn, schema)
         async with open_store(server.url, schema=schema, run_migrations=False) as store:
             await store.banks.create(BANK_ID, "synthetic benchmark bank", {"spec": repr(spec)})
             with Progress(

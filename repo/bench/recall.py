@@ -35,6 +35,7 @@ from repo.bench.variant_api import (
 )
 from repo.repositories.recall.arms import FULLTEXT
 from repo.sql import Statement
+from schema.tables import FACT_TYPES
 
 
 def current_rss() -> int | None:
@@ -196,8 +197,18 @@ def _walk(node: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 def _text_of(node: dict[str, Any]) -> str:
-    keys = ("Filter", "Index Cond", "Recheck Cond", "Order By", "Sort Key", "Alias")
+    keys = ("Filter", "Index Cond", "Recheck Cond", "Order By", "Sort Key", "Alias", "Output")
     return " ".join(str(node.get(k, "")) for k in keys)
+
+
+def _fact_type_of(text: str) -> str:
+    """The fact type a semantic arm's plan text names: its filter (`'world'`), its arm
+    label (`semantic:world`, with VERBOSE) or its subquery (`s_world`); a partial index's
+    plan drops the filter it implies."""
+    for ft in FACT_TYPES:
+        if f"'{ft}'" in text or f"semantic:{ft}" in text or f"s_{ft}" in text.split():
+            return ft
+    return "?"
 
 
 def arm_indexes(plan: dict[str, Any]) -> dict[str, list[str]]:
@@ -211,10 +222,7 @@ def arm_indexes(plan: dict[str, Any]) -> dict[str, list[str]]:
         text = " ".join(_text_of(n) for n in nodes)
         indexes = sorted({str(n["Index Name"]) for n in nodes if "Index Name" in n})
         if "<=>" in text:
-            fact = next(
-                (ft for ft in ("world", "experience", "observation") if f"'{ft}'" in text), "?"
-            )
-            label = f"semantic:{fact}"
+            label = f"semantic:{_fact_type_of(text)}"
         elif "@@" in text:
             label = "text"
         else:

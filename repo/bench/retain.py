@@ -35,10 +35,10 @@ import sqlalchemy as sa
 from repo.backends.base import EMPTY
 from repo.backends.postgres import DIALECT, PostgresBackend, init_connection
 from repo.bench.bank import (
-    HNSW_INDEX,
     BenchServer,
     build_index,
-    index_definition,
+    drop_hnsw,
+    hnsw_definitions,
     session_settings,
 )
 from repo.bench.data import BankSpec, SyntheticBank
@@ -314,8 +314,7 @@ async def run_retain(
     try:
         await store.banks.create(BANK_ID)
         async with pool.acquire() as admin:
-            definition = await index_definition(admin, schema, HNSW_INDEX)
-            assert definition is not None
+            definition = await hnsw_definitions(admin, schema)
 
             async def reset() -> None:
                 await admin.execute(
@@ -346,7 +345,7 @@ async def run_retain(
             with Progress(total, f"retain {items} units", enabled=progress) as bar:
                 for mode in [m for m in RETAIN_MODES if m in modes]:
                     if mode == "deferred":
-                        await admin.execute(f'DROP INDEX "{schema}".{HNSW_INDEX}')
+                        await drop_hnsw(admin, schema)
                     run.seconds[mode] = {name: [] for name in loaders}
                     run.breakdown[mode] = {}
                     for rep in range(reps):

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import asyncpg
 
+from repo.bench.bank import drop_hnsw
 from repo.bench.data import BankSpec, SyntheticBank
 from repo.store import open_store
 from repo.urls import asyncpg_url
@@ -29,7 +30,7 @@ async def measure(url: str | None, sizes: Sequence[int], repeats: int) -> list[t
         # `stats` reads no vector: without the HNSW index the bank loads many times faster.
         conn = await asyncpg.connect(asyncpg_url(store.url))
         try:
-            await conn.execute(f'DROP INDEX "{schema}".ix_memory_units_embedding_hnsw')
+            await drop_hnsw(conn, schema)
         finally:
             await conn.close()
         bank = "stats"

@@ -13,6 +13,12 @@ END;
 
 /
 
+-- Running downgrade 0009 -> 0008
+
+UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0009'
+
+/
+
 -- Running downgrade 0008 -> 0007
 
 DECLARE

@@ -624,6 +624,12 @@ UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num 
 
 /
 
+-- Running upgrade 0008 -> 0009
+
+UPDATE alembic_version SET version_num='0009' WHERE alembic_version.version_num = '0008'
+
+/
+
 COMMIT
 
 /

@@ -1,5 +1,17 @@
 BEGIN;
 
+-- Running downgrade 0009 -> 0008
+
+CREATE INDEX IF NOT EXISTS ix_memory_units_embedding_hnsw ON memory_units USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);
+
+DROP INDEX IF EXISTS ix_memory_units_embedding_hnsw_world;
+
+DROP INDEX IF EXISTS ix_memory_units_embedding_hnsw_experience;
+
+DROP INDEX IF EXISTS ix_memory_units_embedding_hnsw_observation;
+
+UPDATE public.alembic_version SET version_num='0008' WHERE public.alembic_version.version_num = '0009';
+
 -- Running downgrade 0008 -> 0007
 
 DROP FUNCTION IF EXISTS text_search_query(text);

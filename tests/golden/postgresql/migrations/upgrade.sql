@@ -357,5 +357,17 @@ CREATE OR REPLACE FUNCTION text_search_query(query text) RETURNS tsquery LANGUAG
 
 UPDATE public.alembic_version SET version_num='0008' WHERE public.alembic_version.version_num = '0007';
 
+-- Running upgrade 0008 -> 0009
+
+CREATE INDEX IF NOT EXISTS ix_memory_units_embedding_hnsw_world ON memory_units USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64) WHERE fact_type = 'world';
+
+CREATE INDEX IF NOT EXISTS ix_memory_units_embedding_hnsw_experience ON memory_units USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64) WHERE fact_type = 'experience';
+
+CREATE INDEX IF NOT EXISTS ix_memory_units_embedding_hnsw_observation ON memory_units USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64) WHERE fact_type = 'observation';
+
+DROP INDEX IF EXISTS ix_memory_units_embedding_hnsw;
+
+UPDATE public.alembic_version SET version_num='0009' WHERE public.alembic_version.version_num = '0008';
+
 COMMIT;
 
