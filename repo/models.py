@@ -173,6 +173,10 @@ class VectorSearch:
     #: `hnsw.max_scan_tuples`: when an iterative scan gives up (pgvector's default 20,000);
     #: the exact search then fills in any missing rows.
     max_scan_tuples: int | None = None
+    #: Oracle: `FETCH APPROX FIRST k ROWS ONLY WITH TARGET ACCURACY n` (1-100; without it
+    #: the index's own, 95 for memrepo's). On PostgreSQL a `ConfigurationError`, as the
+    #: three pgvector knobs are on Oracle.
+    target_accuracy: int | None = None
 
 
 @dataclass(frozen=True, slots=True)

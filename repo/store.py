@@ -29,7 +29,7 @@ from repo.repositories import (
 from repo.revision import check_schema_revision
 from repo.telemetry import instrument, register_pool_metrics, unregister_pool_metrics
 from repo.urls import DatabaseURL
-from repo.vector_search import vector_search_settings
+from repo.vector_search import pick_accuracy, target_accuracy, vector_search_settings
 from schema.types import DEFAULT_EMBEDDING_DIM
 
 
@@ -143,7 +143,9 @@ async def connect_backend(
     validate_schema_name(schema)
     db = DatabaseURL.parse(url)
     knobs = vector_search_settings(vector_search)
+    accuracy = target_accuracy(vector_search)
     if db.backend == "postgresql":
+        pick_accuracy(accuracy, None, supported=False)
         from repo.backends.postgres import PostgresBackend
 
         async def connect(target: str, least: int) -> PostgresBackend:
@@ -169,8 +171,8 @@ async def connect_backend(
         return primary
     if settings_per_transaction or statement_cache_size is not None or read_urls or knobs:
         raise ConfigurationError(
-            "settings_per_transaction, statement_cache_size, read_url and vector_search are"
-            " PostgreSQL options"
+            "settings_per_transaction, statement_cache_size, read_url and vector_search's"
+            " ef_search, iterative_scan and max_scan_tuples are PostgreSQL options"
         )
     from repo.backends.oracle import OracleBackend
 
@@ -181,6 +183,7 @@ async def connect_backend(
         max_size=max_size,
         statement_timeout_ms=statement_timeout_ms,
         connect_timeout=connect_timeout,
+        target_accuracy=accuracy,
     )
 
 
@@ -198,7 +201,9 @@ def backend_on_pool(
 
     validate_schema_name(schema)
     knobs = vector_search_settings(vector_search)
+    accuracy = target_accuracy(vector_search)
     if isinstance(pool, asyncpg.Pool):
+        pick_accuracy(accuracy, None, supported=False)
         from repo.backends.postgres import PostgresBackend
 
         return PostgresBackend.from_pool(
@@ -216,13 +221,14 @@ def backend_on_pool(
         )
     if settings_per_transaction or statement_timeout_ms is not None or knobs:
         raise ConfigurationError(
-            "vector_search is a PostgreSQL option;"
+            "vector_search's ef_search, iterative_scan and max_scan_tuples are PostgreSQL"
+            " options;"
             " on an application's Oracle pool, set call_timeout on its sessions yourself;"
             " settings_per_transaction is a PostgreSQL option"
         )
     from repo.backends.oracle import OracleBackend
 
-    return OracleBackend.from_pool(pool, schema=schema)
+    return OracleBackend.from_pool(pool, schema=schema, target_accuracy=accuracy)
 
 
 async def schema_dimension(backend: Backend, expected: int | None = None) -> int:
@@ -280,8 +286,9 @@ async def open_store(
     words); a schema keeps the one it was migrated with, and its queries always use it.
 
     `vector_search`: the vector index's knobs for every connection (PostgreSQL; default
-    `ef_search=100`, `iterative_scan="strict_order"`), overridable per recall
-    (`RecallQuery.vector_search`); a bad knob is a `ValidationError` before connecting.
+    `ef_search=100`, `iterative_scan="strict_order"`; Oracle: `target_accuracy` alone),
+    overridable per recall (`RecallQuery.vector_search`); a bad knob is a
+    `ValidationError` before connecting, the other dialect's knob a `ConfigurationError`.
     """
     vector_search_settings(vector_search)
     if text_search_config is not None:

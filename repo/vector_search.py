@@ -1,8 +1,9 @@
-"""The vector index's search knobs (`VectorSearch`) as validated pgvector settings."""
+"""The vector index's search knobs (`VectorSearch`): validated pgvector settings, and
+Oracle's target accuracy (rendered in the SQL: a statement shape per value, 1-100)."""
 
 from __future__ import annotations
 
-from repo.errors import ValidationError
+from repo.errors import ConfigurationError, ValidationError
 from repo.models import VectorSearch
 
 #: `hnsw.iterative_scan` modes pgvector accepts.
@@ -33,4 +34,23 @@ def vector_search_settings(knobs: object, field: str = "vector_search") -> dict[
         settings["hnsw.max_scan_tuples"] = _int(
             f"{field}.max_scan_tuples", knobs.max_scan_tuples, 1, 2**31 - 1
         )
+    target_accuracy(knobs, field)
     return settings
+
+
+def target_accuracy(knobs: object, field: str = "vector_search") -> int | None:
+    """Oracle's `WITH TARGET ACCURACY` percentage of `knobs` (None: not given); a bad one
+    is a `ValidationError` before any SQL runs."""
+    if not isinstance(knobs, VectorSearch) or knobs.target_accuracy is None:
+        return None
+    return int(_int(f"{field}.target_accuracy", knobs.target_accuracy, 1, 100))
+
+
+def pick_accuracy(call: int | None, store: int | None, supported: bool) -> int | None:
+    """The accuracy a search renders: the call's, else the store's; on a backend whose
+    SQL takes none (PostgreSQL), asking for one is a `ConfigurationError`."""
+    if call is not None and not supported:
+        raise ConfigurationError(
+            "target_accuracy is an Oracle knob; on PostgreSQL use ef_search (docs/recall.md)"
+        )
+    return call if call is not None else store

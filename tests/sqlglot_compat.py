@@ -30,6 +30,12 @@ GAPS: tuple[tuple[str, re.Pattern[str], str | Callable[[re.Match[str]], str], st
         "approximate top-k (23ai row limiting clause) is not in sqlglot's grammar",
     ),
     (
+        "target_accuracy",
+        re.compile(r"(\bROWS ONLY)\s+WITH TARGET ACCURACY \d+\b"),
+        r"\1",
+        "the approximate top-k's accuracy (23ai row limiting clause) is not in sqlglot's grammar",
+    ),
+    (
         "returning_into",
         re.compile(r"(\bRETURNING\b[^;]*?)\s+INTO\s+:\w+(?:\s*,\s*:\w+)*"),
         r"\1",

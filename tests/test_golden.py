@@ -135,6 +135,19 @@ def test_gap_fetch_approx() -> None:
     assert _parses(fixed)
 
 
+def test_gap_target_accuracy() -> None:
+    raw = (
+        "SELECT a FROM t ORDER BY VECTOR_DISTANCE(e, :e, COSINE)"
+        " FETCH APPROX FIRST :k ROWS ONLY WITH TARGET ACCURACY 90"
+    )
+    assert not _parses(
+        normalise_for_sqlglot(raw).replace("ROWS ONLY", "ROWS ONLY WITH TARGET ACCURACY 90")
+    )
+    fixed = normalise_for_sqlglot(raw)
+    assert fixed.endswith("FETCH FIRST :k ROWS ONLY")
+    assert _parses(fixed)
+
+
 def test_gap_returning_into() -> None:
     raw = "INSERT INTO v (n) VALUES ('1') RETURNING v.n INTO :ret_0"
     # sqlglot accepts it but loses the INTO target: a silent mangling, not a parse.

@@ -70,6 +70,9 @@ class Capabilities:
     uses_observation_sources_table: bool
     #: The driver has a bulk-load path faster than `executemany` (asyncpg COPY).
     has_copy: bool
+    #: An approximate top-k takes its accuracy in the SQL (Oracle's `WITH TARGET
+    #: ACCURACY`), not from session settings (pgvector's `hnsw.*`).
+    target_accuracy_in_sql: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,6 +100,8 @@ class Backend(abc.ABC):
     dialect: Dialect
     capabilities: Capabilities
     schema: str
+    #: The store's target accuracy for approximate top-k (Oracle; None: the index's own).
+    target_accuracy: int | None = None
 
     @abc.abstractmethod
     async def fetch(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> list[Row]:

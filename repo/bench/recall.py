@@ -23,7 +23,7 @@ from typing import Any
 import asyncpg
 
 from repo.backends.postgres import DIALECT, init_connection
-from repo.bench.bank import HNSW_INDEX, TEXT_INDEX, session_settings
+from repo.bench.bank import TEXT_INDEX, session_settings
 from repo.bench.data import Query
 from repo.bench.progress import Progress, optional_import
 from repo.bench.variant_api import (
@@ -35,7 +35,7 @@ from repo.bench.variant_api import (
 )
 from repo.repositories.recall.arms import FULLTEXT
 from repo.sql import Statement
-from schema.tables import FACT_TYPES
+from schema.tables import FACT_TYPES, VECTOR_INDEXES
 
 
 def current_rss() -> int | None:
@@ -342,14 +342,14 @@ def _load_json(raw: Any) -> list[dict[str, Any]]:
 
 
 def index_findings(explain: dict[str, Any]) -> dict[str, bool]:
-    """Whether every semantic arm scans the HNSW index and the text arm the GIN index,
-    in the plan for the query's values and in the steady (cached) plan."""
+    """Whether every semantic arm scans its fact type's HNSW index and the text arm the
+    GIN index, in the plan for the query's values and in the steady (cached) plan."""
     out: dict[str, bool] = {}
     for key, prefix in (("arm_indexes", ""), ("steady_arm_indexes", "steady_")):
         arms = explain.get("recall.arms", {}).get(key, {})
-        semantic = [v for k, v in arms.items() if k.startswith("semantic:")]
+        semantic = {k[9:]: v for k, v in arms.items() if k.startswith("semantic:")}
         out[f"{prefix}semantic_arms_use_hnsw"] = bool(semantic) and all(
-            HNSW_INDEX in v for v in semantic
+            VECTOR_INDEXES.get(ft) in v for ft, v in semantic.items()
         )
         out[f"{prefix}text_arm_uses_gin"] = TEXT_INDEX in arms.get("text", [])
     return out

@@ -77,7 +77,7 @@ def exact_cosine_distance(column: ColumnElement[Any], param: str) -> ExactCosine
     return ExactCosineDistance(column, sa.bindparam(param, type_=column.type))
 
 
-def approx_limit(stmt: sa.Select[Any], param: str) -> sa.Select[Any]:
+def approx_limit(stmt: sa.Select[Any], param: str, accuracy: int | None = None) -> sa.Select[Any]:
     """Top-k by a vector index: `LIMIT :param` on PostgreSQL (unchanged), and
     `FETCH APPROX FIRST :param ROWS ONLY` on Oracle, which lets the optimizer use the
     vector index (it falls back to an exact search when it cannot).
@@ -86,8 +86,17 @@ def approx_limit(stmt: sa.Select[Any], param: str) -> sa.Select[Any]:
     option without a FETCH clause, then `limit()` binds `k`; the Oracle compiler renders
     the limit as FETCH FIRST and rewrites it to FETCH APPROX FIRST. The limit stays a bind
     parameter, so one compilation serves every k.
+
+    `accuracy` (Oracle): `... ROWS ONLY WITH TARGET ACCURACY n`, the 23ai row-limiting
+    clause's accuracy for this search (a literal percentage, as Oracle's examples write it:
+    one shape per value); PostgreSQL's SQL is unchanged (its knobs are settings).
     """
-    return stmt.fetch(None, oracle_fetch_approximate=True).limit(sa.bindparam(param))
+    stmt = stmt.fetch(None, oracle_fetch_approximate=True).limit(sa.bindparam(param))
+    if accuracy is None:
+        return stmt
+    if isinstance(accuracy, bool) or not isinstance(accuracy, int) or not 1 <= accuracy <= 100:
+        raise ValueError(f"target accuracy must be an int from 1 to 100, not {accuracy!r}")
+    return stmt.suffix_with(f"WITH TARGET ACCURACY {accuracy}", dialect="oracle")
 
 
 # --------------------------------------------------------------------------- full text

@@ -63,7 +63,9 @@ class OracleBackend(OracleConnections):
 
     name = "oracle"
     dialect = DIALECT
-    capabilities = Capabilities(uses_observation_sources_table=True, has_copy=False)
+    capabilities = Capabilities(
+        uses_observation_sources_table=True, has_copy=False, target_accuracy_in_sql=True
+    )
 
     @classmethod
     async def connect(
@@ -75,6 +77,7 @@ class OracleBackend(OracleConnections):
         max_size: int = 10,
         statement_timeout_ms: int | None = None,
         connect_timeout: float = DEFAULT_CONNECT_TIMEOUT,
+        target_accuracy: int | None = None,
     ) -> OracleBackend:
         """Open a pool on `url` (`oracle://u:p@host:port/SERVICE`) for tenant `schema`.
 
@@ -82,12 +85,14 @@ class OracleBackend(OracleConnections):
         the Oracle user whose schema the session uses (`CURRENT_SCHEMA`). Connections
         are opened within `connect_timeout` seconds (`tcp_connect_timeout`) and probed
         every minute while idle (`expire_time`), so a dead peer is noticed.
+        `target_accuracy`: the store's `WITH TARGET ACCURACY` for approximate top-k.
         """
         pool, db, timeout = open_pool(
             url, schema=schema, min_size=min_size, max_size=max_size,
             statement_timeout_ms=statement_timeout_ms, connect_timeout=connect_timeout,
         )  # fmt: skip
         backend = cls(pool, schema)
+        backend.target_accuracy = target_accuracy
         try:
             # Fail now on a bad URL, password or schema, like asyncpg.create_pool does;
             # bounded also when a listener accepts and never answers.
@@ -101,17 +106,22 @@ class OracleBackend(OracleConnections):
         return backend
 
     @classmethod
-    def from_pool(cls, pool: Any, *, schema: str = "public") -> OracleBackend:
+    def from_pool(
+        cls, pool: Any, *, schema: str = "public", target_accuracy: int | None = None
+    ) -> OracleBackend:
         """A backend on a python-oracledb async pool the application created (and closes):
         memrepo's type handlers and the tenant schema are set on each session it acquires
         (attributes the driver sends with the next call: no extra round trip)."""
-        return cls(pool, schema, foreign=True, owns_pool=False)
+        backend = cls(pool, schema, foreign=True, owns_pool=False)
+        backend.target_accuracy = target_accuracy
+        return backend
 
     def for_schema(self, schema: str) -> OracleBackend:
         """The same pool serving another tenant schema (the session's `current_schema` is
         set on each acquire, sent with the next call)."""
         view = OracleBackend(self._pool, schema, foreign=True, owns_pool=False)
         view._plans, view._inserts = self._plans, self._inserts  # bind plans are shared
+        view.target_accuracy = self.target_accuracy
         # The pool now serves several schemas: this backend sets its own on each acquire.
         self._foreign = True
         return view

@@ -45,8 +45,19 @@ def _floored(stmt: sa.Select[Any], floor: sa.BindParameter[Any] | None) -> sa.Se
     return sa.select(ranked).where(ranked.c.score >= floor).order_by(ranked.c.score.desc())
 
 
-def _semantic(fact_type: str, k_param: str = "k", where: FilterShape = NO_FILTER) -> sa.Select[Any]:
-    """Nearest units of one fact type; the fact type is literal so each arm plans alone."""
+def with_accuracy(flags: dict[str, Any], accuracy: int | None) -> dict[str, Any]:
+    """Shape flags with Oracle's target accuracy only when one is asked for."""
+    return {**flags, "accuracy": accuracy} if accuracy is not None else flags
+
+
+def _semantic(
+    fact_type: str,
+    k_param: str = "k",
+    where: FilterShape = NO_FILTER,
+    accuracy: int | None = None,
+) -> sa.Select[Any]:
+    """Nearest units of one fact type; the fact type is literal so each arm plans alone
+    (onto its own partial HNSW index on PostgreSQL)."""
     distance = cosine_distance(_u.embedding, "embedding")
     stmt = (
         sa.select(
@@ -59,7 +70,7 @@ def _semantic(fact_type: str, k_param: str = "k", where: FilterShape = NO_FILTER
         .order_by(distance)
     )
     floor = similarity_floor() if where.min_similarity else None
-    return _floored(approx_limit(stmt, k_param), floor)
+    return _floored(approx_limit(stmt, k_param, accuracy), floor)
 
 
 def _fact_type_in(fact_types: tuple[str, ...] | None) -> list[sa.ColumnElement[bool]]:
@@ -120,7 +131,9 @@ EXAMPLES = [{"where": shape} for shape in EXAMPLE_SHAPES]
 SEMANTIC = StatementFamily(
     "recall.semantic",
     _semantic,
-    _PER_FACT_TYPE + [{"fact_type": "world", **ex} for ex in EXAMPLES],
+    _PER_FACT_TYPE
+    + [{"fact_type": "world", **ex} for ex in EXAMPLES]
+    + [{"fact_type": "world", "accuracy": 90}],
 )
 SEMANTIC_EXACT = StatementFamily(
     "recall.semantic_exact",
@@ -141,13 +154,17 @@ def pick(plain: Statement, family: StatementFamily, where: FilterShape) -> State
 
 
 def _arms(
-    fact_types: tuple[str, ...], text: bool, where: FilterShape = NO_FILTER
+    fact_types: tuple[str, ...],
+    text: bool,
+    where: FilterShape = NO_FILTER,
+    accuracy: int | None = None,
 ) -> sa.CompoundSelect[Any]:
     """Every semantic arm (one per fact type) and the text arm (over the same fact types)
     as one UNION ALL."""
     semantic, textual = where.for_semantic(), where.for_text()
     parts = [
-        sa.select(_semantic(ft, "k_semantic", semantic).subquery(f"s_{ft}")) for ft in fact_types
+        sa.select(_semantic(ft, "k_semantic", semantic, accuracy).subquery(f"s_{ft}"))
+        for ft in fact_types
     ]
     if text:
         parts.append(sa.select(_fulltext("k_text", textual, fact_types).subquery("t")))
@@ -162,5 +179,6 @@ ARMS = StatementFamily(
     "recall.arms",
     _arms,
     [{"fact_types": fts, "text": t} for fts in _FACT_TYPE_SUBSETS for t in (False, True)]
-    + [{"fact_types": FACT_TYPES, "text": True, **ex} for ex in EXAMPLES],
+    + [{"fact_types": FACT_TYPES, "text": True, **ex} for ex in EXAMPLES]
+    + [{"fact_types": FACT_TYPES, "text": True, "accuracy": 90}],
 )

@@ -17,6 +17,7 @@ from repo.repositories.recall.arms import (
     FULLTEXT_WHERE,
     SEMANTIC,
     SEMANTIC_EXACT,
+    with_accuracy,
     with_where,
 )
 from repo.repositories.recall.expansion import UNIT_ENTITIES, bind_graph, expand_statement
@@ -49,7 +50,7 @@ from repo.validation import (
     check_text_mode,
     check_uuids,
 )
-from repo.vector_search import vector_search_settings
+from repo.vector_search import pick_accuracy, target_accuracy, vector_search_settings
 from schema.tables import FACT_TYPES
 
 
@@ -97,6 +98,7 @@ class RecallRepository(Repository):
         the exact search runs.
         """
         knobs = vector_search_settings(vector_search)
+        accuracy = self._accuracy(vector_search)
         shape, params = bind_filter(where)
         params |= {
             "bank_id": check_id("bank_id", bank_id),
@@ -106,10 +108,18 @@ class RecallRepository(Repository):
         fact_type = check_fact_type("fact_type", fact_type)
         flags = with_where({"fact_type": fact_type}, shape.for_semantic())
         async with self.db.vector_search(knobs):
-            rows = await self.db.fetch(SEMANTIC.shape(**flags), params)
+            rows = await self.db.fetch(SEMANTIC.shape(**with_accuracy(flags, accuracy)), params)
             if len(rows) < k:
                 rows = await self.db.fetch(SEMANTIC_EXACT.shape(**flags), params)
         return rows
+
+    def _accuracy(self, knobs: VectorSearch | None) -> int | None:
+        """Oracle's target accuracy for this search: the call's, else the store's."""
+        return pick_accuracy(
+            target_accuracy(knobs),
+            self.db.target_accuracy,
+            self.db.capabilities.target_accuracy_in_sql,
+        )
 
     async def fulltext(
         self,
@@ -229,6 +239,7 @@ class RecallRepository(Repository):
         rrf_k = check_count("rrf_k", query.rrf_k, maximum=100_000)
         lam = check_lambda("mmr_lambda", query.mmr_lambda)
         knobs = vector_search_settings(query.vector_search)
+        accuracy = self._accuracy(query.vector_search)
 
         # One pool acquisition for every read (with knobs: one transaction that sets them).
         async with self.db.vector_search(knobs), self.db.one_connection():
@@ -245,6 +256,7 @@ class RecallRepository(Repository):
                 observations=observations,
                 sources_table=self._sources_table,
                 embeddings=lam is not None,
+                accuracy=accuracy,
             )
         result.fused = rrf(result_arms(result), weights, k=rrf_k)
         if lam is not None:
@@ -270,6 +282,7 @@ async def run_recall(
     observations: bool = True,
     sources_table: bool = False,
     embeddings: bool = False,
+    accuracy: int | None = None,
 ) -> RecallResult:
     """The combined recall over validated `params` (bank_id, embedding, k_semantic, and
     query/k_text when `has_text`, the filter's `f_*` values for `where`, the temporal
@@ -282,9 +295,10 @@ async def run_recall(
     result = RecallResult(semantic={ft: [] for ft in fact_types})
     flags: dict[str, Any] = {"fact_types": fact_types, "text": has_text}
     if temporal is None:
-        arms = ARMS.shape(**with_where(flags, where))
+        arms = ARMS.shape(**with_accuracy(with_where(flags, where), accuracy))
     else:
-        arms = ARMS_TEMPORAL.shape(**with_where(flags | {"temporal": temporal}, where))
+        flags = with_where(flags | {"temporal": temporal}, where)
+        arms = ARMS_TEMPORAL.shape(**with_accuracy(flags, accuracy))
     for row in await fetch(arms, params):
         arm = row["arm"]
         if arm == "text":

@@ -245,11 +245,15 @@ def bind_temporal(
 
 
 def _arms_with_temporal(
-    fact_types: tuple[str, ...], text: bool, temporal: TemporalShape, where: FilterShape = NO_FILTER
+    fact_types: tuple[str, ...],
+    text: bool,
+    temporal: TemporalShape,
+    where: FilterShape = NO_FILTER,
+    accuracy: int | None = None,
 ) -> sa.CompoundSelect[Any]:
     """The combined recall's first statement with the temporal arm: the semantic arms,
     the text arm and the temporal arm (hits and spread) as one UNION ALL."""
-    base = arms_union(fact_types, text, where)
+    base = arms_union(fact_types, text, where, accuracy)
     part = sa.select(temporal_arm(temporal, where.rows_only()).subquery("tm"))
     return sa.union_all(*base.selects, part)
 
