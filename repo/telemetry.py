@@ -66,7 +66,7 @@ class InstrumentedBackend(Backend):
         self.dialect = inner.dialect
         self.capabilities = inner.capabilities
         self.schema = inner.schema
-        self.target_accuracy = inner.target_accuracy
+        self.target_accuracy = getattr(inner, "target_accuracy", None)
         self._tracer = tracer
         self._debug = logger.isEnabledFor(logging.DEBUG)
         self._attributes = {

@@ -162,14 +162,29 @@ def test_bench_tiny_run_writes_complete_json(pg_url: str, tmp_path: Path) -> Non
         "--url", pg_url, "--schema", schema, "--items", "500", "--recalls", "20",
         "--warmup", "4", "--batch", "10", "--retain-items", "300", "--retain-reps", "1",
         "--json", str(out), "--plot", str(png), "--profile", "--no-progress",
+        "--filters", "tags_1pct,window_10pct",
     ]  # fmt: skip
     try:
         assert main(argv) == 0
     finally:
         asyncio.run(drop_schema(BenchServer(pg_url, "url"), schema))
     doc = json.loads(out.read_text())
-    assert set(doc) == {"recall", "vector", "exact", "retain", "meta"}
+    filtered = {"filtered:tags_1pct", "filtered:window_10pct"}
+    assert set(doc) == {"recall", "vector", "exact", "retain", "meta", *filtered}
     meta = doc["meta"]
+    for key, share in (
+        ("filtered:tags_1pct", (0.001, 0.03)),
+        ("filtered:window_10pct", (0.08, 0.12)),
+    ):
+        shape = meta["shapes"][key]["20"]
+        assert share[0] <= shape["selectivity"] <= share[1], (key, shape["selectivity"])
+        assert {"memrepo", "raw_asyncpg"} <= set(doc[key]["20"]) and not shape["failed"]
+        for name, stats in doc[key]["20"].items():
+            assert stats["recall_at_k"] == 1.0, (key, name)  # 500 units: exact plans
+        arms = shape["explain"]["recall.arms"]["arm_indexes"]
+        assert {"semantic:world", "semantic:experience", "semantic:observation"} <= set(arms)
+        assert not any(shape["row_count_mismatches_vs_memrepo"].values())
+        assert set(shape["p50_vs_unfiltered"]) == {"memrepo", "raw_asyncpg"}
     for workload, names in (("recall", VARIANT_NAMES), ("vector", VECTOR_VARIANT_NAMES)):
         shape = meta["shapes"][workload]["20"]
         results = doc[workload]["20"]

@@ -79,10 +79,9 @@ async def load(url: str, schema: str, items: int, seed: int) -> AnnBank:
     ids = _ids(items, seed)
     await migrate(url, schema=schema)
     async with open_store(url, schema=schema, run_migrations=False) as store:
-        if await store.banks.get(BANK) is not None and await store.memories.count(BANK) == items:
+        if await store.memories.count(BANK) == items:
             return AnnBank(ids, fact_types, vectors, np.ones(items, dtype=bool))
-        if await store.banks.get(BANK) is not None:
-            await store.banks.delete(BANK)
+        await store.banks.delete(BANK)
         await store.banks.create(BANK)
         assert isinstance(store.backend, PostgresBackend)
         async with store.backend.pool.acquire() as conn:

@@ -16,9 +16,10 @@ from typing import Any
 
 from repo.bench.bank import BenchServer, ensure_bank
 from repo.bench.config import QUALITY_QUERIES, build_parser, default_data_dir, resolve_config
-from repo.bench.console import report_exact, report_recall, report_retain, say
-from repo.bench.data import BankSpec, SyntheticBank
+from repo.bench.console import report_exact, report_filtered, report_recall, report_retain, say
+from repo.bench.data import SyntheticBank
 from repo.bench.exact import run_exact
+from repo.bench.filters import NO_FILTER, workload_key
 from repo.bench.phases import peak_rss_bytes, recall_phase, retain_phase, run_meta, server_info
 from repo.bench.report import TargetCheck, exact_targets, finite, plot, retain_targets, write_json
 
@@ -26,7 +27,7 @@ from repo.bench.report import TargetCheck, exact_targets, finite, plot, retain_t
 async def run(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     cfg = resolve_config(args)
     started = time.perf_counter()
-    spec = BankSpec(cfg.items, seed=cfg.seed)
+    spec = cfg.spec()
     say(
         f"memrepo bench: {cfg.items:,} items, seed {cfg.seed}, concurrency {cfg.concurrency}, "
         f"{cfg.recalls} recalls/variant (+{cfg.warmup} warm-up), batches of {cfg.batch}"
@@ -56,12 +57,16 @@ async def run(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
 
     measured: list[tuple[int, str]] = []
     for k in cfg.ks:
-        for workload in ("recall", "vector"):
-            if workload in cfg.workloads and not args.skip_recall:
-                await recall_phase(args, cfg, server, info, document, k=k, workload=workload)
-                measured.append((k, workload))
+        for workload in ("recall", "filtered", "vector"):
+            if workload not in cfg.workloads or args.skip_recall:
+                continue
+            for where in cfg.filters if workload == "filtered" else (NO_FILTER,):
+                await recall_phase(
+                    args, cfg, server, info, document, k=k, workload=workload, where=where
+                )
+                measured.append((k, workload_key(where) if workload == "filtered" else workload))
     if "exact" in cfg.workloads and not args.skip_recall:
-        queries = SyntheticBank(BankSpec(cfg.items, seed=cfg.seed)).queries(QUALITY_QUERIES)
+        queries = SyntheticBank(spec).queries(QUALITY_QUERIES)
         document["exact"] = await run_exact(
             server.dsn, info.schema, info.bank_id, queries, k=max(cfg.ks)
         )
@@ -72,6 +77,8 @@ async def run(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     targets: list[TargetCheck] = []
     for k, workload in measured:
         targets.extend(report_recall(args, cfg, document, k=k, workload=workload))
+    if any(w.startswith("filtered:") for _, w in measured):
+        targets.extend(report_filtered(cfg, document))
     if document.get("exact"):
         report_exact(document["exact"])
         targets.extend(exact_targets(document["exact"]))

@@ -15,11 +15,13 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from repo.bench.data import BankSpec
+from repo.bench.filters import FILTERED
 from repo.bench.variants import VARIANT_NAMES
 from repo.bench.vectors import VECTOR_VARIANT_NAMES
 
 PRESETS = {"10k": 10_000, "33k": 33_000, "100k": 100_000, "300k": 300_000}
-WORKLOADS = ("recall", "vector", "exact")
+WORKLOADS = ("recall", "filtered", "vector", "exact")
 #: Queries whose semantic arms are checked against brute force (recall@k).
 QUALITY_QUERIES = 20
 
@@ -37,6 +39,13 @@ class Config:
     variants: tuple[str, ...]
     ks: tuple[int, ...] = (20,)
     workloads: tuple[str, ...] = WORKLOADS
+    #: Unit texts and embeddings: "synthetic" or "sentences" (repo.bench.data).
+    corpus: str = "synthetic"
+    #: The filtered workload's filters (repo.bench.filters).
+    filters: tuple[str, ...] = FILTERED
+
+    def spec(self) -> BankSpec:
+        return BankSpec(self.items, seed=self.seed, corpus=self.corpus)  # type: ignore[arg-type]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -59,8 +68,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--workloads",
         default=",".join(WORKLOADS),
-        help="recall (combined recall), vector (three semantic searches, with "
-        "langchain-postgres), exact (the exact fallback); default all",
+        help="recall (combined recall), filtered (the combined recall under each of "
+        "--filters), vector (three semantic searches, with langchain-postgres), exact "
+        "(the exact fallback); default all",
+    )
+    p.add_argument(
+        "--filters",
+        default=",".join(FILTERED),
+        help=f"the filtered workload's filters (default all: {','.join(FILTERED)})",
+    )
+    p.add_argument(
+        "--corpus",
+        choices=["synthetic", "sentences"],
+        default="synthetic",
+        help="unit texts and embeddings: made-up topic words (synthetic, default) or the "
+        "standard library's sentences with lexical-neighbourhood embeddings (sentences)",
     )
     p.add_argument("--seed", type=int, default=42, help="data seed (default 42)")
     p.add_argument("--recalls", type=int, default=None, help="measured recalls per variant (200)")
@@ -130,6 +152,9 @@ def resolve_config(args: argparse.Namespace) -> Config:
     workloads = tuple(w.strip() for w in args.workloads.split(",") if w.strip())
     if set(workloads) - set(WORKLOADS):
         raise SystemExit(f"unknown workloads {workloads}; choose from {', '.join(WORKLOADS)}")
+    filters = tuple(f.strip() for f in args.filters.split(",") if f.strip())
+    if set(filters) - set(FILTERED):
+        raise SystemExit(f"unknown filters {filters}; choose from {', '.join(FILTERED)}")
     try:
         ks = tuple(int(k) for k in args.k.split(",") if k.strip())
     except ValueError:
@@ -146,6 +171,8 @@ def resolve_config(args: argparse.Namespace) -> Config:
         variants=variants,
         ks=ks or (20,),
         workloads=workloads,
+        corpus=args.corpus,
+        filters=filters,
     )
 
 

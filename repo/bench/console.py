@@ -49,10 +49,13 @@ def report_recall(
     unavailable = {n: f"missing: {why}" for n, why in meta["missing"].items()}
     unavailable.update({n: f"failed: {why}" for n, why in meta["failed"].items()})
     reads = meta["shape"].get("column_reads_per_recall_mean") or 0
-    names = VARIANT_NAMES if workload == "recall" else VECTOR_VARIANT_NAMES
+    combined = workload == "recall" or workload.startswith("filtered:")
+    names = VARIANT_NAMES if combined else VECTOR_VARIANT_NAMES
     baseline = meta["baseline"]
     say()
-    what = "combined recall" if workload == "recall" else "vector search (3 semantic arms)"
+    what = "combined recall" if combined else "vector search (3 semantic arms)"
+    if workload.startswith("filtered:"):
+        what += f" filtered by {meta['filter']} ({meta.get('selectivity', 0):.1%} of units)"
     say(
         f"## {what}, k={k}: {cfg.items:,} items, concurrency {cfg.concurrency}, "
         f"~{reads:,.0f} column reads per call, {meta['rounds']} interleaved rounds"
@@ -73,7 +76,7 @@ def report_recall(
     )
     meta["noise_band"] = _noise_band(meta["paired_ratio_p25_p75"])
     targets: list[TargetCheck] = []
-    if workload == "recall":
+    if combined:
         mismatch = {n: c for n, c in meta["row_count_mismatches_vs_memrepo"].items() if c}
         if mismatch:
             say(f"WARNING: some variants read other row counts than memrepo: {mismatch}")
@@ -93,7 +96,8 @@ def report_recall(
                 f" ({text['execution_ms_min']:.2f}-{text['execution_ms_max']:.2f});"
                 f" {'; '.join(text['scans'])}"
             )
-        targets.extend(recall_targets(stats, k, meta["recall_at_k"]))
+        if workload == "recall":
+            targets.extend(recall_targets(stats, k, meta["recall_at_k"]))
     if args.compare and args.compare.is_file() and "memrepo" in stats:
         before = json.loads(args.compare.read_text())
         prev = before.get(workload, {}).get(str(k), {}).get("memrepo", {}).get("p50_s")
@@ -107,6 +111,44 @@ def report_recall(
             )
             if workload == "recall":
                 targets.append(scaling_target(ratio, k, cfg.items, items_before))
+    return targets
+
+
+def report_filtered(cfg: Config, document: dict[str, Any]) -> list[TargetCheck]:
+    """Filtered p50 over unfiltered p50 (same k, same run) per filter and variant, recall@k
+    under each filter, and the issue's target (memrepo <= 1.5x at 100,000 items)."""
+    say()
+    say(f"## filtered / unfiltered p50 ({cfg.items:,} items; recall@k of the semantic arms)")
+    rows, targets = [], []
+    for k in cfg.ks:
+        plain = document.get("recall", {}).get(str(k), {})
+        for where in cfg.filters:
+            key = f"filtered:{where}"
+            results = document.get(key, {}).get(str(k), {})
+            meta = document["meta"]["shapes"].get(key, {}).get(str(k), {})
+            for name in ("memrepo", "raw_asyncpg"):
+                if name not in results or name not in plain:
+                    continue
+                ratio = results[name]["p50_s"] / plain[name]["p50_s"]
+                meta.setdefault("p50_vs_unfiltered", {})[name] = ratio
+                quality = results[name].get("recall_at_k")
+                rows.append(
+                    [
+                        str(k), where, f"{meta.get('selectivity', 0):.1%}", name,
+                        f"{results[name]['p50_s'] * 1000:.2f}",
+                        f"{plain[name]['p50_s'] * 1000:.2f}",
+                        f"{ratio:.2f}x", "-" if quality is None else f"{quality:.3f}",
+                    ]
+                )  # fmt: skip
+                if name == "memrepo":
+                    targets.append(
+                        TargetCheck(
+                            f"filtered p50 / unfiltered p50, {where}, k={k}",
+                            "<= 1.50 at 100,000 items", ratio, ratio <= 1.5,
+                        )
+                    )  # fmt: skip
+    headers = ["k", "filter", "share", "variant", "p50 ms", "unfiltered ms", "ratio", "recall@k"]
+    say(table(headers, rows))
     return targets
 
 

@@ -23,6 +23,7 @@ import asyncpg
 from repo.bench.bank import BenchServer, LoadInfo
 from repo.bench.config import QUALITY_QUERIES, Config
 from repo.bench.data import GENERATOR_VERSION, BankSpec, Query, SyntheticBank
+from repo.bench.filters import NO_FILTER, selectivity, workload_key
 from repo.bench.quality import recall_at_k, true_neighbours
 from repo.bench.recall import (
     RecallRun,
@@ -37,6 +38,7 @@ from repo.bench.retain import RETAIN_VARIANTS, RetainRun, run_retain
 from repo.bench.variant_api import RecallShape, RecallVariant, Target, missing_reason
 from repo.bench.variants import BASELINE, VARIANTS
 from repo.bench.vectors import VECTOR_BASELINE, VECTOR_VARIANTS
+from repo.models import RecallFilter
 
 #: Queries whose text arm is EXPLAIN ANALYZEd alone (the server time in the JSON meta).
 TEXT_ARM_QUERIES = 20
@@ -151,10 +153,12 @@ async def _quality(
     queries: Sequence[Query],
     k: int,
     failed: dict[str, str],
+    where: RecallFilter | None = None,
 ) -> dict[str, float | None]:
-    """recall@k of each variant's semantic arms, over the first `QUALITY_QUERIES` queries."""
+    """recall@k of each variant's semantic arms, over the first `QUALITY_QUERIES` queries,
+    against the exact search under the same filter."""
     sample = list(queries[:QUALITY_QUERIES])
-    truth = await true_neighbours(server.dsn, info.schema, info.bank_id, sample, k)
+    truth = await true_neighbours(server.dsn, info.schema, info.bank_id, sample, k, where)
     out: dict[str, float | None] = {}
     for v in variants:
         if v.name in failed:
@@ -177,20 +181,26 @@ async def recall_phase(
     *,
     k: int,
     workload: str,
+    where: str = NO_FILTER,
 ) -> RecallRun:
     """EXPLAIN, then the interleaved measurement of one workload at one k, then recall@k
-    (and the profile, if asked)."""
-    meta: dict[str, Any] = {"missing": {}, "failed": {}}
-    document["meta"]["shapes"].setdefault(workload, {})[str(k)] = meta
-    shape = RecallShape.for_k(k)
+    (and the profile, if asked). `where`: the combined recall's filter (`filtered`)."""
+    combined = workload in ("recall", "filtered")
+    key = workload_key(where) if combined else workload
+    meta: dict[str, Any] = {"missing": {}, "failed": {}, "filter": where}
+    document["meta"]["shapes"].setdefault(key, {})[str(k)] = meta
+    document.setdefault(key, {})
+    shape = RecallShape.for_k(k, where)
     target = Target(server.url, server.dsn, info.schema, info.bank_id, cfg.concurrency, shape)
-    queries = SyntheticBank(BankSpec(cfg.items, seed=cfg.seed)).queries(cfg.recalls + cfg.warmup)
-    classes = VARIANTS if workload == "recall" else VECTOR_VARIANTS
-    baseline = BASELINE if workload == "recall" else VECTOR_BASELINE
+    queries = SyntheticBank(cfg.spec()).queries(cfg.recalls + cfg.warmup)
+    classes = VARIANTS if combined else VECTOR_VARIANTS
+    baseline = BASELINE if combined else VECTOR_BASELINE
+    if where != NO_FILTER:
+        meta["selectivity"] = await selectivity(server.url, info.schema, info.bank_id, where)
     variants = await _open_variants(cfg, target, meta, classes)
     failed: dict[str, str] = {}
     try:
-        if workload == "recall":
+        if combined:
             meta["explain"] = await explain_recall(server.dsn, target, queries[0])
             meta["explain_findings"] = index_findings(meta["explain"])
             meta["text_arm"] = await explain_text_arm(
@@ -206,7 +216,9 @@ async def recall_phase(
             progress=not args.no_progress,
         )
         failed.update(run.failed)
-        meta["recall_at_k"] = await _quality(variants, server, info, queries, k, failed)
+        meta["recall_at_k"] = await _quality(
+            variants, server, info, queries, k, failed, shape.filter
+        )
         if args.profile and workload == "recall" and k == cfg.ks[0]:
             mem = next((v for v in variants if v.name == "memrepo"), None)
             if mem is not None and "memrepo" not in failed:
@@ -237,10 +249,10 @@ async def recall_phase(
     }
     meta["rounds"] = len(next(iter(run.batch_means.values()), {}))
     meta["rss_peak_bytes_by_variant"] = run.rss_peak
-    if workload == "recall":
+    if combined:
         meta["row_count_mismatches_vs_memrepo"] = run.mismatches("memrepo")
     meta["latencies_s"] = {n: [round(x, 6) for x in run.latencies[n]] for n in measured}
-    results = document[workload].setdefault(str(k), {})
+    results = document[key].setdefault(str(k), {})
     for name in measured:
         results[name] = {
             **summarize(run.latencies[name]).as_json(),

@@ -18,6 +18,7 @@ import statistics
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -27,7 +28,6 @@ from repo.bench.bank import TEXT_INDEX, session_settings
 from repo.bench.data import Query
 from repo.bench.progress import Progress, optional_import
 from repo.bench.variant_api import (
-    ARMS_STATEMENT,
     RECALL_STATEMENTS,
     RecallVariant,
     Target,
@@ -273,17 +273,28 @@ async def explain_recall(dsn: str, target: Target, query: Query) -> dict[str, An
             steady = _load_json(raw)[0]
             entry["steady_plan"] = steady
             entry["steady_scans"] = scans(steady)
-            if stmt is ARMS_STATEMENT:
+            role = _role(stmt.name)
+            entry["statement"] = stmt.name
+            if role == "recall.arms":
                 entry["arm_indexes"] = arm_indexes(plan)
                 entry["steady_arm_indexes"] = arm_indexes(steady)
-            captured[stmt.name] = entry
+            captured[role] = entry
             return await conn.fetch(c.sql, *args)  # type: ignore[no-any-return]
 
         await recall_flow(fetch, target, query)
-        out = {n: captured.pop(s.name) for n, s in RECALL_STATEMENTS.items() if s.name in captured}
+        out = {n: captured.pop(n) for n in RECALL_STATEMENTS if n in captured}
         return {**out, **captured}  # + exact searches, when an index path ran short
     finally:
         await conn.close()
+
+
+def _role(name: str) -> str:
+    """A recall statement's place in the flow (`recall.arms`, `recall.expand`,
+    `recall.unit_entities`) whatever its filter shape; other statements by name."""
+    for role in RECALL_STATEMENTS:
+        if name == role or name.startswith((role + "[", role + "_where")):
+            return role
+    return name
 
 
 async def explain_text_arm(dsn: str, target: Target, queries: Sequence[Query]) -> dict[str, Any]:
@@ -322,15 +333,21 @@ async def explain_text_arm(dsn: str, target: Target, queries: Sequence[Query]) -
 
 
 def sql_literal(value: Any) -> str:
-    """A literal for the recall statements' parameter values (text, numbers, floats as a
-    vector, UUIDs as an array); the prepared statement's parameter types coerce it."""
+    """A literal for the recall statements' parameter values (text, ints, datetimes,
+    floats as a vector, UUIDs or strings as an array); the prepared statement's parameter
+    types coerce it."""
     if isinstance(value, bool) or value is None:
         raise TypeError(f"no literal for {value!r}")
     if isinstance(value, int | float):
         return repr(value)
     if isinstance(value, str):
         return "'" + value.replace("'", "''") + "'"
+    if isinstance(value, datetime):
+        return f"'{value.isoformat()}'"
     items = list(value)
+    if items and all(isinstance(x, str) for x in items):  # text[] (tags, document ids)
+        quoted = ",".join('"' + x.replace("\\", "\\\\").replace('"', '\\"') + '"' for x in items)
+        return "'{" + quoted.replace("'", "''") + "}'"
     if all(isinstance(x, float) for x in items):
         return "'[" + ",".join(repr(x) for x in items) + "]'"
     return "'{" + ",".join(str(x) for x in items) + "}'"

@@ -16,6 +16,8 @@ import asyncpg
 from repo.backends.postgres import DIALECT, init_connection
 from repo.bench.bank import session_settings
 from repo.bench.data import Query
+from repo.bench.filters import BENCH_FILTERS, NO_FILTER
+from repo.models import RecallFilter
 from repo.repositories.memories import UNIT_COLUMNS
 from repo.repositories.recall import (
     ARMS,
@@ -25,6 +27,7 @@ from repo.repositories.recall import (
     expand_statement,
     run_recall,
 )
+from repo.repositories.recall.filters import bind_filter
 from repo.repositories.recall.fusion import result_arms, rrf
 from repo.sql import Statement
 from repo.sql.filters import NO_FILTER
@@ -51,10 +54,16 @@ class RecallShape:
     k_text: int = 200
     k_graph: int = 100
     seeds: int = 20
+    #: The recall filter every arm applies, by name (`repo.bench.filters.BENCH_FILTERS`).
+    where: str = NO_FILTER
 
     @classmethod
-    def for_k(cls, k: int) -> RecallShape:
-        return cls(k_semantic=k, k_text=k, k_graph=max(k // 2, 10), seeds=20)
+    def for_k(cls, k: int, where: str = NO_FILTER) -> RecallShape:
+        return cls(k_semantic=k, k_text=k, k_graph=max(k // 2, 10), seeds=20, where=where)
+
+    @property
+    def filter(self) -> RecallFilter | None:
+        return BENCH_FILTERS[self.where]
 
 
 @dataclass(frozen=True)
@@ -86,12 +95,14 @@ def read_result(result: RecallResult) -> int:
 async def recall_flow(fetch: Fetch, target: Target, q: Query) -> RecallResult:
     """`RecallRepository.recall`'s algorithm (`run_recall`) over any driver's `fetch`."""
     shape = target.shape
+    where, filter_params = bind_filter(shape.filter)
     params = {
         "bank_id": target.bank_id,
         "embedding": q.embedding,
         "k_semantic": shape.k_semantic,
         "query": q.text,
         "k_text": shape.k_text,
+        **filter_params,
     }
     return await run_recall(
         fetch,
@@ -100,6 +111,7 @@ async def recall_flow(fetch: Fetch, target: Target, q: Query) -> RecallResult:
         has_text=True,
         k_graph=shape.k_graph,
         n_seeds=shape.seeds,
+        where=where,
     )
 
 

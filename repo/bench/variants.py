@@ -84,6 +84,7 @@ def recall_query(q: Query, shape: RecallShape) -> RecallQuery:
         k_text=shape.k_text,
         k_graph=shape.k_graph,
         seeds=shape.seeds,
+        where=shape.filter,
     )
 
 
