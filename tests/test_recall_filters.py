@@ -318,9 +318,10 @@ def _cases(units: list[MemoryIn]) -> list[tuple[str, RecallFilter]]:
 
 
 @contextlib.asynccontextmanager
-async def _plan(store: Store, steer: int) -> AsyncIterator[None]:
-    """As planned (0), or (PostgreSQL) steered onto the HNSW index."""
-    if not steer:
+async def _plan(store: Store, mode: str) -> AsyncIterator[None]:
+    """As planned, or (PostgreSQL) with index scans off (`exact`: no vector index can be
+    used, so the arm's own SQL is an exact search), or steered onto the HNSW index."""
+    if mode == "planned":
         yield
         return
     from repo.backends.postgres import PostgresBackend
@@ -328,8 +329,11 @@ async def _plan(store: Store, steer: int) -> AsyncIterator[None]:
     assert isinstance(store.backend, PostgresBackend)
     async with store.transaction():
         conn = store.backend._conn.get()
-        await conn.execute("SET LOCAL enable_seqscan = off")
-        await conn.execute("SET LOCAL enable_sort = off")
+        if mode == "exact":
+            await conn.execute("SET LOCAL enable_indexscan = off")
+        else:
+            await conn.execute("SET LOCAL enable_seqscan = off")
+            await conn.execute("SET LOCAL enable_sort = off")
         yield
 
 
@@ -349,19 +353,26 @@ async def _assert_hnsw_plan(store: Store, bank: str, q: Any, where: RecallFilter
     assert "ix_memory_units_embedding_hnsw" in plan, plan
 
 
-@pytest.mark.parametrize("steer", [0, 40, 100], ids=["planned", "hnsw-ef40", "hnsw-ef100"])
-async def test_semantic_returns_the_exact_k_nearest_under_every_filter(
-    store: Store, structured_bank: tuple[str, list[MemoryIn]], steer: int
-) -> None:
-    """On the planner's path (an exact scan at this size) every filter gives recall@k 1.0.
+MODES = ["exact", "planned", "hnsw-40", "hnsw-100"]
 
-    Steered onto the HNSW index the arm still returns exactly k rows that pass the filter,
-    but an approximate index can miss true neighbours: the test reports recall@k there and
-    holds it to the level `ef_search` buys (it fails if filtering breaks it): pgvector's
-    default 40, and memrepo's default 100, given per call (`VectorSearch`).
+
+@pytest.mark.parametrize("mode", MODES)
+async def test_semantic_returns_the_exact_k_nearest_under_every_filter(
+    store: Store, structured_bank: tuple[str, list[MemoryIn]], mode: str
+) -> None:
+    """Every filter, every plan: exactly k rows, each passing the filter and of the arm's
+    fact type. With no vector index usable (`exact`) recall@k against a numpy brute-force
+    search over the same filtered units is 1.0 for every case: the filter and the ranking
+    are exactly the brute force's.
+
+    On the planner's own path, or steered onto the HNSW index, an approximate index can
+    miss true neighbours (these are real sentences with near-ties, `repo.bench.sentences`):
+    the test reports recall@k there and holds its mean to 0.9 (0.85 at pgvector's default
+    `ef_search` 40; it fails if filtering breaks it), at 40 and at 100, given per call.
     """
-    if steer and store.backend.name != "postgresql":
+    if mode != "planned" and store.backend.name != "postgresql":
         pytest.skip("steers PostgreSQL's planner")
+    steer = int(mode.split("-")[1]) if mode.startswith("hnsw") else 0
     bank, units = structured_bank
     vectors = np.array([np.asarray(u.embedding, dtype=np.float64) for u in units])
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
@@ -383,7 +394,7 @@ async def test_semantic_returns_the_exact_k_nearest_under_every_filter(
                 sims[~in_type] = -np.inf
                 truth = {units[i].id for i in np.argsort(-sims, kind="stable")[:K]}
                 knobs = VectorSearch(ef_search=steer) if steer else None
-                async with _plan(store, steer):
+                async with _plan(store, mode):
                     started = time.perf_counter()
                     got = await store.recall.semantic(
                         bank, q, fact_type=fact_type, k=K, where=where, vector_search=knobs
@@ -396,17 +407,17 @@ async def test_semantic_returns_the_exact_k_nearest_under_every_filter(
     if steer:  # the steered path really is the vector index, filter and all
         await _assert_hnsw_plan(store, bank, queries[0], _cases(units)[0][1])
     lines = (f"{r[0]} {r[1]}: mean {r[2]:.3f} worst {r[3]:.2f}" for r in report)
-    print(f"\nrecall@{K} per filter (ef_search {steer or 'planned'}):", *lines, sep="\n")
+    print(f"\nrecall@{K} per filter ({mode}):", *lines, sep="\n")
     means_all = [r[2] for r in report]
     print(
         f"overall mean {np.mean(means_all):.3f} worst {min(r[3] for r in report):.2f}"
         f" median latency {np.median(elapsed) * 1000:.2f} ms"
     )
     means = [mean for _, _, mean, _ in report]
-    if not steer:
+    if mode == "exact":
         assert all(mean == 1.0 for mean in means), report
-    else:
-        assert np.mean(means) >= 0.9, report
+    else:  # the level each ef_search reached here (hnsw-40: 0.90, hnsw-100: 0.95), less margin
+        assert np.mean(means) >= (0.85 if mode == "hnsw-40" else 0.9), report
 
 
 async def test_combined_recall_applies_the_filter_and_keeps_k(

@@ -112,6 +112,26 @@ async def load(url: str, schema: str, items: int, seed: int) -> AnnBank:
     return AnnBank(ids, fact_types, vectors, np.ones(items, dtype=bool))
 
 
+async def rebuild_indexes(url: str, schema: str, options: str) -> float:
+    """Rebuild the HNSW indexes with other build options (`m = 16, ef_construction = 128`):
+    same names and predicates; the seconds the builds took."""
+    if not all(part.strip().replace("=", " ").split()[0] in ("m", "ef_construction")
+               for part in options.split(",")):  # fmt: skip
+        raise SystemExit(f"--index-with takes m and ef_construction, not {options!r}")
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute("SET maintenance_work_mem = '1GB'")
+        started = time.perf_counter()
+        for name, definition in await _hnsw_indexes(conn, schema):
+            head, _, tail = definition.partition(" WITH (")
+            predicate = tail.partition(")")[2]
+            await conn.execute(f'DROP INDEX "{schema}"."{name}"')
+            await conn.execute(f"{head} WITH ({options}){predicate}")
+        return time.perf_counter() - started
+    finally:
+        await conn.close()
+
+
 def truth(bank: AnnBank, query: npt.NDArray[np.float32], fact_type: str, k: int) -> set[uuid.UUID]:
     sims = bank.vectors @ query
     sims[~(bank.alive & (bank.fact_types == fact_type))] = -np.inf
@@ -179,6 +199,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         url = embedded_url()
     schema = f"annq_n{args.items}_s{args.seed}_{corpus_key()}"
     bank = await load(url, schema, args.items, args.seed)
+    if args.index_with:
+        out_build = await rebuild_indexes(url, schema, args.index_with)
+        print(f"indexes rebuilt WITH ({args.index_with}) in {out_build:.1f} s", flush=True)
     sentences = SentenceBank(args.items, seed=args.seed)
     queries = [sentences.query(10_000 + j)[2] for j in range(args.queries)]
     efs = [int(x) for x in args.ef.split(",")]
@@ -225,6 +248,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--k", type=int, default=10)
     p.add_argument("--ef", default="40,64,100,200", help="ef_search values (comma-separated)")
     p.add_argument("--delete-fraction", type=float, default=0.0)
+    p.add_argument(
+        "--index-with",
+        help="rebuild the HNSW indexes with these options first, e.g. 'm = 16, ef_construction"
+        " = 128' (the migration's are m = 16, ef_construction = 64)",
+    )
     p.add_argument("--json", help="write the results here")
     args = p.parse_args(argv)
     out = asyncio.run(run(args))
