@@ -19,7 +19,7 @@ from repo.bench.config import QUALITY_QUERIES, build_parser, default_data_dir, r
 from repo.bench.console import report_exact, report_filtered, report_recall, report_retain, say
 from repo.bench.data import SyntheticBank
 from repo.bench.exact import run_exact
-from repo.bench.filters import NO_FILTER, workload_key
+from repo.bench.filters import UNFILTERED, workload_key
 from repo.bench.phases import peak_rss_bytes, recall_phase, retain_phase, run_meta, server_info
 from repo.bench.report import TargetCheck, exact_targets, finite, plot, retain_targets, write_json
 
@@ -60,7 +60,7 @@ async def run(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
         for workload in ("recall", "filtered", "vector"):
             if workload not in cfg.workloads or args.skip_recall:
                 continue
-            for where in cfg.filters if workload == "filtered" else (NO_FILTER,):
+            for where in cfg.filters if workload == "filtered" else (UNFILTERED,):
                 await recall_phase(
                     args, cfg, server, info, document, k=k, workload=workload, where=where
                 )

@@ -18,21 +18,21 @@ from datetime import timedelta
 from repo.bench.data import T0
 from repo.models import RecallFilter, TimeWindow
 
-NO_FILTER = "none"
+UNFILTERED = "none"
 BENCH_FILTERS: dict[str, RecallFilter | None] = {
-    NO_FILTER: None,
+    UNFILTERED: None,
     "tags_1pct": RecallFilter(tags=["tag00", "tag01"], tags_match="all", untagged="exclude"),
     "tags_30pct": RecallFilter(tags=["tag00", "tag01", "tag02"], untagged="exclude"),
     "window_10pct": RecallFilter(
         event_date=TimeWindow(T0 + timedelta(days=146), T0 + timedelta(days=182.5))
     ),
 }
-FILTERED = tuple(name for name in BENCH_FILTERS if name != NO_FILTER)
+FILTERED = tuple(name for name in BENCH_FILTERS if name != UNFILTERED)
 
 
 def workload_key(where: str) -> str:
     """The result document's key of the combined recall under filter `where`."""
-    return "recall" if where == NO_FILTER else f"filtered:{where}"
+    return "recall" if where == UNFILTERED else f"filtered:{where}"
 
 
 async def selectivity(url: str, schema: str, bank_id: str, where: str) -> float:

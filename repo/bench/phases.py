@@ -23,7 +23,7 @@ import asyncpg
 from repo.bench.bank import BenchServer, LoadInfo
 from repo.bench.config import QUALITY_QUERIES, Config
 from repo.bench.data import GENERATOR_VERSION, BankSpec, Query, SyntheticBank
-from repo.bench.filters import NO_FILTER, selectivity, workload_key
+from repo.bench.filters import UNFILTERED, selectivity, workload_key
 from repo.bench.quality import recall_at_k, true_neighbours
 from repo.bench.recall import (
     RecallRun,
@@ -181,7 +181,7 @@ async def recall_phase(
     *,
     k: int,
     workload: str,
-    where: str = NO_FILTER,
+    where: str = UNFILTERED,
 ) -> RecallRun:
     """EXPLAIN, then the interleaved measurement of one workload at one k, then recall@k
     (and the profile, if asked). `where`: the combined recall's filter (`filtered`)."""
@@ -195,7 +195,7 @@ async def recall_phase(
     queries = SyntheticBank(cfg.spec()).queries(cfg.recalls + cfg.warmup)
     classes = VARIANTS if combined else VECTOR_VARIANTS
     baseline = BASELINE if combined else VECTOR_BASELINE
-    if where != NO_FILTER:
+    if where != UNFILTERED:
         meta["selectivity"] = await selectivity(server.url, info.schema, info.bank_id, where)
     variants = await _open_variants(cfg, target, meta, classes)
     failed: dict[str, str] = {}

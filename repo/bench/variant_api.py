@@ -16,7 +16,7 @@ import asyncpg
 from repo.backends.postgres import DIALECT, init_connection
 from repo.bench.bank import session_settings
 from repo.bench.data import Query
-from repo.bench.filters import BENCH_FILTERS, NO_FILTER
+from repo.bench.filters import BENCH_FILTERS, UNFILTERED
 from repo.models import RecallFilter
 from repo.repositories.memories import UNIT_COLUMNS
 from repo.repositories.recall import (
@@ -55,10 +55,10 @@ class RecallShape:
     k_graph: int = 100
     seeds: int = 20
     #: The recall filter every arm applies, by name (`repo.bench.filters.BENCH_FILTERS`).
-    where: str = NO_FILTER
+    where: str = UNFILTERED
 
     @classmethod
-    def for_k(cls, k: int, where: str = NO_FILTER) -> RecallShape:
+    def for_k(cls, k: int, where: str = UNFILTERED) -> RecallShape:
         return cls(k_semantic=k, k_text=k, k_graph=max(k // 2, 10), seeds=20, where=where)
 
     @property
