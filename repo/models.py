@@ -165,7 +165,7 @@ class VectorSearch:
     (`RecallQuery.vector_search`). See docs/recall.md, "ANN quality"."""
 
     #: Candidates kept during an HNSW search (`hnsw.ef_search`, 1-1000; memrepo's default
-    #: 100, pgvector's 40): recall up, speed down. At least the largest k you ask for.
+    #: 200, pgvector's 40): recall up, speed down. At least the largest k you ask for.
     ef_search: int | None = None
     #: `hnsw.iterative_scan`: `strict_order` (memrepo's default: a filtered scan goes on
     #: until k rows pass, in exact distance order), `relaxed_order` or `off`.

@@ -286,7 +286,7 @@ async def open_store(
     words); a schema keeps the one it was migrated with, and its queries always use it.
 
     `vector_search`: the vector index's knobs for every connection (PostgreSQL; default
-    `ef_search=100`, `iterative_scan="strict_order"`; Oracle: `target_accuracy` alone),
+    `ef_search=200`, `iterative_scan="strict_order"`; Oracle: `target_accuracy` alone),
     overridable per recall (`RecallQuery.vector_search`); a bad knob is a
     `ValidationError` before connecting, the other dialect's knob a `ConfigurationError`.
     """

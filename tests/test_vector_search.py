@@ -102,7 +102,7 @@ async def test_store_knobs_and_call_knobs_reach_the_server_and_do_not_leak(
 
 async def test_memrepo_default_ef_search(provider: Provider, store: Store) -> None:
     _pg(provider)
-    assert (await _shown(store))[:2] == ("100", "strict_order")
+    assert (await _shown(store))[:2] == ("200", "strict_order")
 
 
 async def test_oracle_refuses_the_knobs(provider: Provider, store: Store) -> None:

@@ -238,9 +238,9 @@ class PostgresBackend(PostgresConnections):
         return await self.fetch(stmt, {**params, "limit": limit})
 
     async def maintain(self, tables: Sequence[str], *, reindex: bool, timeout: float) -> list[str]:
-        """VACUUM (ANALYZE) each table, then (`reindex`) REINDEX each vector index
-        CONCURRENTLY: each statement alone on a connection of its own, outside any
-        transaction, cancelled after `timeout` seconds (repo.maintenance)."""
+        """(`reindex`) REINDEX each vector index CONCURRENTLY, then VACUUM (ANALYZE) each
+        table: each statement alone on a connection of its own, outside any transaction,
+        cancelled after `timeout` seconds (repo.maintenance)."""
         if self._current() is not None:
             raise ConfigurationError(
                 "store.maintain() cannot run inside store.transaction(), store.using() or"

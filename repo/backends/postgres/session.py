@@ -35,7 +35,7 @@ class Apply(enum.Enum):
 #: Settings every memrepo connection needs besides the search path.
 BASE_SETTINGS: Mapping[str, str] = {
     "hnsw.iterative_scan": "strict_order",
-    "hnsw.ef_search": "100",  # pgvector's 40 misses neighbours (docs/recall.md, ANN quality)
+    "hnsw.ef_search": "200",  # pgvector's 40 misses neighbours (docs/recall.md, ANN quality)
 }
 
 
