@@ -154,7 +154,7 @@ memory_units = sa.Table(
     sa.Index("ix_memory_units_bank_consolidated", "bank_id", "consolidated_at", "created_at", "id"),
 )
 
-#: One HNSW graph per fact type (revision 0008): each semantic arm searches one fact type.
+#: One HNSW graph per fact type (revision 0009): each semantic arm searches one fact type.
 VECTOR_INDEXES = {ft: f"ix_memory_units_embedding_hnsw_{ft}" for ft in FACT_TYPES}
 for _fact_type, _name in VECTOR_INDEXES.items():
     sa.Index(

@@ -1,7 +1,7 @@
-"""Revision 0008 (one partial HNSW index per fact type) on a database holding data: the
+"""Revision 0009 (one partial HNSW index per fact type) on a database holding data: the
 upgrade keeps every row, replaces the shared HNSW index with one `WHERE fact_type = ...`
 index per fact type (skipping one built beforehand under its name), has no drift, and each
-arm then plans onto its own index; the downgrade brings back exactly 0007's indexes."""
+arm then plans onto its own index; the downgrade brings back exactly 0008's indexes."""
 
 from __future__ import annotations
 
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.integration
 SHARED = "ix_memory_units_embedding_hnsw"
 
 
-async def test_0008_splits_the_hnsw_index_by_fact_type(provider: Provider) -> None:
+async def test_0009_splits_the_hnsw_index_by_fact_type(provider: Provider) -> None:
     if provider.backend != "postgresql":
         pytest.skip("Oracle's half is a no-op (one vector index per column; docs/oracle.md)")
     schema = new_schema()
@@ -35,7 +35,7 @@ async def test_0008_splits_the_hnsw_index_by_fact_type(provider: Provider) -> No
         conn = await asyncpg.connect(asyncpg_url(provider.url))
         try:
             await _load_0001(conn, schema)
-            await migrate(provider.url, schema=schema, revision="0007")
+            await migrate(provider.url, schema=schema, revision="0008")
             await conn.execute(f'SET search_path TO "{schema}", public')
             before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
             assert SHARED in indexes_before
@@ -45,7 +45,7 @@ async def test_0008_splits_the_hnsw_index_by_fact_type(provider: Provider) -> No
                 " USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
                 " WHERE fact_type = 'world'"
             )
-            await migrate(provider.url, schema=schema, revision="0008")
+            await migrate(provider.url, schema=schema, revision="0009")
             after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
         finally:
             await conn.close()
@@ -66,7 +66,7 @@ async def test_0008_splits_the_hnsw_index_by_fact_type(provider: Provider) -> No
             rows = await store.recall.semantic("b1", embedding(1), fact_type="experience", k=5)
             assert [r["text"] for r in rows] == ["bob likes tea"]
 
-        await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0007")
+        await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0008")
         conn = await asyncpg.connect(asyncpg_url(provider.url))
         try:
             await conn.execute(f'SET search_path TO "{schema}", public')

@@ -111,7 +111,7 @@ async def test_filtered_vector_search_still_returns_k(store: Store, bank: str) -
     # iterative scans returns fewer than k rows of a 1% tag filter. With them it usually
     # returns k, but a scan can still stop at hnsw.max_scan_tuples when the filter is very
     # selective in a large table: the repository then searches exactly. The fact type is
-    # no filter any more: each has its own graph (revision 0008), so the experience arm
+    # no filter any more: each has its own graph (revision 0009), so the experience arm
     # returns k rows even without iterative scans (on one shared graph it did not).
     from repo.backends.postgres import DIALECT, PostgresBackend
     from repo.repositories.recall import SEMANTIC
@@ -137,7 +137,7 @@ async def test_filtered_vector_search_still_returns_k(store: Store, bank: str) -
 
 
 async def test_each_semantic_arm_plans_onto_its_fact_types_index(store: Store, bank: str) -> None:
-    """Revision 0008: one partial HNSW index per fact type. Every semantic arm (alone, and
+    """Revision 0009: one partial HNSW index per fact type. Every semantic arm (alone, and
     inside the combined recall's UNION ALL, filtered or not) scans its own fact type's
     index, never another's (steered onto indexes: the bank is small)."""
     if store.backend.name != "postgresql":

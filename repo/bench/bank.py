@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     AnyConnection: TypeAlias = asyncpg.Connection[Any] | PoolConnectionProxy[Any]
 
 BANK_ID = "bench"
-#: The HNSW indexes, one per fact type (each semantic arm's own; revision 0008).
+#: The HNSW indexes, one per fact type (each semantic arm's own; revision 0009).
 HNSW_INDEXES = tuple(VECTOR_INDEXES.values())
 #: The prefix of every HNSW index's name.
 HNSW_INDEX = "ix_memory_units_embedding_hnsw"
