@@ -94,7 +94,7 @@ async def test_maintain_reindexes_the_vector_indexes(provider: Provider) -> None
         assert before and set(after) == set(before)
         assert all(after[name] != before[name] for name in before)  # new index files
         reindexed = [s for s in report.statements if s.startswith("REINDEX INDEX CONCURRENTLY")]
-        assert report.statements[: len(before)] == reindexed and len(reindexed) == len(before)
+        assert list(report.statements[: len(before)]) == reindexed and len(reindexed) == len(before)
         assert report.statements[-1] == f'VACUUM (ANALYZE) "{store.schema}"."memory_units"'
 
 
