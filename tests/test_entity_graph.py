@@ -14,7 +14,7 @@ from repo.errors import ValidationError
 from repo.models import MemoryIn
 from repo.store import Store
 from tests.helpers import T0, embedding, unit
-from tests.inspection import SpyBackend
+from tests.inspection import SpyBackend, spied
 
 pytestmark = pytest.mark.integration
 
@@ -122,6 +122,29 @@ async def test_cooccurrences_follow_retain_delete_and_reingest(store: Store, ban
     assert await store.documents.delete(bank, "doc")
     del mentions[second.unit_ids[0]]
     assert await _stored_pairs(store, bank, names) == _expected_pairs(mentions)
+
+
+async def test_retain_counts_repeated_pairs_exactly_in_one_statement(
+    store: Store, bank: str
+) -> None:
+    pool = ["p", "q", "r", "s", "t", "u"]
+    sets = [[pool[(i * k) % 6] for k in (1, 2, 3, 5)] + ["P"] * (i % 2) for i in range(40)]
+    spy_store, spy = spied(store)
+    ids = await spy_store.memories.retain(bank, [unit(i, entities=s) for i, s in enumerate(sets)])
+    counting = [(verb, what) for verb, what, ok in spy.calls if ok and "cooccurrences" in what]
+    # One set-based statement for the whole batch where the backend keeps its row order
+    # (PostgreSQL); otherwise one executemany of the one-row upsert.
+    if store.backend.capabilities.ordered_array_upsert:
+        assert counting == [("execute", "entities.cooccurrences.increment_batch")]
+    else:
+        assert counting == [("executemany", "entities.cooccurrences.increment")]
+    mentions: dict[object, list[str]] = dict(zip(ids, sets, strict=True))
+    # A second batch adds to the pairs already counted.
+    more = [unit(100 + i, entities=s) for i, s in enumerate(reversed(sets))]
+    mentions.update(zip(await store.memories.retain(bank, more), reversed(sets), strict=True))
+    expected = _expected_pairs(mentions)
+    assert max(expected.values()) > 2 * len(sets) // 3  # pairs repeat across many units
+    assert await _stored_pairs(store, bank, set(pool)) == expected
 
 
 async def test_related_is_bank_scoped_and_validated(store: Store, bank: str) -> None:

@@ -73,6 +73,9 @@ class Capabilities:
     #: An approximate top-k takes its accuracy in the SQL (Oracle's `WITH TARGET
     #: ACCURACY`), not from session settings (pgvector's `hnsw.*`).
     target_accuracy_in_sql: bool = False
+    #: One `array_upsert` statement writes its rows, and locks their keys, in the order
+    #: of the bound arrays (PostgreSQL); otherwise batches run the one-row upsert per row.
+    ordered_array_upsert: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Entity co-occurrence bookkeeping: which entities the same unit mentions, counted per
 ordered pair (both directions are stored, so `related` is one index range).
 
-Called inside the writing transaction: `add` after a retain's mentions are written;
+Called inside the writing transaction: `add` (one set-based statement where the backend
+keeps its row order) after a retain's mentions are written;
 `pairs_of` before units are deleted (their mentions still readable), `uncount` after
 their entities were unmentioned. Both write pairs sorted by (entity, other), after the
 entities' rows, the same order for every writer.
@@ -16,7 +17,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from repo.backends.base import Backend
-from repo.sql import Statement, in_uuids, incoming, upsert
+from repo.sql import Statement, array_upsert, in_uuids, incoming, upsert
 from schema.tables import entity_cooccurrences, unit_entities
 
 _c, _ue = entity_cooccurrences.c, unit_entities.c
@@ -27,6 +28,16 @@ INCREMENT = Statement(
     upsert(
         entity_cooccurrences,
         ["bank_id", "entity_id", "other_id", "units"],
+        ["bank_id", "entity_id", "other_id"],
+        {"units": _c.units + incoming(_c.units)},
+    ),
+)
+INCREMENT_BATCH = Statement(
+    "entities.cooccurrences.increment_batch",
+    array_upsert(
+        entity_cooccurrences,
+        ["bank_id"],
+        {"entity_id": "uuid", "other_id": "uuid", "units": "int"},
         ["bank_id", "entity_id", "other_id"],
         {"units": _c.units + incoming(_c.units)},
     ),
@@ -78,8 +89,21 @@ def _rows(bank_id: str, counted: Counter[Pair]) -> list[dict[str, object]]:
 async def add(db: Backend, bank_id: str, mentions: Iterable[tuple[uuid.UUID, uuid.UUID]]) -> None:
     """Count the pairs of newly written mentions."""
     counted = pairs(mentions)
-    if counted:
+    if not counted:
+        return
+    if not db.capabilities.ordered_array_upsert:
         await db.executemany(INCREMENT, _rows(bank_id, counted))
+        return
+    ordered = sorted(counted.items())
+    await db.execute(
+        INCREMENT_BATCH,
+        {
+            "bank_id": bank_id,
+            "entity_id": [a for (a, _), _ in ordered],
+            "other_id": [b for (_, b), _ in ordered],
+            "units": [n for _, n in ordered],
+        },
+    )
 
 
 async def pairs_of(db: Backend, bank_id: str, unit_ids: list[uuid.UUID]) -> Counter[Pair]:

@@ -1,5 +1,6 @@
 """Dialect-divergent SQL constructs and the compiled-statement cache."""
 
+from repo.sql.array_upsert import array_upsert
 from repo.sql.cache import (
     REGISTRY,
     CompiledSQL,
@@ -23,6 +24,7 @@ __all__ = [
     "CompiledSQL",
     "Statement",
     "StatementFamily",
+    "array_upsert",
     "compile_count",
     "cosine_distance",
     "flag_shapes",

@@ -64,7 +64,10 @@ class OracleBackend(OracleConnections):
     name = "oracle"
     dialect = DIALECT
     capabilities = Capabilities(
-        uses_observation_sources_table=True, has_copy=False, target_accuracy_in_sql=True
+        uses_observation_sources_table=True,
+        has_copy=False,
+        target_accuracy_in_sql=True,
+        ordered_array_upsert=False,
     )
 
     @classmethod

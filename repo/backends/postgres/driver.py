@@ -51,7 +51,9 @@ class PostgresBackend(PostgresConnections):
 
     name = "postgresql"
     dialect = DIALECT
-    capabilities = Capabilities(uses_observation_sources_table=False, has_copy=True)
+    capabilities = Capabilities(
+        uses_observation_sources_table=False, has_copy=True, ordered_array_upsert=True
+    )
 
     @classmethod
     async def connect(
