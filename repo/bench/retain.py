@@ -269,6 +269,10 @@ class TimingBackend(PostgresBackend):
         with self.steps(STEP_OF_STATEMENT.get(stmt.name, stmt.name)):
             return await super().fetch(stmt, params)
 
+    async def execute(self, stmt: Statement, params: Mapping[str, Any] = EMPTY) -> int:
+        with self.steps(STEP_OF_STATEMENT.get(stmt.name, stmt.name)):
+            return await super().execute(stmt, params)
+
 
 Loader = Callable[[Steps], Awaitable[None]]
 
