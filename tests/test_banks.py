@@ -9,6 +9,7 @@ import pytest
 from repo.errors import NotFoundError, ValidationError
 from repo.models import LinkIn, OperationIn
 from repo.store import Store
+from repo.validation import MAX_METADATA_BYTES
 from tests.helpers import new_id, unit
 
 pytestmark = pytest.mark.integration
@@ -81,6 +82,24 @@ async def test_update_renames_and_merge_patches_metadata(store: Store) -> None:
     with pytest.raises(NotFoundError):
         await store.banks.update(f"{bank_id}-missing", name="x")
     assert (await store.banks.get(bank_id))["name"] == "Newer"
+
+
+async def test_update_refuses_a_merged_metadata_over_the_limit(store: Store) -> None:
+    """Patch and stored metadata each within 1 MiB, their merge over it: ValidationError,
+    nothing written."""
+    bank_id = f"b-{new_id()}"
+    half = "x" * (MAX_METADATA_BYTES // 2)
+    await store.banks.create(bank_id, "Old", {"a": half})
+    before = await store.banks.get(bank_id)
+    with pytest.raises(ValidationError) as err:
+        await store.banks.update(bank_id, name="New", metadata_patch={"b": half})
+    assert "bytes of JSON" in err.value.message
+    after = await store.banks.get(bank_id)
+    assert (after["name"], after["metadata"], after["updated_at"]) == (
+        "Old", {"a": half}, before["updated_at"],
+    )  # fmt: skip
+    row = await store.banks.update(bank_id, metadata_patch={"a": None, "b": half})
+    assert row["metadata"] == {"b": half}  # a merge that shrinks back under the limit
 
 
 async def test_stats_match_what_was_written(fresh_store: Store) -> None:

@@ -144,3 +144,37 @@ async def test_unit_of_an_unknown_chunk_is_refused_before_sql(store: Store, bank
         await store.documents.get_chunk(bank, "")
     assert await bank_row_counts(store, bank) == before
     assert (await store.documents.get(bank, "doc"))["version"] == 1
+
+
+async def test_reingest_validates_each_unit_once(
+    store: Store, bank: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The units of a re-ingest are validated once, before any SQL, kept chunks' units
+    included; the fresh ones are written from that validation, mentions counted true."""
+    from repo.repositories import memories
+
+    validated: list[str] = []
+    real = memories.unit_record
+
+    def counting(bank_id: str, u: MemoryIn, *args: object) -> object:
+        validated.append(u.text)
+        return real(bank_id, u, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(memories, "unit_record", counting)
+    chunks = [ChunkIn(c, t) for c, t in V1.items()]
+    v1 = [u for i, c in enumerate(V1) for u in _chunk_units(c, 10 * i)]
+    await store.documents.reingest(bank, "doc", "v1", chunks=chunks, units=v1)
+    assert sorted(validated) == sorted(u.text for u in v1)
+    validated.clear()
+    changed = [ChunkIn("c1", V1["c1"]), ChunkIn("c2", "beta, new"), ChunkIn("c3", V1["c3"])]
+    v2 = [u for i, c in enumerate(V1) for u in _chunk_units(c, 100 + 10 * i)]
+    result = await store.documents.reingest(bank, "doc", "v2", chunks=changed, units=v2)
+    assert sorted(validated) == sorted(u.text for u in v2)  # once each, not again to write
+    assert result.skipped_units == 3 and len(result.unit_ids) == 1
+    live = [u for u in v1 if u.chunk_id != "c2"] + [u for u in v2 if u.chunk_id == "c2"]
+    truth, _ = _truth({u.id: [str(e) for e in u.entities] for u in live if u.id})
+    counts = {e["canonical_name"]: e["mention_count"] for e in await store.entities.list(bank)}
+    assert counts == truth
+    bad = [*v2[:3], unit(7, chunk_id="c1", embedding=[0.0] * len(v2[0].embedding))]
+    with pytest.raises(ValidationError):  # a unit of a kept chunk is validated too
+        await store.documents.reingest(bank, "doc", "v3", chunks=changed, units=bad)

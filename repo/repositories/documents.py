@@ -238,7 +238,7 @@ class DocumentRepository(Repository):
         units = [_with_document(u, document_id) for u in units]
         digest = content_hash(content)
         memories = MemoryRepository(self.db, dim=self.dim, clock=self.now)
-        # Every unit and link checked before any SQL (the fresh ones are written later).
+        # Every unit and link checked once, before any SQL; the fresh ones are written.
         prepared = memories.prepare_retain(bank_id, units, links) if units else None
         # Units the new links reference: locked with the removed ones, by id.
         ends = {end for e in prepared.edges for end in e[:2]} if prepared else set()
@@ -287,8 +287,10 @@ class DocumentRepository(Repository):
                 await self.db.bulk_insert(
                     chunk_table, list(chunk_rows[0]), [tuple(r.values()) for r in chunk_rows]
                 )
-            fresh = [u for u in units if u.chunk_id is None or u.chunk_id not in kept]
-            unit_ids = await memories.retain(bank_id, fresh, links) if fresh else []
+            fresh = [i for i, u in enumerate(units) if u.chunk_id is None or u.chunk_id not in kept]
+            unit_ids = (
+                await memories.write_retain(prepared.subset(fresh)) if prepared and fresh else []
+            )
         return IngestResult(
             "created" if created else "updated",
             version,

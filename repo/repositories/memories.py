@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import unicodedata
 import uuid
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -205,6 +206,22 @@ class RetainBatch:
     def referenced_units(self) -> set[uuid.UUID]:
         """The existing units the links reference (ends that are not units of the batch)."""
         return {end for e in self.edges for end in e[:2]} - set(self.ids)
+
+    def subset(self, keep: Sequence[int]) -> RetainBatch:
+        """The batch of the units at the indexes `keep` (ascending), with their mentions
+        and entity rows (mention counts recounted), and every link: no unit validated
+        again."""
+        index = {old: new for new, old in enumerate(keep)}
+        mentions = [(index[i], name) for i, name in self.mentions if i in index]
+        counts = Counter(name for _, name in mentions)
+        entity_rows = [
+            {**row, "mention_count": counts[row["canonical_name"]]}
+            for row in self.entity_rows
+            if row["canonical_name"] in counts
+        ]
+        records = [self.records[i] for i in keep]
+        ids = [self.ids[i] for i in keep]
+        return RetainBatch(self.bank_id, records, ids, mentions, entity_rows, self.edges)
 
 
 class MemoryRepository(Curation):
