@@ -47,6 +47,7 @@ if not URL:
 SCHEMA = validate_schema_name(
     config.attributes.get("memrepo_schema") or os.environ.get("MEMREPO_SCHEMA", "public")
 )
+config.attributes["memrepo_schema"] = SCHEMA  # read by `repo.migrations.migration_schema()`
 #: The URL parsed once; the engine's URL and the driver's DSN are derived from it.
 DB = DatabaseURL.parse(URL)
 BACKEND = DB.backend

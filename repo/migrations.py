@@ -81,6 +81,13 @@ def text_search_config() -> str:
     return validate_text_search_config(name)
 
 
+def migration_schema() -> str:
+    """The tenant schema a migration runs in (`migrate(..., schema=)`, MEMREPO_SCHEMA)."""
+    config = op.get_context().config
+    attributes = config.attributes if config is not None else {}
+    return str(attributes.get("memrepo_schema", "public"))
+
+
 def run_for_dialect(*, pg: Step, oracle: Step) -> None:
     """Run the step for the migrating connection's dialect (None is a deliberate no-op)."""
     name = op.get_context().dialect.name

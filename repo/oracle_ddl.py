@@ -8,10 +8,11 @@ no `alembic_version` row, and a rerun fails with ORA-00955 ("name is already use
   DDL do not release it, which is why a lock *row* would not do), and `unlock_block()`
   releases it; a session that dies releases it too. A second migrator waits up to
   `LOCK_TIMEOUT_S` seconds, then fails with ORA-20101. Needs `EXECUTE ON SYS.DBMS_LOCK`.
-- **Resumable DDL.** Tables and B-tree indexes use 23ai's `IF NOT EXISTS`; the vector and
-  Oracle Text indexes run from a PL/SQL block that checks the data dictionary first
-  (`guarded_index`). A text index left FAILED by an interrupted build is dropped and built
-  again. What the statements create is unchanged.
+- **Resumable DDL.** Tables and B-tree indexes use 23ai's `IF NOT EXISTS` (`IF EXISTS` to
+  drop); the vector and Oracle Text indexes, added or dropped columns and dropped
+  triggers run from a PL/SQL block that checks the data dictionary first (`guarded_index`,
+  `guarded_column`, `guarded_drop_trigger`). A text index left FAILED by an interrupted
+  build is dropped and built again. What the statements create is unchanged.
 """
 
 from __future__ import annotations
@@ -90,6 +91,43 @@ def guarded_index(name: str, ddl: str, *, domain: bool = False) -> str:
         f"{failed}"
         f"    SELECT COUNT(*) INTO n FROM all_indexes WHERE {where};\n"
         "    IF n = 0 THEN\n"
+        f"        EXECUTE IMMEDIATE q'~{ddl}~';\n"
+        "    END IF;\n"
+        "END;"
+    )
+
+
+_VIEWS = {"COLUMN": "all_tab_columns", "TRIGGER": "all_triggers"}
+
+
+def _checked(name: str, ddl: str) -> str:
+    if not name.replace("_", "").isalnum() or "~" in ddl:
+        raise ValueError(f"unexpected name or DDL: {name!r}")
+    return name.upper()
+
+
+def guarded_column(table: str, column: str, ddl: str, *, drop: bool = False) -> str:
+    """PL/SQL that runs `ddl` (an ALTER TABLE that adds `column` to `table`; with `drop`,
+    one that drops it) unless the current schema's table already has (lacks) it."""
+    where = f"table_name = '{_checked(table, ddl)}' AND column_name = '{_checked(column, ddl)}'"
+    return _guarded("COLUMN", where, ddl, present=drop)
+
+
+def guarded_drop_trigger(name: str) -> str:
+    """PL/SQL that drops a trigger of the current schema unless it is gone already."""
+    ddl = f"DROP TRIGGER {name}"
+    return _guarded("TRIGGER", f"trigger_name = '{_checked(name, ddl)}'", ddl, present=True)
+
+
+def _guarded(kind: str, where: str, ddl: str, *, present: bool) -> str:
+    view = _VIEWS[kind]
+    return (
+        "DECLARE\n"
+        "    n PLS_INTEGER;\n"
+        "BEGIN\n"
+        f"    SELECT COUNT(*) INTO n FROM {view}\n"
+        f"        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND {where};\n"
+        f"    IF n {'>' if present else '='} 0 THEN\n"
         f"        EXECUTE IMMEDIATE q'~{ddl}~';\n"
         "    END IF;\n"
         "END;"

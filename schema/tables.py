@@ -309,6 +309,23 @@ sa.Index(
     postgresql_where=sa.text("status IN ('pending', 'processing')"),
 ).ddl_if(dialect="postgresql")
 
+#: Per-bank counters as insert-only deltas (revision 0008): database triggers on the
+#: counted tables (units by fact type, links by type, entities, documents, operations by
+#: status) add rows in the transaction of every write that changes a figure; `banks.stats`
+#: sums a bank's rows (no scan of the counted tables) and `banks.fold_stats` folds them.
+#: `written_at`: the written row's own time (its removal: the database's clock).
+bank_stat_deltas = sa.Table(
+    "bank_stat_deltas",
+    metadata,
+    sa.Column("bank_id", short_text(), _bank_fk(), nullable=False),
+    sa.Column("id", uuid_type(), nullable=False),
+    sa.Column("kind", short_text(64), nullable=False),
+    sa.Column("delta", sa.BigInteger(), nullable=False),
+    sa.Column("written_at", timestamp_type(), nullable=True),
+    sa.PrimaryKeyConstraint("bank_id", "id"),
+    sa.Index("ix_bank_stat_deltas_kind", "bank_id", "kind"),
+)
+
 ALL_TABLES = tuple(metadata.sorted_tables)
 
 

@@ -194,6 +194,21 @@ def test_gap_plsql_guarded_ddl() -> None:
     assert _parses(normalise_for_sqlglot(raw))
 
 
+def test_gap_plsql_row_trigger() -> None:
+    raw = (
+        "CREATE OR REPLACE TRIGGER trg_t\nAFTER INSERT OR DELETE ON t FOR EACH ROW\nBEGIN\n"
+        "    IF INSERTING THEN\n        INSERT INTO d (a, n) VALUES (:NEW.a, 1);\n"
+        "    ELSIF DELETING THEN\n        INSERT INTO d (a, n) VALUES (:OLD.a, -1);\n"
+        "    END IF;\nEND;"
+    )
+    assert not _parses(raw)
+    fixed = normalise_for_sqlglot(raw)
+    assert fixed == (
+        "INSERT INTO d (a, n) VALUES (:NEW.a, 1);\nINSERT INTO d (a, n) VALUES (:OLD.a, -1)"
+    )
+    assert len(parse_oracle(fixed)) == 2
+
+
 def test_normalisation_leaves_other_sql_alone() -> None:
     sql = "SELECT a FROM t WHERE b = :b ORDER BY a FETCH FIRST :k ROWS ONLY"
     assert normalise_for_sqlglot(sql) == sql

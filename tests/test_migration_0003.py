@@ -50,7 +50,7 @@ RAW_OPERATION = Statement(
 )
 
 #: Tables added by revisions after 0003 (0005).
-LATER = frozenset({"entity_cooccurrences"})
+LATER = frozenset({"entity_cooccurrences", "bank_stat_deltas"})
 
 
 async def test_upgrade_to_0003_keeps_bank_rows_and_drops_cross_bank_ones(

@@ -136,6 +136,7 @@ BAD: dict[str, Case] = {
     "banks.update: metadata_patch list": lambda s, b: s.banks.update(b, metadata_patch=[("k", 1)]),
     "banks.update: metadata_patch over its limit": lambda s, b: s.banks.update(b, metadata_patch={"k": "x" * MAX_METADATA_BYTES}),
     "banks.stats: bank list": lambda s, b: s.banks.stats([b]),
+    "banks.fold_stats: bank int": lambda s, b: s.banks.fold_stats(7),
     "banks.get: list": lambda s, b: s.banks.get([b]),
     "banks.list: after list": lambda s, b: s.banks.list(after=["a"]),
     "banks.delete: None": lambda s, b: s.banks.delete(None),

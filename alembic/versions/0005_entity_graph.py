@@ -9,6 +9,10 @@
   entities.canonical_name for nearest-name search. Oracle has no trigram index: names
   are matched with UTL_MATCH (see repo/sql/fuzzy.py).
 
+The Oracle half is resumable (its DDL commits statement by statement): the table and
+indexes use 23ai's IF NOT EXISTS (IF EXISTS to drop), and the backfill first deletes what
+an interrupted run may have left, so it counts every pair once.
+
 Revision ID: 0005
 Revises: 0004
 Create Date: 2026-12-02 01:00:00.000000
@@ -38,7 +42,9 @@ BACKFILL = (
 )
 
 
-def _create(uid: sa.types.TypeEngine[object]) -> None:
+def _create(uid: sa.types.TypeEngine[object], *, resumable: bool = False) -> None:
+    """`resumable` (Oracle): existing objects are skipped, the backfill replaces rows."""
+    guard = {"if_not_exists": True} if resumable else {}
     op.create_table(
         "entity_cooccurrences",
         sa.Column("bank_id", sa.String(length=255), nullable=False),
@@ -67,22 +73,27 @@ def _create(uid: sa.types.TypeEngine[object]) -> None:
         sa.PrimaryKeyConstraint(
             "bank_id", "entity_id", "other_id", name=op.f("pk_entity_cooccurrences")
         ),
+        **guard,
     )
     op.create_index(
         "ix_entity_cooccurrences_strongest",
         "entity_cooccurrences",
         ["bank_id", "entity_id", "units"],
+        **guard,
     )
     op.create_index(
-        "ix_entity_cooccurrences_other", "entity_cooccurrences", ["bank_id", "other_id"]
+        "ix_entity_cooccurrences_other", "entity_cooccurrences", ["bank_id", "other_id"], **guard
     )
+    if resumable:
+        op.execute("DELETE FROM entity_cooccurrences")
     op.execute(BACKFILL)
 
 
-def _drop() -> None:
-    op.drop_index("ix_entity_cooccurrences_other", table_name="entity_cooccurrences")
-    op.drop_index("ix_entity_cooccurrences_strongest", table_name="entity_cooccurrences")
-    op.drop_table("entity_cooccurrences")
+def _drop(*, resumable: bool = False) -> None:
+    guard = {"if_exists": True} if resumable else {}
+    op.drop_index("ix_entity_cooccurrences_other", table_name="entity_cooccurrences", **guard)
+    op.drop_index("ix_entity_cooccurrences_strongest", table_name="entity_cooccurrences", **guard)
+    op.drop_table("entity_cooccurrences", **guard)
 
 
 def _pg_upgrade() -> None:
@@ -104,11 +115,11 @@ def _pg_downgrade() -> None:
 
 
 def _oracle_upgrade() -> None:
-    _create(oracle.RAW(16))
+    _create(oracle.RAW(16), resumable=True)
 
 
 def _oracle_downgrade() -> None:
-    _drop()
+    _drop(resumable=True)
 
 
 def upgrade() -> None:

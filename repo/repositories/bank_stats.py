@@ -1,66 +1,123 @@
-"""Per-bank figures in one round trip: one SELECT of scalar subqueries, each answered by
-an index on `bank_id` (units by fact type, entities by name, documents by key,
-operations by status)."""
+"""Per-bank figures from counters, in one round trip, at a cost that does not grow with the
+bank: one SELECT of scalar subqueries over the bank's `bank_stat_deltas` rows (and its
+bank row), none over the counted tables.
+
+Database triggers (revision 0008) add signed delta rows in the transaction of every write
+that changes a figure (insert-only: concurrent writers of a bank touch no shared row), so
+a figure is the sum of its kind's rows. Folding replaces a bank's rows by one row per kind
+with the same sums: it locks the rows it folds with SKIP LOCKED (two folders take disjoint
+rows and never wait for each other; writers never wait for a folder), and readers see
+either the rows or their fold (one transaction). `banks.stats` folds a bank whose rows
+pass `FOLD_THRESHOLD`, so a read costs at most about that many rows plus the writes since.
+"""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from repo.backends.base import Backend
+from repo.repositories.locks import lock_bank
 from repo.rows import Row
-from repo.sql import Statement
-from schema.tables import (
-    FACT_TYPES,
-    LINK_TYPES,
-    async_operations,
-    banks,
-    documents,
-    entities,
-    memory_links,
-    memory_units,
-)
+from repo.sql import Statement, in_uuids
+from schema.tables import FACT_TYPES, LINK_TYPES, bank_stat_deltas, banks
 
 _BANK = sa.bindparam("bank_id", type_=banks.c.bank_id.type)
+_d = bank_stat_deltas.c
+#: A bank's counter rows past which `banks.stats` folds them.
+FOLD_THRESHOLD = 256
+#: Most rows one fold takes (a bank with more is folded by further calls).
+FOLD_BATCH = 10_000
+
+#: kind -> result column of the statement.
+KINDS = {
+    **{f"units:{ft}": f"units_{ft}" for ft in FACT_TYPES},
+    **{f"links:{lt}": f"links_{lt}" for lt in LINK_TYPES},
+    "entities": "entities",
+    "documents": "documents",
+    "operations:pending": "operations_pending",
+    "operations:failed": "operations_failed",
+}
 
 
-def _scalar(table: sa.Table, value: Any, *where: sa.ColumnElement[bool]) -> Any:
+def _deltas(value: Any, *where: sa.ColumnElement[bool]) -> Any:
     return (
-        sa.select(value).select_from(table).where(table.c.bank_id == _BANK, *where)
+        sa.select(value).select_from(bank_stat_deltas).where(_d.bank_id == _BANK, *where)
     ).scalar_subquery()
-
-
-def _count(table: sa.Table, *where: sa.ColumnElement[bool]) -> Any:
-    return _scalar(table, sa.func.count(), *where)
 
 
 def _literal(value: str) -> sa.ColumnElement[str]:
     return sa.literal_column(f"'{value}'", sa.String())
 
 
-_u, _l, _o = memory_units.c, memory_links.c, async_operations.c
+_total = sa.func.coalesce(sa.func.sum(_d.delta), sa.literal_column("0"))
 _COLUMNS = [
-    _scalar(banks, banks.c.name).label("name"),
-    *(_count(memory_units, _u.fact_type == _literal(ft)).label(f"units_{ft}") for ft in FACT_TYPES),
-    *(_count(memory_links, _l.link_type == _literal(lt)).label(f"links_{lt}") for lt in LINK_TYPES),
-    _count(entities).label("entities"),
-    _count(documents).label("documents"),
-    _count(async_operations, _o.status == _literal("pending")).label("operations_pending"),
-    _count(async_operations, _o.status == _literal("failed")).label("operations_failed"),
-    _scalar(banks, banks.c.updated_at).label("bank_written_at"),
-    _scalar(memory_units, sa.func.max(_u.created_at)).label("unit_written_at"),
-    _scalar(documents, sa.func.max(documents.c.updated_at)).label("document_written_at"),
+    sa.select(banks.c.name).where(banks.c.bank_id == _BANK).scalar_subquery().label("name"),
+    sa.select(banks.c.updated_at)
+    .where(banks.c.bank_id == _BANK)
+    .scalar_subquery()
+    .label("bank_written_at"),
+    *(_deltas(_total, _d.kind == _literal(kind)).label(col) for kind, col in KINDS.items()),
+    _deltas(sa.func.max(_d.written_at)).label("counted_written_at"),
+    _deltas(sa.func.count()).label("counter_rows"),
 ]
 STATS = Statement("banks.stats", sa.select(*_COLUMNS))
+
+_FOLDABLE = sa.select(_d.id, _d.kind, _d.delta, _d.written_at).where(_d.bank_id == _BANK)
+FOLDABLE = Statement(
+    "banks.stats_foldable",
+    _FOLDABLE.limit(sa.bindparam("limit")).with_for_update(skip_locked=True),
+    # ORA-02014: no FETCH FIRST with FOR UPDATE; the backend fetches n rows instead.
+    overrides={"oracle": _FOLDABLE.with_for_update(skip_locked=True)},
+)
+FOLD_DELETE = Statement(
+    "banks.stats_fold_delete",
+    sa.delete(bank_stat_deltas).where(_d.bank_id == _BANK, in_uuids(_d.id, "ids")),
+)
+DELTA_COLUMNS = ["bank_id", "id", "kind", "delta", "written_at"]
+
+
+async def fold(db: Backend, bank_id: str, limit: int = FOLD_BATCH) -> int:
+    """Replace up to `limit` of the bank's counter rows (those no other fold holds) by one
+    row per kind with the same sum and latest time; return how many rows were folded."""
+    async with db.transaction():
+        if not await lock_bank(db, bank_id, required=False):
+            return 0
+        rows = await db.fetch_locked(FOLDABLE, {"bank_id": bank_id}, limit)
+        if len(rows) < 2:
+            return 0
+        await db.execute(FOLD_DELETE, {"bank_id": bank_id, "ids": [r["id"] for r in rows]})
+        await db.bulk_insert(bank_stat_deltas, DELTA_COLUMNS, folded(bank_id, rows))
+    return len(rows)
+
+
+def folded(bank_id: str, rows: Sequence[Row]) -> list[tuple[Any, ...]]:
+    """One counter row per kind of `rows`: the sum of its deltas, its latest time."""
+    sums: dict[str, int] = {}
+    latest: dict[str, datetime | None] = {}
+    for r in rows:
+        kind, at = r["kind"], r["written_at"]
+        sums[kind] = sums.get(kind, 0) + int(r["delta"])
+        known = latest.get(kind)
+        latest[kind] = at if known is None or (at is not None and at > known) else known
+    return [
+        (bank_id, uuid.uuid4(), kind, total, latest[kind])
+        for kind, total in sorted(sums.items())
+        if total != 0 or latest[kind] is not None
+    ]
 
 
 @dataclass(frozen=True, slots=True)
 class BankStats:
     """Figures of one bank. `units` counts stored units per fact type (invalidated ones
     included); `observations` is `units["observation"]`; `last_write_at` is the latest of
-    the bank's profile change, newest unit and newest document write."""
+    the bank's profile change and the writes and removals of its units, links, entities
+    and documents (a written row's own time; a removal's: the database's clock)."""
 
     units: dict[str, int]
     links: dict[str, int]
@@ -74,7 +131,7 @@ class BankStats:
     @classmethod
     def from_row(cls, row: Row) -> BankStats:
         units = {ft: int(row[f"units_{ft}"]) for ft in FACT_TYPES}
-        writes = [row[k] for k in ("bank_written_at", "unit_written_at", "document_written_at")]
+        writes = [row[k] for k in ("bank_written_at", "counted_written_at")]
         return cls(
             units=units,
             links={lt: int(row[f"links_{lt}"]) for lt in LINK_TYPES},

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from repo.errors import ConflictError, NotFoundError, ValidationError
-from repo.repositories.bank_stats import STATS, BankStats
+from repo.repositories.bank_stats import FOLD_BATCH, FOLD_THRESHOLD, STATS, BankStats, fold
 from repo.repositories.base import Repository
 from repo.repositories.locks import lock_bank_for_delete
 from repo.rows import Row
@@ -142,11 +142,25 @@ class BankRepository(Repository):
 
     async def stats(self, bank_id: str) -> BankStats:
         """Units per fact type, links per type, entities, observations, documents, pending
-        and failed operations and the last write time, in one round trip."""
+        and failed operations and the last write time, in one round trip, read from the
+        bank's counters (their rows are folded afterwards once they pass a threshold)."""
         row = await self.db.fetchrow(STATS, {"bank_id": check_id("bank_id", bank_id)})
         if row is None or row["name"] is None:
             raise NotFoundError(f"bank {bank_id!r} not found")
+        if int(row["counter_rows"]) > FOLD_THRESHOLD:
+            await fold(self.db, bank_id)
         return BankStats.from_row(row)
+
+    async def fold_stats(self, bank_id: str) -> int:
+        """Fold the bank's counter rows into one per figure (the figures stay the same);
+        return how many rows were folded. Safe beside writers and other folds."""
+        check_id("bank_id", bank_id)
+        total = 0
+        while (n := await fold(self.db, bank_id)) > 0:
+            total += n
+            if n < FOLD_BATCH:
+                break
+        return total
 
     async def delete(self, bank_id: str) -> bool:
         """Delete a bank and everything in it; False if it did not exist.

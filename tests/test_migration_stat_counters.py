@@ -1,0 +1,116 @@
+"""Revision 0008 (bank counters) on a database holding data written before it: the upgrade
+keeps every row and index, fills `bank_stat_deltas` with what the tables hold (counted
+here in Python from the rows), has no drift, and the triggers keep the counters true for
+writes after it; the downgrade removes the table and every trigger and function."""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from typing import Any
+
+import asyncpg
+import pytest
+
+from repo.migrations import downgrade_sync, migrate
+from repo.store import open_store
+from repo.urls import asyncpg_url
+from tests.conftest import new_schema
+from tests.helpers import unit
+from tests.providers import Provider
+from tests.tenants import drop_schema
+from tests.test_migration_lifecycle import _indexes, _load_0001, _snapshot
+from tests.test_migrations import schema_diff
+
+pytestmark = pytest.mark.integration
+
+
+def _truth(snapshot: dict[str, list[dict[str, Any]]], bank: str) -> dict[str, int]:
+    """Every counted figure of `bank`, from the rows."""
+    out: Counter[str] = Counter()
+    for r in snapshot["memory_units"]:
+        if r["bank_id"] == bank:
+            out[f"units:{r['fact_type']}"] += 1
+    for r in snapshot["memory_links"]:
+        if r["bank_id"] == bank:
+            out[f"links:{r['link_type']}"] += 1
+    for r in snapshot["async_operations"]:
+        if r["bank_id"] == bank:
+            out[f"operations:{r['status']}"] += 1
+    out["entities"] = sum(r["bank_id"] == bank for r in snapshot["entities"])
+    out["documents"] = sum(r["bank_id"] == bank for r in snapshot["documents"])
+    return +out
+
+
+async def _counters(conn: asyncpg.Connection, bank: str) -> dict[str, int]:
+    rows = await conn.fetch(
+        "SELECT kind, SUM(delta) AS n FROM bank_stat_deltas WHERE bank_id = $1 GROUP BY kind",
+        bank,
+    )
+    return {r["kind"]: int(r["n"]) for r in rows if r["n"]}
+
+
+async def _triggers(conn: asyncpg.Connection, schema: str) -> list[str]:
+    rows = await conn.fetch(
+        "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
+        " JOIN pg_namespace n ON n.oid = c.relnamespace"
+        " WHERE n.nspname = $1 AND NOT t.tgisinternal ORDER BY 1",
+        schema,
+    )
+    functions = await conn.fetch(
+        "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
+        " WHERE n.nspname = $1",
+        schema,
+    )
+    return [r[0] for r in rows] + [r[0] for r in functions]
+
+
+async def test_0008_counts_existing_data_and_keeps_counting(provider: Provider) -> None:
+    if provider.backend != "postgresql":
+        pytest.skip("the rows are written with PostgreSQL SQL; Oracle's half is golden-filed")
+    schema = new_schema()
+    try:
+        await migrate(provider.url, schema=schema, revision="0001")
+        conn = await asyncpg.connect(asyncpg_url(provider.url))
+        try:
+            await _load_0001(conn, schema)
+            await migrate(provider.url, schema=schema, revision="0007")
+            await conn.execute(f'SET search_path TO "{schema}", public')
+            before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
+            assert await _triggers(conn, schema) == []
+            await migrate(provider.url, schema=schema, revision="0008")
+            after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
+            truth = _truth(before, "b1")
+            assert truth["units:world"] == 1 and truth["documents"] == 1 and truth["entities"]
+            assert await _counters(conn, "b1") == truth
+            assert len(await _triggers(conn, schema)) == 12 + 5  # triggers, functions
+        finally:
+            await conn.close()
+        assert after == before
+        new_indexes = {k: v for k, v in indexes_after.items() if k not in indexes_before}
+        assert set(new_indexes) == {"pk_bank_stat_deltas", "ix_bank_stat_deltas_kind"}
+        assert {k: indexes_after[k] for k in indexes_before} == indexes_before
+        assert await schema_diff(provider.url, schema) == []
+
+        await migrate(provider.url, schema=schema)
+        async with open_store(provider.url, schema=schema, run_migrations=False) as store:
+            stats = await store.banks.stats("b1")
+            assert stats.units == {ft: truth.get(f"units:{ft}", 0) for ft in stats.units}
+            assert stats.entities == truth["entities"] and stats.documents == 1
+            await store.memories.retain("b1", [unit(1, fact_type="world", entities=["new"])])
+            assert (await store.banks.stats("b1")).units["world"] == truth["units:world"] + 1
+
+        await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0007")
+        conn = await asyncpg.connect(asyncpg_url(provider.url))
+        try:
+            await conn.execute(f'SET search_path TO "{schema}", public')
+            assert await _triggers(conn, schema) == []
+            assert await _indexes(conn, schema) == indexes_before
+            gone = await conn.fetchval("SELECT to_regclass($1)", f'"{schema}".bank_stat_deltas')
+            assert gone is None
+            # Writes go on without the counters.
+            await conn.execute("DELETE FROM memory_units WHERE bank_id = 'b1'")
+        finally:
+            await conn.close()
+    finally:
+        await drop_schema(provider.url, schema)
