@@ -54,12 +54,13 @@ async def _triggers(conn: asyncpg.Connection, schema: str) -> list[str]:
     rows = await conn.fetch(
         "SELECT t.tgname FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid"
         " JOIN pg_namespace n ON n.oid = c.relnamespace"
-        " WHERE n.nspname = $1 AND NOT t.tgisinternal ORDER BY 1",
+        " WHERE n.nspname = $1 AND NOT t.tgisinternal AND t.tgname LIKE 'memrepo_count%'"
+        " ORDER BY 1",
         schema,
     )
     functions = await conn.fetch(
         "SELECT p.proname FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace"
-        " WHERE n.nspname = $1",
+        " WHERE n.nspname = $1 AND p.proname LIKE 'memrepo_count%'",
         schema,
     )
     return [r[0] for r in rows] + [r[0] for r in functions]
