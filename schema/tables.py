@@ -309,7 +309,7 @@ sa.Index(
     postgresql_where=sa.text("status IN ('pending', 'processing')"),
 ).ddl_if(dialect="postgresql")
 
-#: Per-bank counters as insert-only deltas (revision 0009): database triggers on the
+#: Per-bank counters as insert-only deltas (revision 0010): database triggers on the
 #: counted tables (units by fact type, links by type, entities, documents, operations by
 #: status) add rows in the transaction of every write that changes a figure; `banks.stats`
 #: sums a bank's rows (no scan of the counted tables) and `banks.fold_stats` folds them.

@@ -1,4 +1,4 @@
-"""Revision 0009 (bank counters) on a database holding data written before it: the upgrade
+"""Revision 0010 (bank counters) on a database holding data written before it: the upgrade
 keeps every row and index, fills `bank_stat_deltas` with what the tables hold (counted
 here in Python from the rows), has no drift, and the triggers keep the counters true for
 writes after it; the downgrade removes the table and every trigger and function."""
@@ -66,7 +66,7 @@ async def _triggers(conn: asyncpg.Connection, schema: str) -> list[str]:
     return [r[0] for r in rows] + [r[0] for r in functions]
 
 
-async def test_0009_counts_existing_data_and_keeps_counting(provider: Provider) -> None:
+async def test_0010_counts_existing_data_and_keeps_counting(provider: Provider) -> None:
     if provider.backend != "postgresql":
         pytest.skip("the rows are written with PostgreSQL SQL; Oracle's half is golden-filed")
     schema = new_schema()
@@ -75,11 +75,11 @@ async def test_0009_counts_existing_data_and_keeps_counting(provider: Provider) 
         conn = await asyncpg.connect(asyncpg_url(provider.url))
         try:
             await _load_0001(conn, schema)
-            await migrate(provider.url, schema=schema, revision="0008")
+            await migrate(provider.url, schema=schema, revision="0009")
             await conn.execute(f'SET search_path TO "{schema}", public')
             before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
             assert await _triggers(conn, schema) == []
-            await migrate(provider.url, schema=schema, revision="0009")
+            await migrate(provider.url, schema=schema, revision="0010")
             after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
             truth = _truth(before, "b1")
             assert truth["units:world"] == 1 and truth["documents"] == 1 and truth["entities"]
@@ -101,7 +101,7 @@ async def test_0009_counts_existing_data_and_keeps_counting(provider: Provider) 
             await store.memories.retain("b1", [unit(1, fact_type="world", entities=["new"])])
             assert (await store.banks.stats("b1")).units["world"] == truth["units:world"] + 1
 
-        await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0008")
+        await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0009")
         conn = await asyncpg.connect(asyncpg_url(provider.url))
         try:
             await conn.execute(f'SET search_path TO "{schema}", public')

@@ -23,7 +23,7 @@ from tests.golden_tool import GOLDEN_DIR
 from tests.sqlglot_compat import split_script
 
 SCRIPTS = {d: GOLDEN_DIR / "oracle" / "migrations" / f"{d}.sql" for d in ("upgrade", "downgrade")}
-REVISIONS = ("0002", "0005", "0006", "0009")
+REVISIONS = ("0002", "0005", "0006", "0010")
 
 _GUARD = re.compile(
     r"^DECLARE\s.*?(?:index|column|trigger)_name = '(?P<name>\w+)'.*?IF n (?P<op>[=>]) 0 THEN"

@@ -1,7 +1,7 @@
 """`python -m repo.bench.stats`: how `banks.stats` scales with the bank's size.
 
 Fills one bank to each size in turn and times `banks.stats` (median of repeated calls)
-at each size, beside the statement `stats` ran before revision 0009 (scalar subqueries
+at each size, beside the statement `stats` ran before revision 0010 (scalar subqueries
 counting the bank's rows of every table: `counting` in the output), on the embedded
 PostgreSQL (`$MEMREPO_EMBEDDED_DIR`) or `--url`.
 
@@ -34,7 +34,7 @@ from repo.store import Store, open_store
 from repo.urls import asyncpg_url
 from schema.tables import FACT_TYPES, LINK_TYPES
 
-#: What `banks.stats` ran before revision 0009: every figure counted from the tables.
+#: What `banks.stats` ran before revision 0010: every figure counted from the tables.
 COUNTING = (
     "SELECT "
     + ", ".join(

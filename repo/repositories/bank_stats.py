@@ -2,7 +2,7 @@
 bank: one SELECT of scalar subqueries over the bank's `bank_stat_deltas` rows (and its
 bank row), none over the counted tables.
 
-Database triggers (revision 0009) add signed delta rows in the transaction of every write
+Database triggers (revision 0010) add signed delta rows in the transaction of every write
 that changes a figure (insert-only: concurrent writers of a bank touch no shared row), so
 a figure is the sum of its kind's rows. Folding replaces a bank's rows by one row per kind
 with the same sums: it locks the rows it folds with SKIP LOCKED (two folders take disjoint

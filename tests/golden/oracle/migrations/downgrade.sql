@@ -13,6 +13,80 @@ END;
 
 /
 
+-- Running downgrade 0010 -> 0009
+
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_triggers
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND trigger_name = 'TRG_MEMORY_UNITS_COUNT';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE q'~DROP TRIGGER trg_memory_units_count~';
+    END IF;
+END;
+
+/
+
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_triggers
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND trigger_name = 'TRG_MEMORY_LINKS_COUNT';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE q'~DROP TRIGGER trg_memory_links_count~';
+    END IF;
+END;
+
+/
+
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_triggers
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND trigger_name = 'TRG_ENTITIES_COUNT';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE q'~DROP TRIGGER trg_entities_count~';
+    END IF;
+END;
+
+/
+
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_triggers
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND trigger_name = 'TRG_DOCUMENTS_COUNT';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE q'~DROP TRIGGER trg_documents_count~';
+    END IF;
+END;
+
+/
+
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_triggers
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND trigger_name = 'TRG_ASYNC_OPERATIONS_COUNT';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE q'~DROP TRIGGER trg_async_operations_count~';
+    END IF;
+END;
+
+/
+
+DROP INDEX IF EXISTS ix_bank_stat_deltas_kind
+
+/
+
+DROP TABLE IF EXISTS bank_stat_deltas
+
+/
+
+UPDATE alembic_version SET version_num='0009' WHERE alembic_version.version_num = '0010'
+
+/
+
 -- Running downgrade 0009 -> 0008
 
 UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num = '0009'
@@ -91,7 +165,15 @@ UPDATE alembic_version SET version_num='0006' WHERE alembic_version.version_num 
 
 -- Running downgrade 0006 -> 0005
 
-ALTER TABLE chunks DROP COLUMN content_hash
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_tab_columns
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'CHUNKS' AND column_name = 'CONTENT_HASH';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE q'~ALTER TABLE chunks DROP COLUMN content_hash~';
+    END IF;
+END;
 
 /
 
@@ -101,15 +183,15 @@ UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num 
 
 -- Running downgrade 0005 -> 0004
 
-DROP INDEX ix_entity_cooccurrences_other
+DROP INDEX IF EXISTS ix_entity_cooccurrences_other
 
 /
 
-DROP INDEX ix_entity_cooccurrences_strongest
+DROP INDEX IF EXISTS ix_entity_cooccurrences_strongest
 
 /
 
-DROP TABLE entity_cooccurrences
+DROP TABLE IF EXISTS entity_cooccurrences
 
 /
 
@@ -271,27 +353,51 @@ UPDATE alembic_version SET version_num='0002' WHERE alembic_version.version_num 
 
 -- Running downgrade 0002 -> 0001
 
-DROP INDEX ix_observation_history_observation
+DROP INDEX IF EXISTS ix_observation_history_observation
 
 /
 
-DROP TABLE observation_history
+DROP TABLE IF EXISTS observation_history
 
 /
 
-DROP INDEX ix_memory_units_bank_consolidated
+DROP INDEX IF EXISTS ix_memory_units_bank_consolidated
 
 /
 
-ALTER TABLE memory_units DROP COLUMN invalidated_at
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_tab_columns
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'MEMORY_UNITS' AND column_name = 'INVALIDATED_AT';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE q'~ALTER TABLE memory_units DROP COLUMN invalidated_at~';
+    END IF;
+END;
 
 /
 
-ALTER TABLE memory_units DROP COLUMN consolidation_failed_at
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_tab_columns
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'MEMORY_UNITS' AND column_name = 'CONSOLIDATION_FAILED_AT';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE q'~ALTER TABLE memory_units DROP COLUMN consolidation_failed_at~';
+    END IF;
+END;
 
 /
 
-ALTER TABLE memory_units DROP COLUMN consolidated_at
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_tab_columns
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'MEMORY_UNITS' AND column_name = 'CONSOLIDATED_AT';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE q'~ALTER TABLE memory_units DROP COLUMN consolidated_at~';
+    END IF;
+END;
 
 /
 

@@ -244,23 +244,47 @@ INSERT INTO alembic_version (version_num) VALUES ('0001') RETURNING alembic_vers
 
 -- Running upgrade 0001 -> 0002
 
-ALTER TABLE memory_units ADD consolidated_at TIMESTAMP WITH TIME ZONE
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_tab_columns
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'MEMORY_UNITS' AND column_name = 'CONSOLIDATED_AT';
+    IF n = 0 THEN
+        EXECUTE IMMEDIATE q'~ALTER TABLE memory_units ADD consolidated_at TIMESTAMP WITH TIME ZONE~';
+    END IF;
+END;
 
 /
 
-ALTER TABLE memory_units ADD consolidation_failed_at TIMESTAMP WITH TIME ZONE
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_tab_columns
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'MEMORY_UNITS' AND column_name = 'CONSOLIDATION_FAILED_AT';
+    IF n = 0 THEN
+        EXECUTE IMMEDIATE q'~ALTER TABLE memory_units ADD consolidation_failed_at TIMESTAMP WITH TIME ZONE~';
+    END IF;
+END;
 
 /
 
-ALTER TABLE memory_units ADD invalidated_at TIMESTAMP WITH TIME ZONE
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_tab_columns
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'MEMORY_UNITS' AND column_name = 'INVALIDATED_AT';
+    IF n = 0 THEN
+        EXECUTE IMMEDIATE q'~ALTER TABLE memory_units ADD invalidated_at TIMESTAMP WITH TIME ZONE~';
+    END IF;
+END;
 
 /
 
-CREATE INDEX ix_memory_units_bank_consolidated ON memory_units (bank_id, consolidated_at, created_at, id)
+CREATE INDEX IF NOT EXISTS ix_memory_units_bank_consolidated ON memory_units (bank_id, consolidated_at, created_at, id)
 
 /
 
-CREATE TABLE observation_history (
+CREATE TABLE IF NOT EXISTS observation_history (
     id RAW(16) NOT NULL, 
     bank_id VARCHAR2(255 CHAR) NOT NULL, 
     observation_id RAW(16) NOT NULL, 
@@ -275,7 +299,7 @@ CREATE TABLE observation_history (
 
 /
 
-CREATE INDEX ix_observation_history_observation ON observation_history (bank_id, observation_id, created_at)
+CREATE INDEX IF NOT EXISTS ix_observation_history_observation ON observation_history (bank_id, observation_id, created_at)
 
 /
 
@@ -501,7 +525,7 @@ UPDATE alembic_version SET version_num='0004' WHERE alembic_version.version_num 
 
 -- Running upgrade 0004 -> 0005
 
-CREATE TABLE entity_cooccurrences (
+CREATE TABLE IF NOT EXISTS entity_cooccurrences (
     bank_id VARCHAR2(255 CHAR) NOT NULL, 
     entity_id RAW(16) NOT NULL, 
     other_id RAW(16) NOT NULL, 
@@ -515,11 +539,15 @@ CREATE TABLE entity_cooccurrences (
 
 /
 
-CREATE INDEX ix_entity_cooccurrences_strongest ON entity_cooccurrences (bank_id, entity_id, units)
+CREATE INDEX IF NOT EXISTS ix_entity_cooccurrences_strongest ON entity_cooccurrences (bank_id, entity_id, units)
 
 /
 
-CREATE INDEX ix_entity_cooccurrences_other ON entity_cooccurrences (bank_id, other_id)
+CREATE INDEX IF NOT EXISTS ix_entity_cooccurrences_other ON entity_cooccurrences (bank_id, other_id)
+
+/
+
+DELETE FROM entity_cooccurrences
 
 /
 
@@ -533,7 +561,15 @@ UPDATE alembic_version SET version_num='0005' WHERE alembic_version.version_num 
 
 -- Running upgrade 0005 -> 0006
 
-ALTER TABLE chunks ADD content_hash VARCHAR2(64 CHAR)
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_tab_columns
+        WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND table_name = 'CHUNKS' AND column_name = 'CONTENT_HASH';
+    IF n = 0 THEN
+        EXECUTE IMMEDIATE q'~ALTER TABLE chunks ADD content_hash VARCHAR2(64 CHAR)~';
+    END IF;
+END;
 
 /
 
@@ -627,6 +663,119 @@ UPDATE alembic_version SET version_num='0008' WHERE alembic_version.version_num 
 -- Running upgrade 0008 -> 0009
 
 UPDATE alembic_version SET version_num='0009' WHERE alembic_version.version_num = '0008'
+
+/
+
+-- Running upgrade 0009 -> 0010
+
+CREATE TABLE IF NOT EXISTS bank_stat_deltas (
+    bank_id VARCHAR2(255 CHAR) NOT NULL, 
+    id RAW(16) NOT NULL, 
+    kind VARCHAR2(64 CHAR) NOT NULL, 
+    delta NUMBER(19) NOT NULL, 
+    written_at TIMESTAMP WITH TIME ZONE, 
+    CONSTRAINT pk_bank_stat_deltas PRIMARY KEY (bank_id, id), 
+    CONSTRAINT fk_bank_stat_deltas_bank_id_banks FOREIGN KEY(bank_id) REFERENCES banks (bank_id) ON DELETE CASCADE
+)
+
+/
+
+CREATE INDEX IF NOT EXISTS ix_bank_stat_deltas_kind ON bank_stat_deltas (bank_id, kind)
+
+/
+
+CREATE OR REPLACE TRIGGER trg_memory_units_count
+AFTER INSERT OR DELETE ON memory_units FOR EACH ROW
+BEGIN
+    IF INSERTING THEN
+        INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) VALUES (:NEW.bank_id, SYS_GUID(), 'units:' || :NEW.fact_type, 1, :NEW.created_at);
+    ELSIF DELETING THEN
+        INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) VALUES (:OLD.bank_id, SYS_GUID(), 'units:' || :OLD.fact_type, -1, SYSTIMESTAMP);
+    END IF;
+END;
+
+/
+
+CREATE OR REPLACE TRIGGER trg_memory_links_count
+AFTER INSERT OR DELETE ON memory_links FOR EACH ROW
+BEGIN
+    IF INSERTING THEN
+        INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) VALUES (:NEW.bank_id, SYS_GUID(), 'links:' || :NEW.link_type, 1, :NEW.created_at);
+    ELSIF DELETING THEN
+        INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) VALUES (:OLD.bank_id, SYS_GUID(), 'links:' || :OLD.link_type, -1, SYSTIMESTAMP);
+    END IF;
+END;
+
+/
+
+CREATE OR REPLACE TRIGGER trg_entities_count
+AFTER INSERT OR DELETE ON entities FOR EACH ROW
+BEGIN
+    IF INSERTING THEN
+        INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) VALUES (:NEW.bank_id, SYS_GUID(), 'entities', 1, :NEW.created_at);
+    ELSIF DELETING THEN
+        INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) VALUES (:OLD.bank_id, SYS_GUID(), 'entities', -1, SYSTIMESTAMP);
+    END IF;
+END;
+
+/
+
+CREATE OR REPLACE TRIGGER trg_documents_count
+AFTER INSERT OR DELETE OR UPDATE ON documents FOR EACH ROW
+BEGIN
+    IF INSERTING THEN
+        INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) VALUES (:NEW.bank_id, SYS_GUID(), 'documents', 1, :NEW.updated_at);
+    ELSIF UPDATING THEN
+        INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) VALUES (:NEW.bank_id, SYS_GUID(), 'documents', 0, :NEW.updated_at);
+    ELSIF DELETING THEN
+        INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) VALUES (:OLD.bank_id, SYS_GUID(), 'documents', -1, SYSTIMESTAMP);
+    END IF;
+END;
+
+/
+
+CREATE OR REPLACE TRIGGER trg_async_operations_count
+AFTER INSERT OR DELETE OR UPDATE ON async_operations FOR EACH ROW
+BEGIN
+    IF INSERTING THEN
+        INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) VALUES (:NEW.bank_id, SYS_GUID(), 'operations:' || :NEW.status, 1, NULL);
+    ELSIF UPDATING THEN
+        IF 'operations:' || :OLD.status <> 'operations:' || :NEW.status THEN
+            INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) VALUES (:OLD.bank_id, SYS_GUID(), 'operations:' || :OLD.status, -1, NULL);
+            INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) VALUES (:NEW.bank_id, SYS_GUID(), 'operations:' || :NEW.status, 1, NULL);
+        END IF;
+    ELSIF DELETING THEN
+        INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) VALUES (:OLD.bank_id, SYS_GUID(), 'operations:' || :OLD.status, -1, NULL);
+    END IF;
+END;
+
+/
+
+DELETE FROM bank_stat_deltas
+
+/
+
+INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) SELECT r.bank_id, SYS_GUID(), 'units:' || r.fact_type, COUNT(*), MAX(r.created_at) FROM memory_units r GROUP BY r.bank_id, 'units:' || r.fact_type
+
+/
+
+INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) SELECT r.bank_id, SYS_GUID(), 'links:' || r.link_type, COUNT(*), MAX(r.created_at) FROM memory_links r GROUP BY r.bank_id, 'links:' || r.link_type
+
+/
+
+INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) SELECT r.bank_id, SYS_GUID(), 'entities', COUNT(*), MAX(r.created_at) FROM entities r GROUP BY r.bank_id
+
+/
+
+INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) SELECT r.bank_id, SYS_GUID(), 'documents', COUNT(*), MAX(r.updated_at) FROM documents r GROUP BY r.bank_id
+
+/
+
+INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) SELECT r.bank_id, SYS_GUID(), 'operations:' || r.status, COUNT(*), NULL FROM async_operations r GROUP BY r.bank_id, 'operations:' || r.status
+
+/
+
+UPDATE alembic_version SET version_num='0010' WHERE alembic_version.version_num = '0009'
 
 /
 

@@ -1,5 +1,23 @@
 BEGIN;
 
+-- Running downgrade 0010 -> 0009
+
+DROP FUNCTION "public".memrepo_count_memory_units() CASCADE;
+
+DROP FUNCTION "public".memrepo_count_memory_links() CASCADE;
+
+DROP FUNCTION "public".memrepo_count_entities() CASCADE;
+
+DROP FUNCTION "public".memrepo_count_documents() CASCADE;
+
+DROP FUNCTION "public".memrepo_count_async_operations() CASCADE;
+
+DROP INDEX ix_bank_stat_deltas_kind;
+
+DROP TABLE bank_stat_deltas;
+
+UPDATE public.alembic_version SET version_num='0009' WHERE public.alembic_version.version_num = '0010';
+
 -- Running downgrade 0009 -> 0008
 
 CREATE INDEX IF NOT EXISTS ix_memory_units_embedding_hnsw ON memory_units USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64);

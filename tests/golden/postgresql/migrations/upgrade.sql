@@ -369,5 +369,149 @@ DROP INDEX IF EXISTS ix_memory_units_embedding_hnsw;
 
 UPDATE public.alembic_version SET version_num='0009' WHERE public.alembic_version.version_num = '0008';
 
+-- Running upgrade 0009 -> 0010
+
+CREATE TABLE bank_stat_deltas (
+    bank_id VARCHAR(255) NOT NULL, 
+    id UUID NOT NULL, 
+    kind VARCHAR(64) NOT NULL, 
+    delta BIGINT NOT NULL, 
+    written_at TIMESTAMP WITH TIME ZONE, 
+    CONSTRAINT pk_bank_stat_deltas PRIMARY KEY (bank_id, id), 
+    CONSTRAINT fk_bank_stat_deltas_bank_id_banks FOREIGN KEY(bank_id) REFERENCES banks (bank_id) ON DELETE CASCADE
+);
+
+CREATE INDEX ix_bank_stat_deltas_kind ON bank_stat_deltas (bank_id, kind);
+
+CREATE FUNCTION "public".memrepo_count_memory_units() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO "public".bank_stat_deltas (bank_id, id, kind, delta, written_at)
+        SELECT r.bank_id, gen_random_uuid(), 'units:' || r.fact_type, COUNT(*), MAX(r.created_at)
+        FROM new_rows r GROUP BY r.bank_id, 'units:' || r.fact_type;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO "public".bank_stat_deltas (bank_id, id, kind, delta, written_at)
+        SELECT r.bank_id, gen_random_uuid(), 'units:' || r.fact_type, -COUNT(*), now()
+        FROM old_rows r WHERE EXISTS (SELECT 1 FROM "public".banks b WHERE b.bank_id = r.bank_id)
+        GROUP BY r.bank_id, 'units:' || r.fact_type;
+    END IF;
+    RETURN NULL;
+END
+$body$;
+
+CREATE TRIGGER memrepo_count_insert AFTER INSERT ON "public".memory_units REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public".memrepo_count_memory_units();
+
+CREATE TRIGGER memrepo_count_delete AFTER DELETE ON "public".memory_units REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "public".memrepo_count_memory_units();
+
+CREATE FUNCTION "public".memrepo_count_memory_links() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO "public".bank_stat_deltas (bank_id, id, kind, delta, written_at)
+        SELECT r.bank_id, gen_random_uuid(), 'links:' || r.link_type, COUNT(*), MAX(r.created_at)
+        FROM new_rows r GROUP BY r.bank_id, 'links:' || r.link_type;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO "public".bank_stat_deltas (bank_id, id, kind, delta, written_at)
+        SELECT r.bank_id, gen_random_uuid(), 'links:' || r.link_type, -COUNT(*), now()
+        FROM old_rows r WHERE EXISTS (SELECT 1 FROM "public".banks b WHERE b.bank_id = r.bank_id)
+        GROUP BY r.bank_id, 'links:' || r.link_type;
+    END IF;
+    RETURN NULL;
+END
+$body$;
+
+CREATE TRIGGER memrepo_count_insert AFTER INSERT ON "public".memory_links REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public".memrepo_count_memory_links();
+
+CREATE TRIGGER memrepo_count_delete AFTER DELETE ON "public".memory_links REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "public".memrepo_count_memory_links();
+
+CREATE FUNCTION "public".memrepo_count_entities() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO "public".bank_stat_deltas (bank_id, id, kind, delta, written_at)
+        SELECT r.bank_id, gen_random_uuid(), 'entities', COUNT(*), MAX(r.created_at)
+        FROM new_rows r GROUP BY r.bank_id;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO "public".bank_stat_deltas (bank_id, id, kind, delta, written_at)
+        SELECT r.bank_id, gen_random_uuid(), 'entities', -COUNT(*), now()
+        FROM old_rows r WHERE EXISTS (SELECT 1 FROM "public".banks b WHERE b.bank_id = r.bank_id)
+        GROUP BY r.bank_id;
+    END IF;
+    RETURN NULL;
+END
+$body$;
+
+CREATE TRIGGER memrepo_count_insert AFTER INSERT ON "public".entities REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public".memrepo_count_entities();
+
+CREATE TRIGGER memrepo_count_delete AFTER DELETE ON "public".entities REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "public".memrepo_count_entities();
+
+CREATE FUNCTION "public".memrepo_count_documents() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO "public".bank_stat_deltas (bank_id, id, kind, delta, written_at)
+        SELECT r.bank_id, gen_random_uuid(), 'documents', COUNT(*), MAX(r.updated_at)
+        FROM new_rows r GROUP BY r.bank_id;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO "public".bank_stat_deltas (bank_id, id, kind, delta, written_at)
+        SELECT c.bank_id, gen_random_uuid(), c.kind, SUM(c.n), MAX(c.at) FROM (
+            SELECT r.bank_id, 'documents' AS kind, 1 AS n, r.updated_at AS at FROM new_rows r
+            UNION ALL SELECT r.bank_id, 'documents', -1, NULL FROM old_rows r
+        ) c GROUP BY c.bank_id, c.kind
+        HAVING SUM(c.n) <> 0 OR MAX(c.at) IS NOT NULL;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO "public".bank_stat_deltas (bank_id, id, kind, delta, written_at)
+        SELECT r.bank_id, gen_random_uuid(), 'documents', -COUNT(*), now()
+        FROM old_rows r WHERE EXISTS (SELECT 1 FROM "public".banks b WHERE b.bank_id = r.bank_id)
+        GROUP BY r.bank_id;
+    END IF;
+    RETURN NULL;
+END
+$body$;
+
+CREATE TRIGGER memrepo_count_insert AFTER INSERT ON "public".documents REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public".memrepo_count_documents();
+
+CREATE TRIGGER memrepo_count_delete AFTER DELETE ON "public".documents REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "public".memrepo_count_documents();
+
+CREATE TRIGGER memrepo_count_update AFTER UPDATE ON "public".documents REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public".memrepo_count_documents();
+
+CREATE FUNCTION "public".memrepo_count_async_operations() RETURNS trigger LANGUAGE plpgsql AS $body$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO "public".bank_stat_deltas (bank_id, id, kind, delta, written_at)
+        SELECT r.bank_id, gen_random_uuid(), 'operations:' || r.status, COUNT(*), NULL
+        FROM new_rows r GROUP BY r.bank_id, 'operations:' || r.status;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO "public".bank_stat_deltas (bank_id, id, kind, delta, written_at)
+        SELECT c.bank_id, gen_random_uuid(), c.kind, SUM(c.n), MAX(c.at) FROM (
+            SELECT r.bank_id, 'operations:' || r.status AS kind, 1 AS n, CAST(NULL AS timestamptz) AS at FROM new_rows r
+            UNION ALL SELECT r.bank_id, 'operations:' || r.status, -1, NULL FROM old_rows r
+        ) c GROUP BY c.bank_id, c.kind
+        HAVING SUM(c.n) <> 0 OR MAX(c.at) IS NOT NULL;
+    ELSIF TG_OP = 'DELETE' THEN
+        INSERT INTO "public".bank_stat_deltas (bank_id, id, kind, delta, written_at)
+        SELECT r.bank_id, gen_random_uuid(), 'operations:' || r.status, -COUNT(*), NULL
+        FROM old_rows r WHERE EXISTS (SELECT 1 FROM "public".banks b WHERE b.bank_id = r.bank_id)
+        GROUP BY r.bank_id, 'operations:' || r.status;
+    END IF;
+    RETURN NULL;
+END
+$body$;
+
+CREATE TRIGGER memrepo_count_insert AFTER INSERT ON "public".async_operations REFERENCING NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public".memrepo_count_async_operations();
+
+CREATE TRIGGER memrepo_count_delete AFTER DELETE ON "public".async_operations REFERENCING OLD TABLE AS old_rows FOR EACH STATEMENT EXECUTE FUNCTION "public".memrepo_count_async_operations();
+
+CREATE TRIGGER memrepo_count_update AFTER UPDATE ON "public".async_operations REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION "public".memrepo_count_async_operations();
+
+INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) SELECT r.bank_id, gen_random_uuid(), 'units:' || r.fact_type, COUNT(*), MAX(r.created_at) FROM memory_units r GROUP BY r.bank_id, 'units:' || r.fact_type;
+
+INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) SELECT r.bank_id, gen_random_uuid(), 'links:' || r.link_type, COUNT(*), MAX(r.created_at) FROM memory_links r GROUP BY r.bank_id, 'links:' || r.link_type;
+
+INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) SELECT r.bank_id, gen_random_uuid(), 'entities', COUNT(*), MAX(r.created_at) FROM entities r GROUP BY r.bank_id;
+
+INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) SELECT r.bank_id, gen_random_uuid(), 'documents', COUNT(*), MAX(r.updated_at) FROM documents r GROUP BY r.bank_id;
+
+INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) SELECT r.bank_id, gen_random_uuid(), 'operations:' || r.status, COUNT(*), NULL FROM async_operations r GROUP BY r.bank_id, 'operations:' || r.status;
+
+UPDATE public.alembic_version SET version_num='0010' WHERE public.alembic_version.version_num = '0009';
+
 COMMIT;
 

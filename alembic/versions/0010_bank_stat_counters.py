@@ -17,8 +17,8 @@ a bank's counter rows instead of counting its units.
 The Oracle half is resumable: the table and index are created only if missing, triggers
 are CREATE OR REPLACE, and the backfill replaces whatever an interrupted run left.
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-02 03:30:00.000000
 """
 
@@ -34,8 +34,8 @@ from sqlalchemy.dialects import oracle, postgresql
 from repo.migrations import migration_schema, run_for_dialect
 from repo.oracle_ddl import guarded_drop_trigger
 
-revision: str = "0009"
-down_revision: str | Sequence[str] | None = "0008"
+revision: str = "0010"
+down_revision: str | Sequence[str] | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
