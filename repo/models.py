@@ -217,7 +217,8 @@ class GraphQuery:
 
 @dataclass(frozen=True, slots=True)
 class RecallQuery:
-    """One combined recall: semantic arms per fact type, full text, graph expansion."""
+    """One combined recall: semantic arms per fact type, full text, the temporal arm, graph
+    expansion; then fusion and, optionally, MMR."""
 
     embedding: Sequence[float]
     text: str | None = None
@@ -238,7 +239,7 @@ class RecallQuery:
     #: lower values trade relevance for diversity (docs/recall.md, "MMR").
     mmr_lambda: float | None = None
     #: Reciprocal-rank fusion of the arms into `RecallResult.fused`: a weight per arm
-    #: group (`semantic`, `text`, `graph`) or per arm (`semantic:world`, `graph:link`,
+    #: group (`semantic`, `text`, `temporal`, `graph`) or per arm (`semantic:world`, `graph:link`,
     #: ...), 1.0 where not given; `rrf_k` is the rank constant.
     weights: Mapping[str, float] | None = None
     rrf_k: int = 60

@@ -37,4 +37,5 @@ def _epoch_oracle(element: EpochSeconds, compiler: SQLCompiler, **kw: Any) -> st
 
 
 def epoch_seconds(column: ColumnElement[Any]) -> EpochSeconds:
+    """`column` (a timestamp with time zone) as seconds since the Unix epoch, a float."""
     return EpochSeconds(column)

@@ -30,6 +30,7 @@ class CleanReleases:
         return getattr(conn, "_con", None) or conn
 
     def mark(self, conn: Any) -> None:
+        """Let the next release of `conn` skip the reset query."""
         self._clean.add(self._raw(conn))
 
     def take(self, conn: Any) -> bool:
