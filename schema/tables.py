@@ -166,6 +166,15 @@ for _fact_type, _name in VECTOR_INDEXES.items():
         postgresql_where=memory_units.c.fact_type == sa.literal_column(f"'{_fact_type}'"),
     ).ddl_if(dialect="postgresql")
 
+# Tag filters (`tags @> ...`, `tags && ...`; revision 0011): a selective filter reads
+# the matching units from this index (ANDed with the bank's btree in one bitmap) instead
+# of scanning the bank's wide rows. Oracle filters tags with JSON_TABLE / JSON_EXISTS.
+sa.Index(
+    "ix_memory_units_tags",
+    memory_units.c.tags,
+    postgresql_using="gin",
+).ddl_if(dialect="postgresql")
+
 sa.Index(
     "ix_memory_units_source_ids",
     memory_units.c.source_memory_ids,

@@ -779,6 +779,12 @@ UPDATE alembic_version SET version_num='0010' WHERE alembic_version.version_num 
 
 /
 
+-- Running upgrade 0010 -> 0011
+
+UPDATE alembic_version SET version_num='0011' WHERE alembic_version.version_num = '0010'
+
+/
+
 COMMIT
 
 /

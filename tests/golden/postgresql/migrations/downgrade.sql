@@ -1,5 +1,11 @@
 BEGIN;
 
+-- Running downgrade 0011 -> 0010
+
+DROP INDEX IF EXISTS ix_memory_units_tags;
+
+UPDATE public.alembic_version SET version_num='0010' WHERE public.alembic_version.version_num = '0011';
+
 -- Running downgrade 0010 -> 0009
 
 DROP FUNCTION "public".memrepo_count_memory_units() CASCADE;

@@ -513,5 +513,11 @@ INSERT INTO bank_stat_deltas (bank_id, id, kind, delta, written_at) SELECT r.ban
 
 UPDATE public.alembic_version SET version_num='0010' WHERE public.alembic_version.version_num = '0009';
 
+-- Running upgrade 0010 -> 0011
+
+CREATE INDEX IF NOT EXISTS ix_memory_units_tags ON memory_units USING gin (tags);
+
+UPDATE public.alembic_version SET version_num='0011' WHERE public.alembic_version.version_num = '0010';
+
 COMMIT;
 
