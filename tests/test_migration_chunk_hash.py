@@ -8,18 +8,22 @@ from __future__ import annotations
 import asyncio
 import hashlib
 
-import asyncpg
 import pytest
 
 from repo.migrations import downgrade_sync, migrate
 from repo.models import ChunkIn
 from repo.store import open_store
-from repo.urls import asyncpg_url
 from tests.conftest import new_schema
 from tests.helpers import unit
 from tests.providers import Provider
 from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import TABLES, _indexes, _load_0001, _snapshot
+from tests.test_migration_lifecycle import (
+    TABLES,
+    _indexes,
+    _load_0001,
+    _snapshot,
+    schema_connection,
+)
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
@@ -33,17 +37,13 @@ async def test_0006_hashes_existing_chunks(provider: Provider) -> None:
     schema = new_schema()
     try:
         await migrate(provider.url, schema=schema, revision="0001")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            ids = await _load_0001(conn, schema)
+        async with schema_connection(provider.url, schema) as conn:
+            ids = await _load_0001(conn)
             await conn.execute(f"INSERT INTO chunks VALUES ('b1', 'c2', 'd1', 1, '{ACCENTED}')")
             await migrate(provider.url, schema=schema, revision="0005")
-            await conn.execute(f'SET search_path TO "{schema}", public')
             before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
             await migrate(provider.url, schema=schema, revision="0006")
             after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
-        finally:
-            await conn.close()
 
         for table in TABLES:
             if table != "chunks":
@@ -59,13 +59,9 @@ async def test_0006_hashes_existing_chunks(provider: Provider) -> None:
         assert await schema_diff(provider.url, schema) == []
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0005")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            await conn.execute(f'SET search_path TO "{schema}", public')
+        async with schema_connection(provider.url, schema) as conn:
             assert await _snapshot(conn) == before
             assert await _indexes(conn, schema) == indexes_before
-        finally:
-            await conn.close()
 
         # At the head again, the hashed chunks count as unchanged: u1 (of c1) stays.
         await migrate(provider.url, schema=schema)

@@ -10,16 +10,21 @@ import itertools
 import uuid
 from collections import Counter
 
-import asyncpg
 import pytest
 
 from repo.migrations import downgrade_sync, migrate
 from repo.store import open_store
-from repo.urls import asyncpg_url
 from tests.conftest import new_schema
 from tests.providers import Provider
 from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import T0, TABLES, _indexes, _load_0001, _snapshot
+from tests.test_migration_lifecycle import (
+    T0,
+    TABLES,
+    _indexes,
+    _load_0001,
+    _snapshot,
+    schema_connection,
+)
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
@@ -31,9 +36,8 @@ async def test_0005_fills_cooccurrences_from_existing_mentions(provider: Provide
     schema = new_schema()
     try:
         await migrate(provider.url, schema=schema, revision="0001")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            ids = await _load_0001(conn, schema)
+        async with schema_connection(provider.url, schema) as conn:
+            ids = await _load_0001(conn)
             # Two more entities: u1 mentions bob, ann, cy; u2 mentions bob, ann.
             extra = {"ann": uuid.uuid4(), "cy": uuid.uuid4()}
             for name, eid in extra.items():
@@ -48,7 +52,6 @@ async def test_0005_fills_cooccurrences_from_existing_mentions(provider: Provide
                     "INSERT INTO unit_entities VALUES ($1, $2, 'b1')", unit_id, entity_id
                 )
             await migrate(provider.url, schema=schema, revision="0004")
-            await conn.execute(f'SET search_path TO "{schema}", public')
             before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
             all_mentions = await conn.fetch("SELECT unit_id, entity_id FROM unit_entities")
             await migrate(provider.url, schema=schema, revision="0005")
@@ -56,8 +59,6 @@ async def test_0005_fills_cooccurrences_from_existing_mentions(provider: Provide
             stored = await conn.fetch(
                 "SELECT entity_id, other_id, units FROM entity_cooccurrences WHERE bank_id = 'b1'"
             )
-        finally:
-            await conn.close()
 
         by_unit: dict[uuid.UUID, set[uuid.UUID]] = {}
         for r in all_mentions:
@@ -89,12 +90,8 @@ async def test_0005_fills_cooccurrences_from_existing_mentions(provider: Provide
             ]  # fmt: skip
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0004")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            await conn.execute(f'SET search_path TO "{schema}", public')
+        async with schema_connection(provider.url, schema) as conn:
             assert await _snapshot(conn) == before
             assert await _indexes(conn, schema) == indexes_before
-        finally:
-            await conn.close()
     finally:
         await drop_schema(provider.url, schema)

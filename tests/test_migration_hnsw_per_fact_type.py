@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 import pytest
 
 from repo.migrations import downgrade_sync, migrate
 from repo.store import open_store
-from repo.urls import asyncpg_url
 from schema.tables import FACT_TYPES, VECTOR_INDEXES
 from tests.conftest import new_schema
 from tests.helpers import embedding
 from tests.providers import Provider
 from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import _indexes, _load_0001, _snapshot
+from tests.test_migration_lifecycle import _indexes, _load_0001, _snapshot, schema_connection
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
@@ -32,11 +30,9 @@ async def test_0009_splits_the_hnsw_index_by_fact_type(provider: Provider) -> No
     schema = new_schema()
     try:
         await migrate(provider.url, schema=schema, revision="0001")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            await _load_0001(conn, schema)
+        async with schema_connection(provider.url, schema) as conn:
+            await _load_0001(conn)
             await migrate(provider.url, schema=schema, revision="0008")
-            await conn.execute(f'SET search_path TO "{schema}", public')
             before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
             assert SHARED in indexes_before
             # Built ahead of the migration, as docs/production.md advises for big tables.
@@ -47,8 +43,6 @@ async def test_0009_splits_the_hnsw_index_by_fact_type(provider: Provider) -> No
             )
             await migrate(provider.url, schema=schema, revision="0009")
             after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
-        finally:
-            await conn.close()
 
         assert after == before  # every row of every table
         assert SHARED not in indexes_after
@@ -67,12 +61,8 @@ async def test_0009_splits_the_hnsw_index_by_fact_type(provider: Provider) -> No
             assert [r["text"] for r in rows] == ["bob likes tea"]
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0008")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            await conn.execute(f'SET search_path TO "{schema}", public')
+        async with schema_connection(provider.url, schema) as conn:
             assert await _snapshot(conn) == before
             assert await _indexes(conn, schema) == indexes_before
-        finally:
-            await conn.close()
     finally:
         await drop_schema(provider.url, schema)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -33,13 +35,24 @@ TABLES = (
 )  # fmt: skip
 
 
+@asynccontextmanager
+async def schema_connection(url: str, schema: str) -> AsyncIterator[asyncpg.Connection]:
+    """A plain asyncpg connection with `schema` first on its search path, closed on exit."""
+    conn = await asyncpg.connect(asyncpg_url(url))
+    try:
+        await conn.execute(f'SET search_path TO "{schema}", public')
+        yield conn
+    finally:
+        await conn.close()
+
+
 def _vec(seed: int) -> str:
     return "[" + ",".join(repr(x) for x in embedding(seed)) + "]"
 
 
-async def _load_0001(conn: asyncpg.Connection, schema: str) -> dict[str, uuid.UUID]:
-    """Rows in every 0001 table, written with plain SQL against the 0001 schema."""
-    await conn.execute(f'SET search_path TO "{schema}", public')
+async def _load_0001(conn: asyncpg.Connection) -> dict[str, uuid.UUID]:
+    """Rows in every 0001 table, written with plain SQL against the 0001 schema (`conn`
+    from `schema_connection`)."""
     ids = {name: uuid.uuid4() for name in ("u1", "u2", "obs", "ent", "op")}
     await conn.execute("INSERT INTO banks VALUES ('b1', 'Bank one', '{\"k\": 1}', $1, $1)", T0)
     await conn.execute(
@@ -103,14 +116,11 @@ async def test_0002_upgrades_and_downgrades_a_database_with_data(provider: Provi
     schema = new_schema()
     try:
         await migrate(provider.url, schema=schema, revision="0001")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            ids = await _load_0001(conn, schema)
+        async with schema_connection(provider.url, schema) as conn:
+            ids = await _load_0001(conn)
             before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
             await migrate(provider.url, schema=schema, revision="0002")
             after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
-        finally:
-            await conn.close()
 
         # Every row kept; the new unit columns are NULL on every old row.
         for table in TABLES:
@@ -148,16 +158,12 @@ async def test_0002_upgrades_and_downgrades_a_database_with_data(provider: Provi
             assert history["previous_text"] == "bob is social"
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0001")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            await conn.execute(f'SET search_path TO "{schema}", public')
+        async with schema_connection(provider.url, schema) as conn:
             down = await _snapshot(conn)
             indexes_down = await _indexes(conn, schema)
             history_table = await conn.fetchval(
                 "SELECT to_regclass($1)", f'"{schema}".observation_history'
             )
-        finally:
-            await conn.close()
         assert history_table is None
         assert indexes_down == indexes_before
         assert set(down["memory_units"][0]) == set(before["memory_units"][0])

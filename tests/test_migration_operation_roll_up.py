@@ -18,11 +18,17 @@ from alembic import command
 from repo.migrations import alembic_config, downgrade_sync, migrate
 from repo.models import OperationIn
 from repo.store import open_store
-from repo.urls import asyncpg_url
 from tests.conftest import new_schema
 from tests.providers import Provider
 from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import T0, TABLES, _indexes, _load_0001, _snapshot
+from tests.test_migration_lifecycle import (
+    T0,
+    TABLES,
+    _indexes,
+    _load_0001,
+    _snapshot,
+    schema_connection,
+)
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
@@ -76,17 +82,13 @@ async def test_0007_rolls_up_the_queued_parents(provider: Provider) -> None:
     schema = new_schema()
     try:
         await migrate(provider.url, schema=schema, revision="0001")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            await _load_0001(conn, schema)
+        async with schema_connection(provider.url, schema) as conn:
+            await _load_0001(conn)
             await migrate(provider.url, schema=schema, revision="0006")
-            await conn.execute(f'SET search_path TO "{schema}", public')
             ids = await _queue(conn)
             before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
             await migrate(provider.url, schema=schema, revision="0007")
             after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
-        finally:
-            await conn.close()
 
         for table in TABLES:
             if table != "async_operations":
@@ -125,9 +127,7 @@ async def test_0007_rolls_up_the_queued_parents(provider: Provider) -> None:
             await store.operations.submit("b1", tree)  # waiting at the downgrade
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0006")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            await conn.execute(f'SET search_path TO "{schema}", public')
+        async with schema_connection(provider.url, schema) as conn:
             assert await _indexes(conn, schema) == indexes_before
             down = _by_type([dict(r) for r in await conn.fetch("SELECT * FROM async_operations")])
             assert set(down) == {*old, "fresh", "fresh.1"}
@@ -139,8 +139,6 @@ async def test_0007_rolls_up_the_queued_parents(provider: Provider) -> None:
             )
             with pytest.raises(asyncpg.CheckViolationError):
                 await conn.execute("UPDATE async_operations SET status = 'waiting'")
-        finally:
-            await conn.close()
     finally:
         await drop_schema(provider.url, schema)
 

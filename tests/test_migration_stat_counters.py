@@ -14,12 +14,11 @@ import pytest
 
 from repo.migrations import downgrade_sync, migrate
 from repo.store import open_store
-from repo.urls import asyncpg_url
 from tests.conftest import new_schema
 from tests.helpers import unit
 from tests.providers import Provider
 from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import _indexes, _load_0001, _snapshot
+from tests.test_migration_lifecycle import _indexes, _load_0001, _snapshot, schema_connection
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
@@ -72,11 +71,9 @@ async def test_0010_counts_existing_data_and_keeps_counting(provider: Provider) 
     schema = new_schema()
     try:
         await migrate(provider.url, schema=schema, revision="0001")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            await _load_0001(conn, schema)
+        async with schema_connection(provider.url, schema) as conn:
+            await _load_0001(conn)
             await migrate(provider.url, schema=schema, revision="0009")
-            await conn.execute(f'SET search_path TO "{schema}", public')
             before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
             assert await _triggers(conn, schema) == []
             await migrate(provider.url, schema=schema, revision="0010")
@@ -85,8 +82,6 @@ async def test_0010_counts_existing_data_and_keeps_counting(provider: Provider) 
             assert truth["units:world"] == 1 and truth["documents"] == 1 and truth["entities"]
             assert await _counters(conn, "b1") == truth
             assert len(await _triggers(conn, schema)) == 12 + 5  # triggers, functions
-        finally:
-            await conn.close()
         assert after == before
         new_indexes = {k: v for k, v in indexes_after.items() if k not in indexes_before}
         assert set(new_indexes) == {"pk_bank_stat_deltas", "ix_bank_stat_deltas_kind"}
@@ -102,16 +97,12 @@ async def test_0010_counts_existing_data_and_keeps_counting(provider: Provider) 
             assert (await store.banks.stats("b1")).units["world"] == truth["units:world"] + 1
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0009")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            await conn.execute(f'SET search_path TO "{schema}", public')
+        async with schema_connection(provider.url, schema) as conn:
             assert await _triggers(conn, schema) == []
             assert await _indexes(conn, schema) == indexes_before
             gone = await conn.fetchval("SELECT to_regclass($1)", f'"{schema}".bank_stat_deltas')
             assert gone is None
             # Writes go on without the counters.
             await conn.execute("DELETE FROM memory_units WHERE bank_id = 'b1'")
-        finally:
-            await conn.close()
     finally:
         await drop_schema(provider.url, schema)

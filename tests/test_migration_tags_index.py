@@ -7,18 +7,16 @@ from __future__ import annotations
 
 import asyncio
 
-import asyncpg
 import pytest
 
 from repo.migrations import downgrade_sync, migrate
 from repo.models import RecallFilter
 from repo.store import open_store
-from repo.urls import asyncpg_url
 from tests.conftest import new_schema
 from tests.helpers import embedding
 from tests.providers import Provider
 from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import _indexes, _load_0001, _snapshot
+from tests.test_migration_lifecycle import _indexes, _load_0001, _snapshot, schema_connection
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
@@ -33,11 +31,9 @@ async def test_0011_adds_the_tags_gin_index(provider: Provider, built_ahead: boo
     schema = new_schema()
     try:
         await migrate(provider.url, schema=schema, revision="0001")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            await _load_0001(conn, schema)
+        async with schema_connection(provider.url, schema) as conn:
+            await _load_0001(conn)
             await migrate(provider.url, schema=schema, revision="0010")
-            await conn.execute(f'SET search_path TO "{schema}", public')
             before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
             assert INDEX not in indexes_before
             if built_ahead:  # as docs/production.md advises for big tables
@@ -46,8 +42,6 @@ async def test_0011_adds_the_tags_gin_index(provider: Provider, built_ahead: boo
                 )
             await migrate(provider.url, schema=schema, revision="0011")
             after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
-        finally:
-            await conn.close()
 
         assert after == before  # every row of every table
         assert indexes_after[INDEX].endswith("USING gin (tags)"), indexes_after[INDEX]
@@ -63,12 +57,8 @@ async def test_0011_adds_the_tags_gin_index(provider: Provider, built_ahead: boo
             assert [r["text"] for r in rows] == ["bob likes tea"]
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0010")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            await conn.execute(f'SET search_path TO "{schema}", public')
+        async with schema_connection(provider.url, schema) as conn:
             assert await _snapshot(conn) == before
             assert await _indexes(conn, schema) == indexes_before
-        finally:
-            await conn.close()
     finally:
         await drop_schema(provider.url, schema)

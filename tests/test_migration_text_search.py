@@ -15,12 +15,17 @@ import pytest
 from repo.errors import ConfigurationError
 from repo.migrations import downgrade_sync, migrate
 from repo.store import open_store
-from repo.urls import asyncpg_url
 from tests.conftest import new_schema
 from tests.helpers import unit
 from tests.providers import Provider
 from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import TABLES, _indexes, _load_0001, _snapshot
+from tests.test_migration_lifecycle import (
+    TABLES,
+    _indexes,
+    _load_0001,
+    _snapshot,
+    schema_connection,
+)
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
@@ -35,11 +40,9 @@ async def test_0008_vectors_for_existing_units(provider: Provider) -> None:
     schema = new_schema()
     try:
         await migrate(provider.url, schema=schema, revision="0001")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            ids = await _load_0001(conn, schema)
+        async with schema_connection(provider.url, schema) as conn:
+            ids = await _load_0001(conn)
             await migrate(provider.url, schema=schema, revision="0007")
-            await conn.execute(f'SET search_path TO "{schema}", public')
             await conn.execute(
                 "UPDATE memory_units SET context = 'drinking oolong in gardens' WHERE id = $1",
                 ids["u2"],
@@ -59,8 +62,6 @@ async def test_0008_vectors_for_existing_units(provider: Provider) -> None:
                     "SELECT id, tsvector_to_array(search_vector) AS lexemes FROM memory_units"
                 )
             }
-        finally:
-            await conn.close()
 
         for table in TABLES:
             if table != "memory_units":
@@ -88,16 +89,12 @@ async def test_0008_vectors_for_existing_units(provider: Provider) -> None:
             assert await store.recall.fulltext("b1", "farawayword") == []
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0007")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
-            await conn.execute(f'SET search_path TO "{schema}", public')
+        async with schema_connection(provider.url, schema) as conn:
             assert await _snapshot(conn) == before
             assert await _indexes(conn, schema) == indexes_before
             assert await _storage(conn) == storage_before == ("e", None)
             function = await conn.fetchval("SELECT to_regproc($1)", f"{schema}.text_search_query")
             assert function is None
-        finally:
-            await conn.close()
     finally:
         await drop_schema(provider.url, schema)
 
@@ -162,11 +159,8 @@ async def test_unknown_config_fails_the_migration_and_changes_nothing(
         await migrate(provider.url, schema=schema, revision="0007")
         with pytest.raises(ConfigurationError, match="does not exist"):
             await migrate(provider.url, schema=schema, text_search_config="klingon")
-        conn = await asyncpg.connect(asyncpg_url(provider.url))
-        try:
+        async with schema_connection(provider.url, schema) as conn:
             revision = await conn.fetchval(f'SELECT version_num FROM "{schema}".alembic_version')
-        finally:
-            await conn.close()
         assert revision == "0007"
     finally:
         await drop_schema(provider.url, schema)
