@@ -41,6 +41,7 @@ INCREMENT_BATCH = Statement(
         ["bank_id", "entity_id", "other_id"],
         {"units": _c.units + incoming(_c.units)},
     ),
+    only="postgresql",  # behind Capabilities.ordered_array_upsert
 )
 DECREMENT = Statement(
     "entities.cooccurrences.decrement",

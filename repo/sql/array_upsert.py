@@ -2,10 +2,10 @@
 
 PostgreSQL: `INSERT ... SELECT FROM unnest($a::t[], ...) WITH ORDINALITY ORDER BY
 ordinality ON CONFLICT ... DO UPDATE`, so rows are inserted (and their keys locked) in
-the order the caller sorted them. Oracle: a MERGE whose source is one JSON_TABLE per
-bound array, joined on the element's position. Oracle does not promise the order in
-which a MERGE visits its source rows, so writers that rely on a canonical lock order run
-the one-row `upsert` per row there instead (`Capabilities.ordered_array_upsert`).
+the order the caller sorted them. PostgreSQL only: Oracle does not promise the order in
+which a MERGE visits its source rows, so there writers that rely on a canonical lock order
+run the one-row `upsert` per row instead (`Capabilities.ordered_array_upsert`), and a
+statement built on this construct is declared `only="postgresql"`.
 """
 
 from __future__ import annotations
@@ -19,8 +19,6 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 from sqlalchemy.sql.expression import ClauseElement, Executable
-
-_ORACLE_ELEMENT = {"uuid": ("VARCHAR2(32)", "HEXTORAW({})"), "int": ("NUMBER", "{}")}
 
 
 class ArrayUpsert(Executable, ClauseElement):
@@ -73,36 +71,6 @@ def _array_upsert_pg(element: ArrayUpsert, compiler: SQLCompiler, **kw: Any) -> 
         f"SELECT {', '.join(picked)} FROM unnest({arrays}) WITH ORDINALITY "
         f"AS s({names}, ordinality) ORDER BY s.ordinality "
         f"ON CONFLICT ({', '.join(quote(c) for c in element.key)}) DO UPDATE SET {sets}"
-    )
-
-
-@compiles(ArrayUpsert, "oracle")
-def _array_upsert_oracle(element: ArrayUpsert, compiler: SQLCompiler, **kw: Any) -> str:
-    quote = compiler.preparer.quote
-    table = compiler.preparer.format_table(element.table)
-    picked = [
-        f"{compiler.process(element.scalar_param(c), **kw)} AS {quote(c)}" for c in element.scalars
-    ]
-    sources = []
-    for i, (column, kind) in enumerate(element.arrays.items()):
-        sql_type, value = _ORACLE_ELEMENT[kind]
-        alias = f"a{i}"
-        picked.append(f"{value.format(f'{alias}.v')} AS {quote(column)}")
-        source = (
-            f"JSON_TABLE({compiler.process(element.array_param(column), **kw)}, '$[*]' "
-            f"COLUMNS (i FOR ORDINALITY, v {sql_type} PATH '$')) {alias}"
-        )
-        sources.append(source if i == 0 else f"JOIN {source} ON {alias}.i = a0.i")
-    on = " AND ".join(f"{table}.{quote(c)} = s.{quote(c)}" for c in element.key)
-    sets = ", ".join(
-        f"{table}.{quote(c)} = {compiler.process(expr, **kw)}" for c, expr in element.update.items()
-    )
-    cols = ", ".join(quote(c) for c in element.columns)
-    vals = ", ".join(f"s.{quote(c)}" for c in element.columns)
-    return (
-        f"MERGE INTO {table} USING (SELECT {', '.join(picked)} FROM {' '.join(sources)}) s "
-        f"ON ({on}) WHEN MATCHED THEN UPDATE SET {sets} "
-        f"WHEN NOT MATCHED THEN INSERT ({cols}) VALUES ({vals})"
     )
 
 
