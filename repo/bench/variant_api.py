@@ -7,7 +7,7 @@ from __future__ import annotations
 import abc
 import importlib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -203,3 +203,27 @@ async def raw_pool(target: Target) -> asyncpg.Pool:
         init=init_connection,
         server_settings=session_settings(target.schema),
     )
+
+
+class RawPoolVariant:
+    """The raw-driver variants' pool: opened by `raw_pool`, the library's SQL text run on
+    it one pool call per statement (`fetch`), closed with the variant."""
+
+    target: Target
+
+    def __init__(self) -> None:
+        self.pool: asyncpg.Pool | None = None
+        self._sql = SqlText()
+
+    async def open(self, target: Target) -> None:
+        self.target = target
+        self.pool = await raw_pool(target)
+
+    async def fetch(self, stmt: Statement, params: Mapping[str, Any]) -> list[Any]:
+        assert self.pool is not None
+        sql, order = self._sql[stmt]
+        return await self.pool.fetch(sql, *[params[p] for p in order])  # type: ignore[no-any-return]
+
+    async def close(self) -> None:
+        if self.pool is not None:
+            await self.pool.close()

@@ -30,21 +30,19 @@ import importlib
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-import asyncpg
-
 from repo.backends.base import EMPTY
 from repo.backends.postgres import PostgresBackend, init_connection
 from repo.bench.bank import session_settings
 from repo.bench.data import Query
 from repo.bench.variant_api import (
     CombinedRecall,
+    RawPoolVariant,
     RecallShape,
     RecallVariant,
     SqlText,
     Target,
     missing_reason,
     named_sql,
-    raw_pool,
     recall_flow,
 )
 from repo.models import RecallQuery
@@ -167,29 +165,12 @@ class WrappedRowsVariant(MemrepoVariant):
 # --------------------------------------------------------------------------- raw asyncpg
 
 
-class RawAsyncpgVariant(CombinedRecall):
+class RawAsyncpgVariant(RawPoolVariant, CombinedRecall):
     name = "raw_asyncpg"
     description = "the library's compiled SQL on a bare asyncpg pool, one pool call each"
 
-    def __init__(self) -> None:
-        self.pool: asyncpg.Pool | None = None
-        self._sql = SqlText()
-
-    async def open(self, target: Target) -> None:
-        self.target = target
-        self.pool = await raw_pool(target)
-
-    async def _fetch(self, stmt: Statement, params: Mapping[str, Any]) -> list[Any]:
-        assert self.pool is not None
-        sql, order = self._sql[stmt]
-        return await self.pool.fetch(sql, *[params[p] for p in order])  # type: ignore[no-any-return]
-
     async def result(self, q: Query) -> RecallResult:
-        return await recall_flow(self._fetch, self.target, q)
-
-    async def close(self) -> None:
-        if self.pool is not None:
-            await self.pool.close()
+        return await recall_flow(self.fetch, self.target, q)
 
 
 class RawOneConnectionVariant(RawAsyncpgVariant):

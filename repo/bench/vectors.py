@@ -27,10 +27,9 @@ from repo.bench.bank import session_settings
 from repo.bench.data import Query
 from repo.bench.variant_api import (
     CANDIDATE_COLUMNS,
+    RawPoolVariant,
     RecallVariant,
-    SqlText,
     Target,
-    raw_pool,
     read_all,
 )
 from repo.repositories.recall import SEMANTIC
@@ -80,20 +79,11 @@ class MemrepoVectors(RecallVariant):
         await self._stack.aclose()
 
 
-class RawVectors(RecallVariant):
+class RawVectors(RawPoolVariant, RecallVariant):
     name = "raw_asyncpg"
     description = "the same SQL on a bare asyncpg pool, one pool call per search"
 
-    def __init__(self) -> None:
-        self.pool: asyncpg.Pool | None = None
-        self._sql = SqlText()
-
-    async def open(self, target: Target) -> None:
-        self.target = target
-        self.pool = await raw_pool(target)
-
     async def _rows(self, q: Query) -> dict[str, list[Any]]:
-        assert self.pool is not None
         params = {
             "bank_id": self.target.bank_id,
             "embedding": q.embedding,
@@ -101,8 +91,7 @@ class RawVectors(RecallVariant):
         }
         out = {}
         for ft in FACT_TYPES:
-            sql, order = self._sql[SEMANTIC.shape(fact_type=ft)]
-            out[ft] = await self.pool.fetch(sql, *[params[p] for p in order])
+            out[ft] = await self.fetch(SEMANTIC.shape(fact_type=ft), params)
         return out
 
     async def recall(self, q: Query) -> int:
@@ -110,10 +99,6 @@ class RawVectors(RecallVariant):
 
     async def semantic_ids(self, q: Query) -> dict[str, list[Any]]:
         return {ft: [r["id"] for r in rows] for ft, rows in (await self._rows(q)).items()}
-
-    async def close(self) -> None:
-        if self.pool is not None:
-            await self.pool.close()
 
 
 class _NoEmbeddings:
