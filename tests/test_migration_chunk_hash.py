@@ -15,15 +15,15 @@ from repo.models import ChunkIn
 from repo.store import open_store
 from tests.conftest import new_schema
 from tests.helpers import unit
+from tests.migration_data import (
+    TABLES,
+    indexes,
+    load_0001,
+    schema_connection,
+    snapshot,
+)
 from tests.providers import Provider
 from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import (
-    TABLES,
-    _indexes,
-    _load_0001,
-    _snapshot,
-    schema_connection,
-)
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
@@ -38,12 +38,12 @@ async def test_0006_hashes_existing_chunks(provider: Provider) -> None:
     try:
         await migrate(provider.url, schema=schema, revision="0001")
         async with schema_connection(provider.url, schema) as conn:
-            ids = await _load_0001(conn)
+            ids = await load_0001(conn)
             await conn.execute(f"INSERT INTO chunks VALUES ('b1', 'c2', 'd1', 1, '{ACCENTED}')")
             await migrate(provider.url, schema=schema, revision="0005")
-            before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
+            before, indexes_before = await snapshot(conn), await indexes(conn, schema)
             await migrate(provider.url, schema=schema, revision="0006")
-            after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
+            after, indexes_after = await snapshot(conn), await indexes(conn, schema)
 
         for table in TABLES:
             if table != "chunks":
@@ -60,8 +60,8 @@ async def test_0006_hashes_existing_chunks(provider: Provider) -> None:
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0005")
         async with schema_connection(provider.url, schema) as conn:
-            assert await _snapshot(conn) == before
-            assert await _indexes(conn, schema) == indexes_before
+            assert await snapshot(conn) == before
+            assert await indexes(conn, schema) == indexes_before
 
         # At the head again, the hashed chunks count as unchanged: u1 (of c1) stays.
         await migrate(provider.url, schema=schema)

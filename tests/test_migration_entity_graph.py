@@ -15,16 +15,16 @@ import pytest
 from repo.migrations import downgrade_sync, migrate
 from repo.store import open_store
 from tests.conftest import new_schema
-from tests.providers import Provider
-from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import (
+from tests.migration_data import (
     T0,
     TABLES,
-    _indexes,
-    _load_0001,
-    _snapshot,
+    indexes,
+    load_0001,
     schema_connection,
+    snapshot,
 )
+from tests.providers import Provider
+from tests.tenants import drop_schema
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
@@ -37,7 +37,7 @@ async def test_0005_fills_cooccurrences_from_existing_mentions(provider: Provide
     try:
         await migrate(provider.url, schema=schema, revision="0001")
         async with schema_connection(provider.url, schema) as conn:
-            ids = await _load_0001(conn)
+            ids = await load_0001(conn)
             # Two more entities: u1 mentions bob, ann, cy; u2 mentions bob, ann.
             extra = {"ann": uuid.uuid4(), "cy": uuid.uuid4()}
             for name, eid in extra.items():
@@ -52,10 +52,10 @@ async def test_0005_fills_cooccurrences_from_existing_mentions(provider: Provide
                     "INSERT INTO unit_entities VALUES ($1, $2, 'b1')", unit_id, entity_id
                 )
             await migrate(provider.url, schema=schema, revision="0004")
-            before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
+            before, indexes_before = await snapshot(conn), await indexes(conn, schema)
             all_mentions = await conn.fetch("SELECT unit_id, entity_id FROM unit_entities")
             await migrate(provider.url, schema=schema, revision="0005")
-            after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
+            after, indexes_after = await snapshot(conn), await indexes(conn, schema)
             stored = await conn.fetch(
                 "SELECT entity_id, other_id, units FROM entity_cooccurrences WHERE bank_id = 'b1'"
             )
@@ -91,7 +91,7 @@ async def test_0005_fills_cooccurrences_from_existing_mentions(provider: Provide
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0004")
         async with schema_connection(provider.url, schema) as conn:
-            assert await _snapshot(conn) == before
-            assert await _indexes(conn, schema) == indexes_before
+            assert await snapshot(conn) == before
+            assert await indexes(conn, schema) == indexes_before
     finally:
         await drop_schema(provider.url, schema)

@@ -14,9 +14,9 @@ from repo.store import open_store
 from schema.tables import FACT_TYPES, VECTOR_INDEXES
 from tests.conftest import new_schema
 from tests.helpers import embedding
+from tests.migration_data import indexes, load_0001, schema_connection, snapshot
 from tests.providers import Provider
 from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import _indexes, _load_0001, _snapshot, schema_connection
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
@@ -31,9 +31,9 @@ async def test_0009_splits_the_hnsw_index_by_fact_type(provider: Provider) -> No
     try:
         await migrate(provider.url, schema=schema, revision="0001")
         async with schema_connection(provider.url, schema) as conn:
-            await _load_0001(conn)
+            await load_0001(conn)
             await migrate(provider.url, schema=schema, revision="0008")
-            before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
+            before, indexes_before = await snapshot(conn), await indexes(conn, schema)
             assert SHARED in indexes_before
             # Built ahead of the migration, as docs/production.md advises for big tables.
             await conn.execute(
@@ -42,7 +42,7 @@ async def test_0009_splits_the_hnsw_index_by_fact_type(provider: Provider) -> No
                 " WHERE fact_type = 'world'"
             )
             await migrate(provider.url, schema=schema, revision="0009")
-            after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
+            after, indexes_after = await snapshot(conn), await indexes(conn, schema)
 
         assert after == before  # every row of every table
         assert SHARED not in indexes_after
@@ -62,7 +62,7 @@ async def test_0009_splits_the_hnsw_index_by_fact_type(provider: Provider) -> No
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0008")
         async with schema_connection(provider.url, schema) as conn:
-            assert await _snapshot(conn) == before
-            assert await _indexes(conn, schema) == indexes_before
+            assert await snapshot(conn) == before
+            assert await indexes(conn, schema) == indexes_before
     finally:
         await drop_schema(provider.url, schema)

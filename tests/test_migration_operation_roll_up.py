@@ -19,16 +19,16 @@ from repo.migrations import alembic_config, downgrade_sync, migrate
 from repo.models import OperationIn
 from repo.store import open_store
 from tests.conftest import new_schema
-from tests.providers import Provider
-from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import (
+from tests.migration_data import (
     T0,
     TABLES,
-    _indexes,
-    _load_0001,
-    _snapshot,
+    indexes,
+    load_0001,
     schema_connection,
+    snapshot,
 )
+from tests.providers import Provider
+from tests.tenants import drop_schema
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
@@ -83,12 +83,12 @@ async def test_0007_rolls_up_the_queued_parents(provider: Provider) -> None:
     try:
         await migrate(provider.url, schema=schema, revision="0001")
         async with schema_connection(provider.url, schema) as conn:
-            await _load_0001(conn)
+            await load_0001(conn)
             await migrate(provider.url, schema=schema, revision="0006")
             ids = await _queue(conn)
-            before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
+            before, indexes_before = await snapshot(conn), await indexes(conn, schema)
             await migrate(provider.url, schema=schema, revision="0007")
-            after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
+            after, indexes_after = await snapshot(conn), await indexes(conn, schema)
 
         for table in TABLES:
             if table != "async_operations":
@@ -128,7 +128,7 @@ async def test_0007_rolls_up_the_queued_parents(provider: Provider) -> None:
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0006")
         async with schema_connection(provider.url, schema) as conn:
-            assert await _indexes(conn, schema) == indexes_before
+            assert await indexes(conn, schema) == indexes_before
             down = _by_type([dict(r) for r in await conn.fetch("SELECT * FROM async_operations")])
             assert set(down) == {*old, "fresh", "fresh.1"}
             assert "unfinished_children" not in down["alone"]

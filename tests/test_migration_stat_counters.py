@@ -16,28 +16,28 @@ from repo.migrations import downgrade_sync, migrate
 from repo.store import open_store
 from tests.conftest import new_schema
 from tests.helpers import unit
+from tests.migration_data import indexes, load_0001, schema_connection, snapshot
 from tests.providers import Provider
 from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import _indexes, _load_0001, _snapshot, schema_connection
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
 
 
-def _truth(snapshot: dict[str, list[dict[str, Any]]], bank: str) -> dict[str, int]:
+def _truth(rows: dict[str, list[dict[str, Any]]], bank: str) -> dict[str, int]:
     """Every counted figure of `bank`, from the rows."""
     out: Counter[str] = Counter()
-    for r in snapshot["memory_units"]:
+    for r in rows["memory_units"]:
         if r["bank_id"] == bank:
             out[f"units:{r['fact_type']}"] += 1
-    for r in snapshot["memory_links"]:
+    for r in rows["memory_links"]:
         if r["bank_id"] == bank:
             out[f"links:{r['link_type']}"] += 1
-    for r in snapshot["async_operations"]:
+    for r in rows["async_operations"]:
         if r["bank_id"] == bank:
             out[f"operations:{r['status']}"] += 1
-    out["entities"] = sum(r["bank_id"] == bank for r in snapshot["entities"])
-    out["documents"] = sum(r["bank_id"] == bank for r in snapshot["documents"])
+    out["entities"] = sum(r["bank_id"] == bank for r in rows["entities"])
+    out["documents"] = sum(r["bank_id"] == bank for r in rows["documents"])
     return +out
 
 
@@ -72,12 +72,12 @@ async def test_0010_counts_existing_data_and_keeps_counting(provider: Provider) 
     try:
         await migrate(provider.url, schema=schema, revision="0001")
         async with schema_connection(provider.url, schema) as conn:
-            await _load_0001(conn)
+            await load_0001(conn)
             await migrate(provider.url, schema=schema, revision="0009")
-            before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
+            before, indexes_before = await snapshot(conn), await indexes(conn, schema)
             assert await _triggers(conn, schema) == []
             await migrate(provider.url, schema=schema, revision="0010")
-            after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
+            after, indexes_after = await snapshot(conn), await indexes(conn, schema)
             truth = _truth(before, "b1")
             assert truth["units:world"] == 1 and truth["documents"] == 1 and truth["entities"]
             assert await _counters(conn, "b1") == truth
@@ -99,7 +99,7 @@ async def test_0010_counts_existing_data_and_keeps_counting(provider: Provider) 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0009")
         async with schema_connection(provider.url, schema) as conn:
             assert await _triggers(conn, schema) == []
-            assert await _indexes(conn, schema) == indexes_before
+            assert await indexes(conn, schema) == indexes_before
             gone = await conn.fetchval("SELECT to_regclass($1)", f'"{schema}".bank_stat_deltas')
             assert gone is None
             # Writes go on without the counters.

@@ -17,15 +17,15 @@ from repo.migrations import downgrade_sync, migrate
 from repo.store import open_store
 from tests.conftest import new_schema
 from tests.helpers import unit
+from tests.migration_data import (
+    TABLES,
+    indexes,
+    load_0001,
+    schema_connection,
+    snapshot,
+)
 from tests.providers import Provider
 from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import (
-    TABLES,
-    _indexes,
-    _load_0001,
-    _snapshot,
-    schema_connection,
-)
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
@@ -41,7 +41,7 @@ async def test_0008_vectors_for_existing_units(provider: Provider) -> None:
     try:
         await migrate(provider.url, schema=schema, revision="0001")
         async with schema_connection(provider.url, schema) as conn:
-            ids = await _load_0001(conn)
+            ids = await load_0001(conn)
             await migrate(provider.url, schema=schema, revision="0007")
             await conn.execute(
                 "UPDATE memory_units SET context = 'drinking oolong in gardens' WHERE id = $1",
@@ -50,10 +50,10 @@ async def test_0008_vectors_for_existing_units(provider: Provider) -> None:
             await conn.execute(
                 "UPDATE memory_units SET context = $2 WHERE id = $1", ids["obs"], LONG_CONTEXT
             )
-            before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
+            before, indexes_before = await snapshot(conn), await indexes(conn, schema)
             storage_before = await _storage(conn)
             await migrate(provider.url, schema=schema, revision="0008")
-            after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
+            after, indexes_after = await snapshot(conn), await indexes(conn, schema)
             # The embedding stays in the row (MAIN storage, rows up to 4 KB kept whole).
             assert await _storage(conn) == ("m", ["toast_tuple_target=4080"])
             lexemes = {
@@ -90,8 +90,8 @@ async def test_0008_vectors_for_existing_units(provider: Provider) -> None:
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0007")
         async with schema_connection(provider.url, schema) as conn:
-            assert await _snapshot(conn) == before
-            assert await _indexes(conn, schema) == indexes_before
+            assert await snapshot(conn) == before
+            assert await indexes(conn, schema) == indexes_before
             assert await _storage(conn) == storage_before == ("e", None)
             function = await conn.fetchval("SELECT to_regproc($1)", f"{schema}.text_search_query")
             assert function is None
