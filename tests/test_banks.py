@@ -9,7 +9,7 @@ import pytest
 from repo.errors import NotFoundError, ValidationError
 from repo.models import LinkIn, OperationIn
 from repo.store import Store
-from repo.validation import MAX_METADATA_BYTES
+from repo.validation.json_objects import MAX_METADATA_BYTES
 from tests.helpers import new_id, unit
 
 pytestmark = pytest.mark.integration

@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 from repo.errors import ValidationError
 from repo.models import MemoryIn, RecallQuery
 from repo.store import Store
-from repo.validation import check_embedding
+from repo.validation.embeddings import check_embedding
 from tests.helpers import embedding
 
 F32_MAX = float(np.finfo(np.float32).max)

@@ -24,20 +24,16 @@ from repo.errors import ValidationError
 from repo.models import RecallQuery
 from repo.sql.oracle_text import oracle_text_words
 from repo.store import Store
-from repo.validation import (
+from repo.validation.embeddings import check_embedding
+from repo.validation.json_objects import check_json
+from repo.validation.scalars import (
     MAX_LIMIT,
-    MAX_QUERY_LENGTH,
-    check_embedding,
     check_fact_types,
-    check_id,
-    check_json,
     check_limit,
-    check_query,
-    check_tags,
-    check_text,
     check_uuid,
     check_weight,
 )
+from repo.validation.text import MAX_QUERY_LENGTH, check_id, check_query, check_tags, check_text
 from schema.tables import FACT_TYPES
 from schema.types import ID_LENGTH
 from tests.helpers import embedding, unit

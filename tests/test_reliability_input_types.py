@@ -31,11 +31,8 @@ from repo.models import (
     RecallQuery,
 )
 from repo.store import Store
-from repo.validation import (
-    MAX_INDEXED_TEXT_LENGTH,
-    MAX_METADATA_BYTES,
-    MAX_PAYLOAD_BYTES,
-)
+from repo.validation.json_objects import MAX_METADATA_BYTES, MAX_PAYLOAD_BYTES
+from repo.validation.text import MAX_INDEXED_TEXT_LENGTH
 from tests.helpers import embedding, unit
 from tests.inspection import spied, table_row_counts
 

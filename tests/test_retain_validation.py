@@ -13,7 +13,8 @@ from repo.backends.postgres import encode_jsonb
 from repo.errors import ValidationError
 from repo.models import LinkIn
 from repo.store import Store
-from repo.validation import JsonObject, check_json, collector_paused
+from repo.validation.batches import collector_paused
+from repo.validation.json_objects import JsonObject, check_json
 from tests.helpers import unit
 
 

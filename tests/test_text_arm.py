@@ -130,7 +130,7 @@ async def test_context_at_its_limit_is_stored_and_its_start_is_searched(
 ) -> None:
     """A context of 1,000,000 characters of distinct words (the costliest kind for a stored
     vector) is stored; its first 8,192 characters are searched on PostgreSQL."""
-    from repo.validation import MAX_TEXT_LENGTH
+    from repo.validation.text import MAX_TEXT_LENGTH
     from tests.test_reliability_input_types import cyrillic_words
 
     context = "openingword " + cyrillic_words(MAX_TEXT_LENGTH - 12)

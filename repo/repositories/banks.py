@@ -13,7 +13,9 @@ from repo.repositories.base import Repository
 from repo.repositories.locks import lock_bank_for_delete
 from repo.rows import Row
 from repo.sql import Statement, StatementFamily, flag_shapes, upsert
-from repo.validation import check_id, check_json, check_limit, check_text
+from repo.validation.json_objects import check_json
+from repo.validation.scalars import check_limit
+from repo.validation.text import check_id, check_text
 from schema.tables import ALL_TABLES, async_operations, banks
 
 _b = banks.c

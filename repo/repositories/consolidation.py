@@ -19,15 +19,9 @@ from repo.repositories.base import Repository
 from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.rows import Row
 from repo.sql import Statement, StatementFamily, flag_shapes, in_texts, in_uuids, tags_overlap
-from repo.validation import (
-    check_batch,
-    check_fact_types,
-    check_id,
-    check_keyset,
-    check_limit,
-    check_tags,
-    check_uuids,
-)
+from repo.validation.batches import check_batch
+from repo.validation.scalars import check_fact_types, check_keyset, check_limit, check_uuids
+from repo.validation.text import check_id, check_tags
 from schema.tables import memory_units
 
 _u = memory_units.c

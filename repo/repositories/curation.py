@@ -20,14 +20,9 @@ from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.rows import Row
 from repo.sql import Statement, StatementFamily, in_uuids
 from repo.sql.aggregates import BUCKETS, tag_elements, time_bucket
-from repo.validation import (
-    check_batch,
-    check_datetime,
-    check_id,
-    check_keyset,
-    check_limit,
-    check_uuids,
-)
+from repo.validation.batches import check_batch
+from repo.validation.scalars import check_datetime, check_keyset, check_limit, check_uuids
+from repo.validation.text import check_id
 from schema.tables import memory_units
 
 _u = memory_units.c

@@ -29,7 +29,9 @@ from repo.repositories.observations import FIND_IDS
 from repo.repositories.unit_removal import remove_units
 from repo.rows import Row
 from repo.sql import Statement, upsert
-from repo.validation import check_batch, check_id, check_json, check_text
+from repo.validation.batches import check_batch
+from repo.validation.json_objects import check_json
+from repo.validation.text import check_id, check_text
 from schema.tables import chunks as chunk_table
 from schema.tables import documents, memory_units
 

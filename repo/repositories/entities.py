@@ -14,7 +14,8 @@ from repo.repositories.memories import canonical_entity_name
 from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.rows import Row
 from repo.sql import Statement, StatementFamily, flag_shapes, in_uuids
-from repo.validation import check_id, check_limit, check_text, check_uuid, check_uuids
+from repo.validation.scalars import check_limit, check_uuid, check_uuids
+from repo.validation.text import check_id, check_text
 from schema.tables import entities, memory_units, unit_entities
 
 _e = entities.c

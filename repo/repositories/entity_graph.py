@@ -18,14 +18,9 @@ from repo.repositories.visibility import visible
 from repo.rows import Row
 from repo.sql import Statement, in_uuids
 from repo.sql.fuzzy import name_distance, numbered_names
-from repo.validation import (
-    check_batch,
-    check_id,
-    check_limit,
-    check_text,
-    check_uuid,
-    check_uuids,
-)
+from repo.validation.batches import check_batch
+from repo.validation.scalars import check_limit, check_uuid, check_uuids
+from repo.validation.text import check_id, check_text
 from schema.tables import entities, entity_cooccurrences, memory_units, unit_entities
 
 _BANK = sa.bindparam("bank_id", type_=entities.c.bank_id.type)

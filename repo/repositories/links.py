@@ -13,7 +13,8 @@ import sqlalchemy as sa
 from repo.repositories.base import Repository
 from repo.rows import Row
 from repo.sql import Statement, in_uuids
-from repo.validation import check_id, check_link_type, check_uuid, check_uuids
+from repo.validation.scalars import check_link_type, check_uuid, check_uuids
+from repo.validation.text import check_id
 from schema.tables import memory_links
 
 _l = memory_links.c

@@ -29,25 +29,24 @@ from repo.sql import (
     incoming,
     upsert,
 )
-from repo.validation import (
-    check_batch,
+from repo.validation.batches import check_batch, check_model, check_sequence, collector_paused
+from repo.validation.embeddings import check_embedding
+from repo.validation.json_objects import check_json
+from repo.validation.scalars import (
     check_count,
-    check_embedding,
     check_fact_type,
-    check_id,
-    check_indexed_text,
-    check_json,
     check_link_type,
-    check_model,
     check_optional_datetime,
-    check_optional_text,
-    check_sequence,
-    check_tags,
-    check_text,
     check_uuid,
     check_uuids,
     check_weight,
-    collector_paused,
+)
+from repo.validation.text import (
+    check_id,
+    check_indexed_text,
+    check_optional_text,
+    check_tags,
+    check_text,
 )
 from schema.tables import entities, memory_links, memory_units, unit_entities
 

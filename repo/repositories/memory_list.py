@@ -18,16 +18,14 @@ from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.rows import Row
 from repo.sql import StatementFamily, in_texts, tags_overlap
 from repo.sql.filters import EXAMPLE_SHAPES, NO_FILTER, FilterShape, filter_clauses
-from repo.validation import (
+from repo.validation.batches import check_model
+from repo.validation.scalars import (
     check_fact_types,
-    check_id,
     check_keyset,
     check_limit,
-    check_model,
     check_optional_datetime,
-    check_tags,
-    check_text,
 )
+from repo.validation.text import check_id, check_tags, check_text
 from schema.tables import memory_units
 from schema.types import ID_LENGTH
 

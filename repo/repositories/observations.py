@@ -29,18 +29,10 @@ from repo.repositories.memories import (
 from repo.repositories.unit_removal import remove_units
 from repo.rows import Row
 from repo.sql import Statement, in_uuids, upsert
-from repo.validation import (
-    check_batch,
-    check_embedding,
-    check_id,
-    check_indexed_text,
-    check_model,
-    check_optional_datetime,
-    check_optional_text,
-    check_tags,
-    check_uuid,
-    check_uuids,
-)
+from repo.validation.batches import check_batch, check_model
+from repo.validation.embeddings import check_embedding
+from repo.validation.scalars import check_optional_datetime, check_uuid, check_uuids
+from repo.validation.text import check_id, check_indexed_text, check_optional_text, check_tags
 from schema.tables import memory_units, observation_history, observation_sources
 
 _u = memory_units.c

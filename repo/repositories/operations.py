@@ -24,19 +24,10 @@ from repo.repositories import operation_trees as trees
 from repo.repositories.base import Repository
 from repo.rows import Row
 from repo.sql import Statement, in_uuids
-from repo.validation import (
-    MAX_PAYLOAD_BYTES,
-    check_batch,
-    check_datetime,
-    check_id,
-    check_json,
-    check_limit,
-    check_model,
-    check_optional_text,
-    check_text,
-    check_uuid,
-    check_uuids,
-)
+from repo.validation.batches import check_batch, check_model
+from repo.validation.json_objects import MAX_PAYLOAD_BYTES, check_json
+from repo.validation.scalars import check_datetime, check_limit, check_uuid, check_uuids
+from repo.validation.text import check_id, check_optional_text, check_text
 from schema.tables import async_operations
 
 _o = async_operations.c

@@ -1,7 +1,8 @@
 """PostgreSQL through asyncpg: `config` (opening a pool), `codecs` (vector, jsonb),
 `session` (where the session settings apply), `errors` (error translation, lost
-connections), `transactions` (the connection a call runs on, transactions,
-`one_connection`, `using`), `routing` (read replicas), `driver` (`PostgresBackend`)."""
+connections), `transactions` (the connection a call runs on, transactions, `using`),
+`one_connection` (a connection held for a block of calls), `routing` (read replicas),
+`driver` (`PostgresBackend`)."""
 
 from repo.backends.postgres.codecs import (
     decode_jsonb,

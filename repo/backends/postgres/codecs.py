@@ -17,7 +17,7 @@ from repo.errors import (
     ConfigurationError,
 )
 from repo.sql.constructs import PGVECTOR_SCHEMA
-from repo.validation import JsonObject
+from repo.validation.json_objects import JsonObject
 
 _LITTLE_ENDIAN = sys.byteorder == "little"
 _VECTOR_HEADER = struct.Struct(">HH")

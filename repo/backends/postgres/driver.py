@@ -1,6 +1,7 @@
 """`PostgresBackend`: the verbs over compiled statements, bulk paths, replica reads, and
 the ways to open one (`connect`, `from_pool`, `for_schema`). Rows are `asyncpg.Record`,
-returned untouched. Connections and transactions: `repo.backends.postgres.transactions`.
+returned untouched. Connections and transactions: `repo.backends.postgres.transactions`;
+`one_connection()`: `repo.backends.postgres.one_connection`.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from repo.backends.postgres.errors import (
     is_select,
 )
 from repo.backends.postgres.maintenance import VECTOR_INDEXES_SQL, maintenance_sql
+from repo.backends.postgres.one_connection import OneConnection
 from repo.backends.postgres.routing import Replicas, replica_safe
 from repo.backends.postgres.session import (
     Apply,
@@ -30,7 +32,6 @@ from repo.backends.postgres.session import (
     store_settings,
     swap_settings_sql,
 )
-from repo.backends.postgres.transactions import PostgresConnections
 from repo.connecting import DEFAULT_CONNECT_TIMEOUT
 from repo.errors import ConfigurationError, StatementTimeoutError
 from repo.rows import Row
@@ -46,7 +47,7 @@ def _rowcount(status: str) -> int:
     return int(tail) if tail.isdigit() else 0
 
 
-class PostgresBackend(PostgresConnections):
+class PostgresBackend(OneConnection):
     """An asyncpg pool serving one tenant schema."""
 
     name = "postgresql"

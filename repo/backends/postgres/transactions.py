@@ -18,11 +18,8 @@ transaction nothing is retried: it raises `ConnectionLostError`, and the server 
 it back. A bulk write (COPY, executemany) ends as soon as its connection dies, even
 while the driver waits to send more rows. See docs/guarantees.md.
 
-`one_connection()` holds one pooled connection for a block of calls outside a
-transaction (the combined recall's reads): one acquisition and one release instead of one
-per statement. A read whose held connection died is retried once on a fresh connection,
-which the block then keeps. A release after a clean finish skips asyncpg's reset query
-(`release`).
+`one_connection()`, which holds one connection for a block of calls, is in
+`repo.backends.postgres.one_connection`.
 """
 
 from __future__ import annotations
@@ -46,7 +43,7 @@ from repo.backends.postgres.errors import (
     translate_error,
 )
 from repo.backends.postgres.release import CLEAN
-from repo.backends.postgres.routing import Replicas, fallback_warning
+from repo.backends.postgres.routing import Replicas
 from repo.backends.postgres.session import (
     Apply,
     begin_sql,
@@ -54,7 +51,7 @@ from repo.backends.postgres.session import (
     store_settings,
     swap_settings_sql,
 )
-from repo.errors import ConfigurationError, ConnectionLostError, MemrepoError
+from repo.errors import ConfigurationError, ConnectionLostError
 from repo.sql.cache import Statement
 
 
@@ -82,7 +79,8 @@ class SqlTransaction:
 
 class PostgresConnections(Backend):
     """The connections of an asyncpg pool serving one tenant schema: which one a call runs
-    on, transactions, savepoints, `one_connection()` and `using()`."""
+    on (the transaction's, the one `one_connection()` holds, else a pooled one),
+    transactions, savepoints and `using()`."""
 
     def __init__(
         self,
@@ -242,62 +240,6 @@ class PostgresConnections(Backend):
                     await self._fail(exc, conn)
                 await self._pool.expire_connections()
         raise AssertionError("unreachable")  # pragma: no cover
-
-    @contextlib.asynccontextmanager
-    async def one_connection(self) -> AsyncIterator[None]:
-        if self._conn.get() is not None or self._held.get() is not None:
-            yield  # already on one connection
-            return
-        if self._replicas and self._reader.get() is None:
-            # The reads go to one replica: hold a connection there, not here.
-            reader: PostgresConnections = self._replicas.next()
-            async with contextlib.AsyncExitStack() as stack:
-                try:
-                    await stack.enter_async_context(reader.one_connection())
-                except MemrepoError as exc:
-                    fallback_warning(exc, "the block's reads")
-                    reader = self  # the primary, on a connection held here
-                    await stack.enter_async_context(self._one_connection_here())
-                token = self._reader.set(reader)
-                try:
-                    yield
-                finally:
-                    self._reader.reset(token)
-            return
-        async with self._one_connection_here():
-            yield
-
-    @contextlib.asynccontextmanager
-    async def _one_connection_here(self) -> AsyncIterator[None]:
-        """`one_connection()` on this backend's own pool."""
-        if self._apply is Apply.TRANSACTION:
-            # Behind a transaction pooler a connection is ours only inside a transaction.
-            async with self.transaction():
-                yield
-            return
-        try:
-            held = [await self._acquire()]
-        except DRIVER_ERRORS as exc:
-            await self._fail(exc)
-        token = self._held.set(held)
-        clean = False
-        try:
-            yield
-            clean = True
-        finally:
-            self._held.reset(token)
-            # A failed release is the pool's to clean up (it discards the connection).
-            with contextlib.suppress(*DRIVER_ERRORS):
-                await self._release(held[0], clean=clean)
-
-    async def _replace_held(self, held: list[Any]) -> None:
-        """Swap the dead connection held by `one_connection()` for a fresh one."""
-        with contextlib.suppress(*DRIVER_ERRORS):
-            await self._pool.release(held[0])
-        try:
-            held[0] = await self._acquire()
-        except DRIVER_ERRORS as exc:
-            await self._fail(exc)
 
     async def _acquire(self) -> Any:
         """A pooled connection ready for statements outside a transaction (settings set

@@ -23,7 +23,8 @@ from repo.repositories.recall.arms import BANK, EXAMPLES, arm_label
 from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.sql import Statement, StatementFamily, in_uuids
 from repo.sql.filters import NO_FILTER, FilterShape, filter_clauses
-from repo.validation import check_limit, check_model
+from repo.validation.batches import check_model
+from repo.validation.scalars import check_limit
 from schema.tables import (
     LINK_TYPES,
     entities,

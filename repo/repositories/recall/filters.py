@@ -12,7 +12,8 @@ from typing import Any
 from repo.errors import ValidationError
 from repo.models import RecallFilter, TimeWindow
 from repo.sql.filters import NO_FILTER, TAG_MODES, TIME_FIELDS, UNTAGGED_CHOICES, FilterShape
-from repo.validation import check_datetime, check_id, check_text
+from repo.validation.scalars import check_datetime
+from repo.validation.text import check_id, check_text
 from schema.types import ID_LENGTH
 
 #: Most tags in one filter (over the tag list, exclusions and every group together).

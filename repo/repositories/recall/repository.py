@@ -38,18 +38,16 @@ from repo.sql.filters import (
     NO_FILTER,
     FilterShape,
 )
-from repo.validation import (
+from repo.validation.batches import check_model
+from repo.validation.embeddings import check_embedding
+from repo.validation.scalars import (
     check_count,
-    check_embedding,
     check_fact_type,
     check_fact_types,
-    check_id,
     check_limit,
-    check_model,
-    check_query,
-    check_text_mode,
     check_uuids,
 )
+from repo.validation.text import check_id, check_query, check_text_mode
 from repo.vector_search import pick_accuracy, target_accuracy, vector_search_settings
 from schema.tables import FACT_TYPES
 

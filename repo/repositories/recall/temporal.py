@@ -24,7 +24,8 @@ from repo.sql import StatementFamily
 from repo.sql.constructs import exact_cosine_distance
 from repo.sql.epoch import epoch_seconds
 from repo.sql.filters import NO_FILTER, FilterShape, filter_clauses
-from repo.validation import check_count, check_datetime, check_limit, check_model
+from repo.validation.batches import check_model
+from repo.validation.scalars import check_count, check_datetime, check_limit
 from schema.tables import FACT_TYPES, memory_links, memory_units
 
 _u = memory_units.c
