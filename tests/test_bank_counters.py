@@ -162,11 +162,13 @@ async def test_counters_stay_true_through_a_random_mix_of_writes(fresh_store: St
         )
         for row in await store.operations.claim("w", rng.randrange(1, 3)):
             if rng.random() < 0.5:
-                await store.operations.complete(row["id"], "w", attempt=row["attempts"])
+                await store.operations.complete(
+                    row["bank_id"], row["id"], "w", attempt=row["attempts"]
+                )
             else:
                 retry = rng.random() < 0.5
                 await store.operations.fail(
-                    row["id"], "w", "boom", attempt=row["attempts"], retry=retry
+                    row["bank_id"], row["id"], "w", "boom", attempt=row["attempts"], retry=retry
                 )
 
     async def fold() -> None:

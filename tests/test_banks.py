@@ -119,7 +119,7 @@ async def test_stats_match_what_was_written(fresh_store: Store) -> None:
         await store.operations.submit(bank, OperationIn(f"op{i}"))
     [claimed] = await store.operations.claim("w", 1)
     await store.operations.fail(
-        claimed["id"], "w", "boom", attempt=claimed["attempts"], retry=False
+        claimed["bank_id"], claimed["id"], "w", "boom", attempt=claimed["attempts"], retry=False
     )
     other = f"{bank}-other"
     await store.banks.create(other)

@@ -119,10 +119,12 @@ async def test_0007_rolls_up_the_queued_parents(provider: Provider) -> None:
             claimed = {r["operation_type"]: r for r in await store.operations.claim("w2", 10)}
             assert set(claimed) == {"open.1", "open.2", "held.1", "alone", "retain"}
             for row in claimed.values():
-                await store.operations.complete(row["id"], "w2", attempt=row["attempts"])
-            parent = await store.operations.get(ids["open"])
+                await store.operations.complete(
+                    row["bank_id"], row["id"], "w2", attempt=row["attempts"]
+                )
+            parent = await store.operations.get("b1", ids["open"])
             assert (parent["status"], parent["unfinished_children"]) == ("completed", 0)
-            assert (await store.operations.get(ids["held"]))["status"] == "processing"
+            assert (await store.operations.get("b1", ids["held"]))["status"] == "processing"
             tree = OperationIn("fresh", children=[OperationIn("fresh.1")])
             await store.operations.submit("b1", tree)  # waiting at the downgrade
 

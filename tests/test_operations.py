@@ -21,11 +21,11 @@ async def test_submit_parent_and_children(fresh_store: Store) -> None:
         OperationIn("child", {"i": i}) for i in range(3)
     ]))  # fmt: skip
     assert len(ids) == 4
-    children = await s.operations.children(ids[0])
+    children = await s.operations.children("b", ids[0])
     assert sorted(c["payload"]["i"] for c in children) == [0, 1, 2]
     assert {c["parent_id"] for c in children} == {ids[0]}
     assert await s.operations.counts("b") == {"waiting": 1, "pending": 3}
-    parent = await s.operations.get(ids[0])
+    parent = await s.operations.get("b", ids[0])
     assert (parent["status"], parent["unfinished_children"]) == ("waiting", 3)
 
 
@@ -45,12 +45,12 @@ async def test_claim_complete_fail_and_backoff(fresh_store: Store) -> None:
     [claimed] = await s.operations.claim("w1", 5)
     assert claimed["id"] == op and claimed["status"] == "processing" and claimed["attempts"] == 1
     assert await s.operations.claim("w2", 5) == []  # leased
-    failed = await s.operations.fail(op, "w1", "boom", attempt=1)
+    failed = await s.operations.fail("b", op, "w1", "boom", attempt=1)
     assert failed["status"] == "pending" and failed["error_message"] == "boom"
     assert failed["next_attempt_at"] >= failed["updated_at"] + s.operations.backoff(1)
     assert await s.operations.claim("w1", 5) == []  # backing off
     with pytest.raises(ConflictError):
-        await s.operations.complete(op, "w1", attempt=1)  # not claimed any more
+        await s.operations.complete("b", op, "w1", attempt=1)  # not claimed any more
 
 
 async def test_retry_after_backoff_then_final_failure(fresh_store: Store) -> None:
@@ -59,11 +59,11 @@ async def test_retry_after_backoff_then_final_failure(fresh_store: Store) -> Non
     s.operations.base_backoff = timedelta(milliseconds=50)
     [op] = await s.operations.submit("b", OperationIn("job", max_attempts=2))
     await s.operations.claim("w", 1)
-    await s.operations.fail(op, "w", "first", attempt=1)
+    await s.operations.fail("b", op, "w", "first", attempt=1)
     await asyncio.sleep(0.1)
     [again] = await s.operations.claim("w", 1)
     assert again["attempts"] == 2
-    final = await s.operations.fail(op, "w", "second", attempt=2)
+    final = await s.operations.fail("b", op, "w", "second", attempt=2)
     assert final["status"] == "failed" and final["completed_at"] is not None
 
 
@@ -76,9 +76,9 @@ async def test_expired_lease_is_reclaimable(fresh_store: Store) -> None:
     [reclaimed] = await s.operations.claim("w2", 1)
     assert reclaimed["id"] == op and reclaimed["claimed_by"] == "w2" and reclaimed["attempts"] == 2
     with pytest.raises(ConflictError):
-        await s.operations.complete(op, "dead-worker", attempt=1)
-    await s.operations.complete(op, "w2", {"done": True}, attempt=2)
-    assert (await s.operations.get(op))["result"] == {"done": True}
+        await s.operations.complete("b", op, "dead-worker", attempt=1)
+    await s.operations.complete("b", op, "w2", {"done": True}, attempt=2)
+    assert (await s.operations.get("b", op))["result"] == {"done": True}
 
 
 async def test_concurrent_claims_never_overlap(fresh_store: Store) -> None:
@@ -93,7 +93,7 @@ async def test_concurrent_claims_never_overlap(fresh_store: Store) -> None:
         while batch := await s.operations.claim(name, 4):
             claimed.extend(r["id"] for r in batch)
             for r in batch:
-                await s.operations.complete(r["id"], name, attempt=r["attempts"])
+                await s.operations.complete(r["bank_id"], r["id"], name, attempt=r["attempts"])
 
     await asyncio.gather(*(worker(f"w{i}") for i in range(4)))
     assert sorted(map(str, claimed)) == sorted(map(str, ids[1:]))  # the parent rolls up
@@ -105,7 +105,7 @@ async def test_prune_finished(fresh_store: Store) -> None:
     await s.banks.create("b")
     [done, _] = [(await s.operations.submit("b", OperationIn(t)))[0] for t in ("a", "b")]
     for row in await s.operations.claim("w", 1):
-        await s.operations.complete(row["id"], "w", attempt=row["attempts"])
+        await s.operations.complete(row["bank_id"], row["id"], "w", attempt=row["attempts"])
     assert await s.operations.prune("b", s.operations.now() + timedelta(seconds=1)) == 1
     assert await s.operations.counts("b") == {"pending": 1}
     del done

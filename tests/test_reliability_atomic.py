@@ -90,7 +90,7 @@ async def test_submit_rejected_by_the_database_on_the_nth_child_writes_nothing(
 
     assert await table_row_counts(s) == before
     assert await s.operations.counts("b") == {"pending": 1}
-    kept = await s.operations.get(existing)
+    kept = await s.operations.get("b", existing)
     assert (kept["operation_type"], kept["payload"], kept["parent_id"]) == (
         "earlier", {"keep": True}, None,
     )  # fmt: skip

@@ -108,10 +108,10 @@ BAD: dict[str, Case] = {
     "nul: payload key": lambda s, b: s.operations.submit(b, OperationIn("t", {NUL: 1})),
     "nul: child payload": lambda s, b: s.operations.submit(b, OperationIn("t", children=[OperationIn("c", {"a": [NUL]})])),
     "nul: claim worker": lambda s, b: s.operations.claim(NUL),
-    "nul: complete worker": lambda s, b: s.operations.complete(U, NUL, attempt=1),
-    "nul: complete result": lambda s, b: s.operations.complete(U, "w", {"r": NUL}, attempt=1),
-    "nul: fail worker": lambda s, b: s.operations.fail(U, NUL, "e", attempt=1),
-    "nul: fail error": lambda s, b: s.operations.fail(U, "w", NUL, attempt=1),
+    "nul: complete worker": lambda s, b: s.operations.complete(b, U, NUL, attempt=1),
+    "nul: complete result": lambda s, b: s.operations.complete(b, U, "w", {"r": NUL}, attempt=1),
+    "nul: fail worker": lambda s, b: s.operations.fail(b, U, NUL, "e", attempt=1),
+    "nul: fail error": lambda s, b: s.operations.fail(b, U, "w", NUL, attempt=1),
     "nul: entity lookup": lambda s, b: s.entities.by_name(b, NUL),
     "nul: entities after": lambda s, b: s.entities.list(b, after=NUL),
     # -- lone surrogates (not encodable as UTF-8)
@@ -140,7 +140,7 @@ BAD: dict[str, Case] = {
     "long: context": lambda s, b: s.memories.retain(b, [unit(1, context="c" * 1_000_001)]),
     "long: operation type": lambda s, b: s.operations.submit(b, OperationIn("t" * 65)),
     "long: worker": lambda s, b: s.operations.claim(LONG_ID),
-    "long: error message": lambda s, b: s.operations.fail(U, "w", "e" * 100_001, attempt=1),
+    "long: error message": lambda s, b: s.operations.fail(b, U, "w", "e" * 100_001, attempt=1),
     "long: list after": lambda s, b: s.banks.list(after=LONG_ID),
     "long: recall text": lambda s, b: s.recall.recall(b, RecallQuery(embedding(1), text="q" * 10_001)),
     "deep metadata": lambda s, b: s.memories.retain(b, [unit(1, metadata=deep(100_000))]),
@@ -207,11 +207,11 @@ BAD: dict[str, Case] = {
     "uuid: bytes": lambda s, b: s.memories.get(b, [U.bytes]),
     "uuid: a string of ids": lambda s, b: s.memories.get(b, str(U)),
     "uuid: with junk": lambda s, b: s.memories.get(b, [f"{U}; DROP TABLE banks"]),
-    "uuid: operation get": lambda s, b: s.operations.get("x"),
-    "uuid: operation complete": lambda s, b: s.operations.complete("' OR 1=1 --", "w", attempt=1),
-    "uuid: operation fail": lambda s, b: s.operations.fail("", "w", "e", attempt=1),
-    "uuid: children": lambda s, b: s.operations.children("zzz"),
-    "uuid: get many": lambda s, b: s.operations.get_many([U, "nope"]),
+    "uuid: operation get": lambda s, b: s.operations.get(b, "x"),
+    "uuid: operation complete": lambda s, b: s.operations.complete(b, "' OR 1=1 --", "w", attempt=1),
+    "uuid: operation fail": lambda s, b: s.operations.fail(b, "", "w", "e", attempt=1),
+    "uuid: children": lambda s, b: s.operations.children(b, "zzz"),
+    "uuid: get many": lambda s, b: s.operations.get_many(b, [U, "nope"]),
     "uuid: observation sources": lambda s, b: s.observations.create(b, "o", embedding(1), ["bad"]),
     "uuid: find by sources": lambda s, b: s.observations.find_by_sources(b, ["bad"]),
     "uuid: sources of": lambda s, b: s.observations.sources_of(b, [b"bytes"]),
@@ -304,7 +304,7 @@ async def test_unknown_but_well_formed_ids_are_empty_results(store: Store, bank:
     assert await store.memories.count("no-such-bank") == 0
     for call in (
         store.memories.get_one(bank, missing),
-        store.operations.get(missing),
+        store.operations.get(bank, missing),
         store.banks.get("no-such-bank"),
         store.documents.get(bank, "no-such-doc"),
     ):
@@ -384,13 +384,13 @@ async def test_sql_looking_operations_and_worker_ids_are_data(fresh_store: Store
         claimed = await s.operations.claim(text, 10)
         assert sorted(r["id"] for r in claimed) == sorted([child_id, solo])  # parent waits
         assert all(r["claimed_by"] == text for r in claimed)
-        await s.operations.complete(child_id, text, {text: text}, attempt=1)
-        failed = await s.operations.fail(solo, text, text, attempt=1)
+        await s.operations.complete(text, child_id, text, {text: text}, attempt=1)
+        failed = await s.operations.fail(text, solo, text, text, attempt=1)
         assert (failed["error_message"], failed["status"]) == (text, "pending")
-        assert (await s.operations.get(child_id))["result"] == {text: text}
-        assert (await s.operations.get(parent))["payload"] == {text: text}
+        assert (await s.operations.get(text, child_id))["result"] == {text: text}
+        assert (await s.operations.get(text, parent))["payload"] == {text: text}
         assert await s.operations.counts(text) == {"completed": 2, "pending": 1}
-        assert [c["payload"] for c in await s.operations.children(parent)] == [{"k": text}]
+        assert [c["payload"] for c in await s.operations.children(text, parent)] == [{"k": text}]
     assert len(await s.banks.list(limit=100)) == len(SQL_LOOKING)
 
 

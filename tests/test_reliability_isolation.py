@@ -4,11 +4,12 @@ recall never follows one into another bank."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 
 import pytest
 
-from repo.errors import ConflictError
-from repo.models import LinkIn, RecallQuery
+from repo.errors import ConflictError, NotFoundError
+from repo.models import LinkIn, OperationIn, RecallQuery
 from repo.store import Store
 from tests.helpers import embedding, new_id, unit
 from tests.inspection import bank_row_counts
@@ -75,3 +76,44 @@ async def test_recall_of_a_bank_never_returns_another_banks_units(store: Store) 
     assert ub not in result.unit_ids()
     assert {r["unit_id"] for r in result.entities} <= set(result.unit_ids())
     assert "secret" not in " ".join(r["text"] for r in rows)
+
+
+async def test_operations_of_one_bank_are_invisible_and_untouchable_from_another(
+    fresh_store: Store,
+) -> None:
+    """Every verb that names an operation takes its bank and puts it in the statement:
+    through bank b, bank a's operations are not found (`get`: NotFoundError; `get_many`,
+    `children`: no rows) and cannot be finished, even with the claim's worker and attempt
+    (`complete`: ConflictError, as for any operation not claimed in the bank; `fail`:
+    NotFoundError); nothing of bank a changes, and bank a's own calls work (before: the
+    verbs took an id alone and read or finished any bank's operation)."""
+    s = fresh_store
+    a, b = f"ops-a-{new_id()}", f"ops-b-{new_id()}"
+    for bank in (a, b):
+        await s.banks.create(bank)
+    parent, *children = await s.operations.submit(
+        a, OperationIn("parent", children=[OperationIn("one"), OperationIn("two")])
+    )
+    claimed = await s.operations.claim("w", 10)  # the parent waits for its children
+    assert sorted(r["id"] for r in claimed) == sorted(children)
+    assert {r["bank_id"] for r in claimed} == {a}  # what the worker finishes them with
+    one, two = claimed
+    before = await s.operations.get_many(a, [parent, *children])
+
+    with pytest.raises(NotFoundError):
+        await s.operations.get(b, parent)
+    assert await s.operations.get_many(b, [parent, *children]) == []
+    assert await s.operations.children(b, parent) == []
+    with pytest.raises(ConflictError):
+        await s.operations.complete(b, one["id"], "w", {"by": b}, attempt=one["attempts"])
+    for retry in (True, False):
+        with pytest.raises(NotFoundError):
+            await s.operations.fail(b, two["id"], "w", "x", attempt=two["attempts"], retry=retry)
+    assert await s.operations.counts(b) == {}
+    assert await s.operations.prune(b, s.operations.now() + timedelta(days=1)) == 0
+    assert await s.operations.get_many(a, [parent, *children]) == before  # untouched
+
+    assert sorted(r["id"] for r in await s.operations.children(a, parent)) == sorted(children)
+    for row in claimed:
+        await s.operations.complete(a, row["id"], "w", attempt=row["attempts"])
+    assert (await s.operations.get(a, parent))["status"] == "completed"

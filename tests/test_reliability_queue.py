@@ -130,14 +130,14 @@ async def test_workers_drain_5000_operations_exactly_once(fresh_store: Store) ->
                     if row["payload"]["flaky"] and op_id not in failed_once:
                         failed_once.add(op_id)
                         after = await s.operations.fail(
-                            op_id, name, "transient", attempt=row["attempts"]
+                            row["bank_id"], op_id, name, "transient", attempt=row["attempts"]
                         )
                         assert after["status"] == "pending"
                         failing_claim = len(ledger.claims[op_id]) - 1
                         ledger.retry_due[op_id] = (failing_claim, after["next_attempt_at"])
                     else:
                         await s.operations.complete(
-                            op_id, name, {"by": name}, attempt=row["attempts"]
+                            row["bank_id"], op_id, name, {"by": name}, attempt=row["attempts"]
                         )
                         finished.append((op_id, name))
             ledger.completed.extend(finished)
@@ -150,13 +150,13 @@ async def test_workers_drain_5000_operations_exactly_once(fresh_store: Store) ->
     assert len(done) == len(set(done)) == CLAIMABLE
     assert set(done) == children
     assert await s.operations.counts("q") == {"completed": TOTAL}
-    for parent in await s.operations.get_many(list(parents)):
+    for parent in await s.operations.get_many("q", list(parents)):
         assert (parent["unfinished_children"], parent["attempts"]) == (0, 0)
     assert await s.operations.claim("late", 100) == []  # the queue is empty
 
     # No two workers ever held the same attempt: each operation's claims are attempts
     # 1, 2, 3... in order, and the database counted exactly those claims.
-    rows = {r["id"]: r for r in await s.operations.get_many(list(all_ids))}
+    rows = {r["id"]: r for r in await s.operations.get_many("q", list(all_ids))}
     completer = dict(ledger.completed)
     for op_id, claims in ledger.claims.items():
         assert [a for _, a, _ in claims] == list(range(1, len(claims) + 1)), claims
@@ -179,7 +179,7 @@ async def test_workers_drain_5000_operations_exactly_once(fresh_store: Store) ->
         later = ledger.claims[op_id][1:]
         assert later and all(w != "doomed" and at >= lease_end for w, _, at in later)
     with pytest.raises(ConflictError):
-        await s.operations.complete(next(iter(abandoned)), "doomed", attempt=1)
+        await s.operations.complete("q", next(iter(abandoned)), "doomed", attempt=1)
 
 
 async def test_failed_operation_waits_for_its_backoff(fresh_store: Store) -> None:
@@ -191,7 +191,7 @@ async def test_failed_operation_waits_for_its_backoff(fresh_store: Store) -> Non
     for attempt in (1, 2, 3):
         [row] = await ops.claim("w", 5)
         assert (row["id"], row["attempts"]) == (op, attempt)
-        failed = await ops.fail(op, "w", f"attempt {attempt}", attempt=attempt)
+        failed = await ops.fail("b", op, "w", f"attempt {attempt}", attempt=attempt)
         assert failed["status"] == "pending"
         assert failed["next_attempt_at"] == clock.now + ops.backoff(attempt)
         clock.advance(ops.backoff(attempt) - TICK)
@@ -199,7 +199,7 @@ async def test_failed_operation_waits_for_its_backoff(fresh_store: Store) -> Non
         clock.advance(TICK)
     [last] = await ops.claim("w", 5)
     assert last["attempts"] == 4
-    final = await ops.fail(op, "w", "attempt 4", attempt=4)
+    final = await ops.fail("b", op, "w", "attempt 4", attempt=4)
     assert (final["status"], final["completed_at"]) == ("failed", clock.now)
     clock.advance(ops.max_backoff * 10)
     assert await ops.claim("w", 5) == []  # failed for good
@@ -232,11 +232,11 @@ async def test_dead_workers_operation_is_reclaimable_after_its_lease(fresh_store
     [again] = await ops.claim("w2", 1)
     assert (again["id"], again["claimed_by"], again["attempts"]) == (op, "w2", 2)
     with pytest.raises(ConflictError):
-        await ops.complete(op, "doomed", attempt=1)  # the dead worker came back too late
+        await ops.complete("b", op, "doomed", attempt=1)  # the dead worker came back too late
     with pytest.raises(ConflictError):
-        await ops.fail(op, "doomed", "late", attempt=1)
-    await ops.complete(op, "w2", {"ok": True}, attempt=2)
-    assert (await ops.get(op))["status"] == "completed"
+        await ops.fail("b", op, "doomed", "late", attempt=1)
+    await ops.complete("b", op, "w2", {"ok": True}, attempt=2)
+    assert (await ops.get("b", op))["status"] == "completed"
 
 
 async def test_lease_expiry_on_the_last_attempt_fails_the_operation(fresh_store: Store) -> None:
@@ -248,7 +248,7 @@ async def test_lease_expiry_on_the_last_attempt_fails_the_operation(fresh_store:
     await ops.claim("doomed", 1, lease=timedelta(seconds=10))
     clock.advance(timedelta(seconds=10))
     assert await ops.claim("w2", 1) == []  # no attempt left: not handed out again
-    row = await ops.get(op)
+    row = await ops.get("b", op)
     assert (row["status"], row["error_message"]) == ("failed", "lease expired")
     assert row["completed_at"] == clock.now
 
@@ -271,7 +271,9 @@ async def test_concurrent_claimers_on_separate_pools_never_share(fresh_store: St
                 for row in batch:
                     assert row["id"] not in seen, (row["id"], seen.get(row["id"]), name)
                     seen[row["id"]] = name
-                    await mine.operations.complete(row["id"], name, attempt=row["attempts"])
+                    await mine.operations.complete(
+                        row["bank_id"], row["id"], name, attempt=row["attempts"]
+                    )
 
     await asyncio.gather(*(process(f"p{i}") for i in range(4)))
     assert set(seen) == set(ids[1:])  # the children; the parent rolls up
@@ -294,22 +296,22 @@ async def test_prune_keeps_a_tree_until_every_member_is_finished(fresh_store: St
     assert set(claimed) == {failing, running}  # the parent waits; it is not claimed
     clock.advance(timedelta(hours=1))
     assert await ops.prune("b", clock.now) == 0  # waiting: not finished
-    await ops.fail(failing, "w", "boom", attempt=1)
-    assert (await ops.get(parent))["status"] == "failed"
+    await ops.fail("b", failing, "w", "boom", attempt=1)
+    assert (await ops.get("b", parent))["status"] == "failed"
     clock.advance(timedelta(hours=1))
     assert await ops.prune("b", clock.now) == 0  # failed, but two children unfinished
     tree = [parent, failing, running, queued]
-    assert {r["id"] for r in await ops.get_many(tree)} == set(tree)
-    await ops.complete(running, "w", {"ok": True}, attempt=1)  # its work is not lost
+    assert {r["id"] for r in await ops.get_many("b", tree)} == set(tree)
+    await ops.complete("b", running, "w", {"ok": True}, attempt=1)  # its work is not lost
     [last] = await ops.claim("w", 1)
     assert last["id"] == queued
     clock.advance(timedelta(hours=1))
     assert await ops.prune("b", clock.now) == 0  # one child still processing
-    await ops.complete(queued, "w", attempt=1)
-    assert (await ops.get(parent))["status"] == "failed"  # a failed parent stays failed
+    await ops.complete("b", queued, "w", attempt=1)
+    assert (await ops.get("b", parent))["status"] == "failed"  # a failed parent stays failed
     clock.advance(timedelta(hours=1))
     assert await ops.prune("b", clock.now) == 1
-    assert await ops.get_many(tree) == []
+    assert await ops.get_many("b", tree) == []
 
 
 async def test_fail_backs_off_on_every_attempt_up_to_the_last(fresh_store: Store) -> None:
@@ -322,7 +324,7 @@ async def test_fail_backs_off_on_every_attempt_up_to_the_last(fresh_store: Store
     for attempt in range(1, 101):
         [row] = await ops.claim("w", 1)
         assert row["attempts"] == attempt
-        failed = await ops.fail(op, "w", f"attempt {attempt}", attempt=attempt)
+        failed = await ops.fail("b", op, "w", f"attempt {attempt}", attempt=attempt)
         if attempt < 100:
             assert failed["status"] == "pending"
             assert failed["next_attempt_at"] == clock.now + min(
@@ -347,13 +349,13 @@ async def test_claim_does_not_wait_for_a_locked_exhausted_operation(fresh_store:
     async with open_store(s.url, schema=s.schema, run_migrations=False, max_size=1) as slow:
         slow_ops = ops_at(slow, clock)
         async with slow.transaction():
-            await slow_ops.complete(late, "slow", attempt=1)  # row locked until commit
+            await slow_ops.complete("b", late, "slow", attempt=1)  # row locked until commit
             # A claim that waited for the lock would wait for this very transaction:
             # the bound only turns that hang into a failure.
             claimed = await asyncio.wait_for(ops.claim("w", 5), timeout=60)
             assert [r["id"] for r in claimed] == [other]
-    assert (await ops.get(late))["status"] == "completed"  # the late completion stands
-    await ops.complete(other, "w", attempt=1)
+    assert (await ops.get("b", late))["status"] == "completed"  # the late completion stands
+    await ops.complete("b", other, "w", attempt=1)
     assert await ops.claim("w", 5) == []
 
 
@@ -370,13 +372,13 @@ async def test_a_late_call_for_an_earlier_claim_is_refused(fresh_store: Store) -
     [second] = await ops.claim("w", 1)  # the same worker id, after the lease
     assert (first["attempts"], second["attempts"]) == (1, 2)
     with pytest.raises(ConflictError):
-        await ops.complete(op, "w", {"from": "attempt 1"}, attempt=first["attempts"])
+        await ops.complete("b", op, "w", {"from": "attempt 1"}, attempt=first["attempts"])
     with pytest.raises(ConflictError):
-        await ops.fail(op, "w", "attempt 1 failed late", attempt=first["attempts"])
-    row = await ops.get(op)
+        await ops.fail("b", op, "w", "attempt 1 failed late", attempt=first["attempts"])
+    row = await ops.get("b", op)
     assert (row["status"], row["attempts"], row["result"]) == ("processing", 2, None)
-    await ops.complete(op, "w", {"from": "attempt 2"}, attempt=second["attempts"])
-    assert (await ops.get(op))["result"] == {"from": "attempt 2"}
+    await ops.complete("b", op, "w", {"from": "attempt 2"}, attempt=second["attempts"])
+    assert (await ops.get("b", op))["result"] == {"from": "attempt 2"}
 
 
 class CancelledAfterCommit(SpyBackend):
@@ -406,7 +408,7 @@ async def test_a_claim_cancelled_after_it_committed_is_released(fresh_store: Sto
     claim = asyncio.ensure_future(cancelling.claim("w", 5, lease=timedelta(hours=1)))
     with pytest.raises(asyncio.CancelledError):
         await claim
-    rows = await ops.get_many(ids)
+    rows = await ops.get_many("b", ids)
     assert {(r["status"], r["attempts"], r["claimed_by"]) for r in rows} == {("pending", 0, None)}
     again = await ops.claim("w2", 5)
     assert sorted(r["id"] for r in again) == sorted(ids)
@@ -435,7 +437,7 @@ async def test_a_claim_cancelled_before_it_committed_leaves_nothing(fresh_store:
     cancelling = OperationRepository(CancelledAfterUpdate(s.backend), dim=s.dim, clock=clock)
     with pytest.raises(asyncio.CancelledError):
         await asyncio.ensure_future(cancelling.claim("w", 1))
-    row = await ops.get(op)
+    row = await ops.get("b", op)
     assert (row["status"], row["attempts"], row["claimed_by"]) == ("pending", 0, None)
     [again] = await ops.claim("w2", 1)
     assert (again["id"], again["attempts"]) == (op, 1)

@@ -35,26 +35,26 @@ async def test_parent_completes_when_its_last_child_completes(fresh_store: Store
     ops = ops_at(s, clock)
     [alone] = await ops.submit("b", OperationIn("alone"))
     parent, *children = await ops.submit("b", tree(3))
-    row = await ops.get(parent)
+    row = await ops.get("b", parent)
     assert (row["status"], row["unfinished_children"], row["attempts"]) == ("waiting", 3, 0)
-    assert (await ops.get(alone))["status"] == "pending"  # no children: an ordinary operation
+    assert (await ops.get("b", alone))["status"] == "pending"  # no children: an ordinary operation
 
     claimed = await ops.claim("w", 10)
     assert {r["id"] for r in claimed} == {alone, *children}  # never the waiting parent
     rows = {r["id"]: r for r in claimed}
     for n, child in enumerate(children[:2], start=1):
         clock.advance(timedelta(seconds=1))
-        await ops.complete(child, "w", {"n": n}, attempt=rows[child]["attempts"])
-        row = await ops.get(parent)
+        await ops.complete("b", child, "w", {"n": n}, attempt=rows[child]["attempts"])
+        row = await ops.get("b", parent)
         assert (row["status"], row["unfinished_children"]) == ("waiting", 3 - n)
         assert row["completed_at"] is None
     clock.advance(timedelta(seconds=1))
-    await ops.complete(children[2], "w", attempt=1)
-    row = await ops.get(parent)
+    await ops.complete("b", children[2], "w", attempt=1)
+    row = await ops.get("b", parent)
     assert (row["status"], row["unfinished_children"]) == ("completed", 0)
     assert row["completed_at"] == row["updated_at"] == clock.now
     assert (row["claimed_by"], row["attempts"]) == (None, 0)
-    await ops.complete(alone, "w", attempt=1)
+    await ops.complete("b", alone, "w", attempt=1)
     assert await ops.counts("b") == {"completed": 5}
     assert await ops.claim("w", 10) == []
 
@@ -90,13 +90,13 @@ async def test_the_last_two_siblings_finished_at_once_roll_the_parent_up(
         rows = {r["id"]: r for r in await s.operations.claim("w", 10)}
         assert set(rows) == set(children)
         for child in children[:-2]:
-            await s.operations.complete(child, "w", attempt=1)
+            await s.operations.complete("b", child, "w", attempt=1)
         barrier = asyncio.Barrier(2)
         racing = OperationRepository(PausedAfterTheChild(s.backend, barrier), dim=s.dim)
         await asyncio.gather(
-            *(racing.complete(child, "w", {"t": trial}, attempt=1) for child in children[-2:])
+            *(racing.complete("b", child, "w", {"t": trial}, attempt=1) for child in children[-2:])
         )
-        row = await s.operations.get(parent)
+        row = await s.operations.get("b", parent)
         assert (row["status"], row["unfinished_children"]) == ("completed", 0), trial
     assert await s.operations.counts("b") == {"completed": sum(3 + t % 3 for t in range(TRIALS))}
 
@@ -111,9 +111,12 @@ async def test_a_failure_and_a_completion_at_once_fail_the_parent(fresh_store: S
         await s.operations.claim("w", 10)
         barrier = asyncio.Barrier(2)
         racing = OperationRepository(PausedAfterTheChild(s.backend, barrier), dim=s.dim)
-        calls = [racing.fail(doomed, "w", "boom", attempt=1), racing.complete(fine, "w", attempt=1)]
+        calls = [
+            racing.fail("b", doomed, "w", "boom", attempt=1),
+            racing.complete("b", fine, "w", attempt=1),
+        ]
         await asyncio.gather(*(calls if trial % 2 else reversed(calls)))
-        row = await s.operations.get(parent)
+        row = await s.operations.get("b", parent)
         assert row["status"] == "failed", trial
         assert row["error_message"] == f"child operation {doomed} failed: boom"
 
@@ -145,11 +148,13 @@ async def test_many_workers_completing_siblings_complete_each_parent_once(
             try:
                 if n % 2:
                     for row in batch:
-                        await s.operations.complete(row["id"], f"w{n}", attempt=1)
+                        await s.operations.complete(row["bank_id"], row["id"], f"w{n}", attempt=1)
                 else:
                     async with s.transaction():
                         for row in sorted(batch, key=lambda r: (r["parent_id"].int, r["id"].int)):
-                            await s.operations.complete(row["id"], f"w{n}", attempt=1)
+                            await s.operations.complete(
+                                row["bank_id"], row["id"], f"w{n}", attempt=1
+                            )
             except DeadlockError as exc:  # pragma: no cover - the failure this test detects
                 errors.append(exc)
                 return
@@ -158,7 +163,7 @@ async def test_many_workers_completing_siblings_complete_each_parent_once(
     await asyncio.gather(*(worker(n) for n in range(WORKERS)))
     assert errors == []
     assert len(completed) == len(set(completed)) == PARENTS * CHILDREN
-    for row in await s.operations.get_many(parents):
+    for row in await s.operations.get_many("b", parents):
         assert (row["status"], row["unfinished_children"]) == ("completed", 0)
     assert await s.operations.counts("b") == {"completed": PARENTS * (1 + CHILDREN)}
 
@@ -172,25 +177,25 @@ async def test_a_child_that_fails_for_good_fails_its_parent(fresh_store: Store) 
     ops = ops_at(s, clock)
     parent, flaky, other = await ops.submit("b", tree(2, max_attempts=2))
     await ops.claim("w", 10)
-    assert (await ops.fail(flaky, "w", "first", attempt=1))["status"] == "pending"
-    assert (await ops.get(parent))["status"] == "waiting"  # an attempt is left
+    assert (await ops.fail("b", flaky, "w", "first", attempt=1))["status"] == "pending"
+    assert (await ops.get("b", parent))["status"] == "waiting"  # an attempt is left
     clock.advance(ops.backoff(1))
     [again] = await ops.claim("w", 10)
     assert (again["id"], again["attempts"]) == (flaky, 2)
     clock.advance(timedelta(seconds=1))
-    assert (await ops.fail(flaky, "w", "second", attempt=2))["status"] == "failed"
-    row = await ops.get(parent)
+    assert (await ops.fail("b", flaky, "w", "second", attempt=2))["status"] == "failed"
+    row = await ops.get("b", parent)
     assert (row["status"], row["completed_at"]) == ("failed", clock.now)
     assert row["error_message"] == f"child operation {flaky} failed: second"
-    await ops.complete(other, "w", attempt=1)  # the sibling's work still counts
-    assert (await ops.get(parent))["status"] == "failed"
+    await ops.complete("b", other, "w", attempt=1)  # the sibling's work still counts
+    assert (await ops.get("b", parent))["status"] == "failed"
     assert await ops.counts("b") == {"failed": 2, "completed": 1}
 
     # Without retry (`retry=False`) the first failure is final, for the parent too.
     parent, child = await ops.submit("b", tree(1, max_attempts=5))
     await ops.claim("w", 10)
-    await ops.fail(child, "w", "fatal", attempt=1, retry=False)
-    assert (await ops.get(parent))["status"] == "failed"
+    await ops.fail("b", child, "w", "fatal", attempt=1, retry=False)
+    assert (await ops.get("b", parent))["status"] == "failed"
 
 
 async def test_a_child_whose_last_lease_expires_fails_its_parent(fresh_store: Store) -> None:
@@ -203,9 +208,9 @@ async def test_a_child_whose_last_lease_expires_fails_its_parent(fresh_store: St
     clock.advance(timedelta(seconds=10))
     [row] = await ops.claim("w", 10)  # expires the lost child, claims its sibling
     assert row["id"] == kept
-    child = await ops.get(lost)
+    child = await ops.get("b", lost)
     assert (child["status"], child["error_message"]) == ("failed", "lease expired")
-    row = await ops.get(parent)
+    row = await ops.get("b", parent)
     assert (row["status"], row["completed_at"]) == ("failed", clock.now)
     assert row["error_message"] == f"child operation {lost} failed: lease expired"
 
@@ -224,16 +229,16 @@ async def test_claim_does_not_wait_for_a_locked_parent(fresh_store: Store) -> No
     clock.advance(timedelta(seconds=10))  # the expiring child's last lease is over
     slow = open_store(s.url, schema=s.schema, run_migrations=False, max_size=1)
     async with slow as held, held.transaction():
-        await ops_at(held, clock).complete(finishing, "w", attempt=1)  # parent locked
+        await ops_at(held, clock).complete("b", finishing, "w", attempt=1)  # parent locked
         # A claim that waited for the parent would wait for this very transaction: the
         # bound only turns that hang into a failure.
         claimed = await asyncio.wait_for(ops.claim("w2", 5), timeout=60)
         assert [r["id"] for r in claimed] == [other]
-        assert (await ops.get(expiring))["status"] == "processing"  # left for later
-    assert (await ops.get(parent))["status"] == "waiting"  # one child unfinished
+        assert (await ops.get("b", expiring))["status"] == "processing"  # left for later
+    assert (await ops.get("b", parent))["status"] == "waiting"  # one child unfinished
     assert await ops.claim("w2", 5) == []
-    assert (await ops.get(expiring))["status"] == "failed"
-    assert (await ops.get(parent))["status"] == "failed"
+    assert (await ops.get("b", expiring))["status"] == "failed"
+    assert (await ops.get("b", parent))["status"] == "failed"
 
 
 async def test_bank_delete_during_completions_never_deadlocks(fresh_store: Store) -> None:
@@ -250,7 +255,7 @@ async def test_bank_delete_during_completions_never_deadlocks(fresh_store: Store
         claimed = await s.operations.claim("w", 30)
 
         async def complete(row: Any) -> None:
-            await s.operations.complete(row["id"], "w", attempt=row["attempts"])
+            await s.operations.complete(row["bank_id"], row["id"], "w", attempt=row["attempts"])
 
         outcomes = await asyncio.gather(
             *(complete(r) for r in claimed[:15]),

@@ -141,10 +141,10 @@ async def test_every_read_sees_only_its_own_tenant(tenants: tuple[Tenant, Tenant
         # operations
         assert await s.operations.counts(BANK) == {"waiting": 1, "pending": 1}
         with pytest.raises(NotFoundError):
-            await s.operations.get(other.op_ids[0])
-        assert await s.operations.children(other.op_ids[0]) == []
-        assert await s.operations.get_many(other.op_ids) == []
-        assert [c["operation_type"] for c in await s.operations.children(t.op_ids[0])] == [
+            await s.operations.get(BANK, other.op_ids[0])
+        assert await s.operations.children(BANK, other.op_ids[0]) == []
+        assert await s.operations.get_many(BANK, other.op_ids) == []
+        assert [c["operation_type"] for c in await s.operations.children(BANK, t.op_ids[0])] == [
             f"{t.tag}-child"
         ]
 
@@ -156,7 +156,9 @@ async def test_writes_stay_in_their_tenant(tenants: tuple[Tenant, Tenant]) -> No
     assert [r["id"] for r in claimed] == alpha.op_ids[1:]  # the child (its parent waits)
     assert await beta.store.operations.counts(BANK) == {"waiting": 1, "pending": 1}
     for row in claimed:
-        await alpha.store.operations.complete(row["id"], "worker", attempt=row["attempts"])
+        await alpha.store.operations.complete(
+            row["bank_id"], row["id"], "worker", attempt=row["attempts"]
+        )
     assert await beta.store.operations.claim("worker", 100) != []
 
     # Updating, re-ingesting, deleting the same keys in one tenant leaves the other as is.

@@ -39,10 +39,11 @@ ACTIVE: tuple[sa.ColumnElement[Any], ...] = (
     sa.literal_column("'pending'"),
     sa.literal_column("'processing'"),
 )
-#: The parent of the operation `id` (of its bank), as a key of the outer table.
+#: The parent of the bank's operation `id`, as a key of the outer table.
 _PARENT_OF_CHILD = sa.tuple_(_o.bank_id, _o.id).in_(
     sa.select(_child.c.bank_id, _child.c.parent_id).where(
-        _child.c.id == sa.bindparam("id", type_=_o.id.type)
+        _child.c.bank_id == sa.bindparam("bank_id", type_=_o.bank_id.type),
+        _child.c.id == sa.bindparam("id", type_=_o.id.type),
     )
 )
 _LAST = _o.unfinished_children == sa.literal_column("1")
@@ -94,25 +95,27 @@ PRUNE = Statement(
 )
 
 
-async def child_completed(db: Backend, op_id: uuid.UUID, now: datetime) -> None:
+async def child_completed(db: Backend, bank_id: str, op_id: uuid.UUID, now: datetime) -> None:
     """Count a completed child off its waiting parent; the last one completes it. Call in
     the transaction that completed the child, after its row."""
-    await db.execute(CHILD_COMPLETED, {"id": op_id, "now": now})
+    await db.execute(CHILD_COMPLETED, {"bank_id": bank_id, "id": op_id, "now": now})
 
 
-async def child_failed(db: Backend, op_id: uuid.UUID, error: str | None, now: datetime) -> None:
+async def child_failed(
+    db: Backend, bank_id: str, op_id: uuid.UUID, error: str | None, now: datetime
+) -> None:
     """Fail the waiting parent of a child that failed for good. Call in the transaction
     that failed the child, after its row."""
-    await db.execute(CHILD_FAILED, _failure(op_id, error, now))
+    await db.execute(CHILD_FAILED, _failure(bank_id, op_id, error, now))
 
 
-def _failure(op_id: uuid.UUID, error: str | None, now: datetime) -> dict[str, Any]:
-    return {"id": op_id, "error": f"child operation {op_id} failed: {error or 'no message'}",
-            "now": now}  # fmt: skip
+def _failure(bank_id: str, op_id: uuid.UUID, error: str | None, now: datetime) -> dict[str, Any]:
+    return {"bank_id": bank_id, "id": op_id, "now": now,
+            "error": f"child operation {op_id} failed: {error or 'no message'}"}  # fmt: skip
 
 
 async def expirable(db: Backend, exhausted: Sequence[Row]) -> list[Row]:
-    """The exhausted operations (rows with `id`, `parent_id`) a claim may fail now: those
+    """The exhausted operations (rows with `bank_id`, `id`, `parent_id`) a claim may fail now: those
     without a waiting parent, and those whose waiting parent it could lock without
     waiting (`SKIP LOCKED`). A child whose parent another transaction holds is left to a
     later claim, so that its parent fails with it."""
@@ -131,5 +134,6 @@ async def children_expired(db: Backend, expired: Sequence[Row], now: datetime) -
                       key=lambda r: (r["parent_id"].int, r["id"].int))  # fmt: skip
     if children:
         await db.executemany(
-            CHILD_FAILED, [_failure(r["id"], "lease expired", now) for r in children]
+            CHILD_FAILED,
+            [_failure(r["bank_id"], r["id"], "lease expired", now) for r in children],
         )

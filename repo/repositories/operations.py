@@ -5,6 +5,11 @@ A claim sets `next_attempt_at` to the end of the lease: an operation whose worke
 becomes claimable again when the lease expires, and each claim counts one attempt. A
 parent with children is `waiting`: it is never claimed, and rolls up from its children
 (`repo.repositories.operation_trees`).
+
+Workers serve the store's queue (`claim` takes due operations of any bank); every verb
+that names an operation (`get`, `get_many`, `children`, `complete`, `fail`) takes its
+bank first and puts it in the statement's WHERE, so a caller of one bank never reads or
+finishes another bank's operation. A claimed row carries its `bank_id`.
 """
 
 from __future__ import annotations
@@ -87,12 +92,12 @@ CLAIM = Statement(
 _exhausted = sa.and_(_o.next_attempt_at <= _NOW, _o.attempts >= _o.max_attempts)
 EXHAUSTED = Statement(
     "operations.exhausted",
-    sa.select(_o.id, _o.parent_id)
+    sa.select(_o.bank_id, _o.id, _o.parent_id)
     .where(_o.status.in_(_ACTIVE), _exhausted)
     .limit(sa.bindparam("limit"))
     .with_for_update(skip_locked=True),
     overrides={
-        "oracle": sa.select(_o.id, _o.parent_id)
+        "oracle": sa.select(_o.bank_id, _o.id, _o.parent_id)
         .where(_claim_key <= _NOW, _o.attempts >= _o.max_attempts)
         .with_for_update(skip_locked=True)
     },
@@ -129,18 +134,23 @@ RELEASE = Statement(
         updated_at=_NOW,
     ),
 )
+_BANK = sa.bindparam("bank_id", type_=_o.bank_id.type)
+#: The rows a claim took (its own ids, of any bank).
+CLAIMED = Statement("operations.claimed", sa.select(async_operations).where(in_uuids(_o.id, "ids")))
 GET_MANY = Statement(
-    "operations.get_many", sa.select(async_operations).where(in_uuids(_o.id, "ids"))
+    "operations.get_many",
+    sa.select(async_operations).where(_o.bank_id == _BANK, in_uuids(_o.id, "ids")),
 )
 CHILDREN = Statement(
     "operations.children",
     sa.select(async_operations)
-    .where(_o.parent_id == sa.bindparam("parent_id", type_=_o.id.type))
+    .where(_o.bank_id == _BANK, _o.parent_id == sa.bindparam("parent_id", type_=_o.id.type))
     .order_by(_o.created_at, _o.id),
 )
 #: The operation is still in the claim this worker took as attempt `attempt`: the claim
 #: was not lost to another, nor to a later claim of the same worker id.
 _CLAIMED_BY_WORKER = (
+    _o.bank_id == _BANK,
     _o.id == sa.bindparam("id", type_=_o.id.type),
     _o.status == sa.literal_column("'processing'"),
     _o.claimed_by == sa.bindparam("worker"),
@@ -172,9 +182,7 @@ FAIL = Statement(
 )
 COUNT_BY_STATUS = Statement(
     "operations.count_by_status",
-    sa.select(_o.status, sa.func.count().label("n"))
-    .where(_o.bank_id == sa.bindparam("bank_id"))
-    .group_by(_o.status),
+    sa.select(_o.status, sa.func.count().label("n")).where(_o.bank_id == _BANK).group_by(_o.status),
 )
 
 
@@ -275,7 +283,7 @@ class OperationRepository(Repository):
                 await self.db.execute(
                     CLAIM, {"ids": ids, "worker": worker, "now": now, "lease_until": now + lease}
                 )
-                return await self.db.fetch(GET_MANY, {"ids": ids})
+                return await self.db.fetch(CLAIMED, {"ids": ids})
         except asyncio.CancelledError:
             if ids:
                 await self._release(ids, worker, now)
@@ -293,30 +301,34 @@ class OperationRepository(Repository):
 
     async def complete(
         self,
+        bank_id: str,
         op_id: uuid.UUID | str,
         worker: str,
         result: Mapping[str, Any] | None = None,
         *,
         attempt: int,
     ) -> None:
-        """Mark a claimed operation completed. `attempt` is the claimed row's `attempts`:
-        it fences the claim, so a late call for an earlier claim (even by the same worker
-        id) is refused. Raises ConflictError if the claim was lost. The completion of a
+        """Mark a claimed operation of `bank_id` completed (the claimed row's `bank_id`).
+        `attempt` is the claimed row's `attempts`: it fences the claim, so a late call for
+        an earlier claim (even by the same worker id) is refused. Raises ConflictError if
+        the claim was lost (or the operation is not the bank's). The completion of a
         waiting parent's last unfinished child completes the parent, in the same
         transaction."""
         op_uuid, now = check_uuid("op_id", op_id), self.now()
         params = {
-            "id": op_uuid, "worker": check_id("worker", worker),
+            "bank_id": check_id("bank_id", bank_id), "id": op_uuid,
+            "worker": check_id("worker", worker),
             "attempt": check_limit("attempt", attempt, maximum=MAX_ATTEMPTS),
             "result": check_json("result", result, max_bytes=MAX_PAYLOAD_BYTES), "now": now,
         }  # fmt: skip
         async with self.db.transaction():
             if await self.db.execute(COMPLETE, params) != 1:
                 raise ConflictError(f"operation {op_id} is not claimed by {worker!r} as {attempt=}")
-            await trees.child_completed(self.db, op_uuid, now)
+            await trees.child_completed(self.db, bank_id, op_uuid, now)
 
     async def fail(
         self,
+        bank_id: str,
         op_id: uuid.UUID | str,
         worker: str,
         error: str,
@@ -324,10 +336,12 @@ class OperationRepository(Repository):
         attempt: int,
         retry: bool = True,
     ) -> Row:
-        """Record a failed attempt (`attempt`: the claimed row's `attempts`, as for
-        `complete`): back to pending after a backoff while attempts remain, else failed
-        (and its waiting parent with it, in the same transaction). Raises ConflictError if
-        the claim was lost."""
+        """Record a failed attempt of an operation of `bank_id` (`attempt`: the claimed
+        row's `attempts`, as for `complete`): back to pending after a backoff while
+        attempts remain, else failed (and its waiting parent with it, in the same
+        transaction). Raises NotFoundError if the bank has no such operation, ConflictError
+        if the claim was lost."""
+        check_id("bank_id", bank_id)
         op_uuid = check_uuid("op_id", op_id)
         check_id("worker", worker)
         check_limit("attempt", attempt, maximum=MAX_ATTEMPTS)
@@ -336,10 +350,11 @@ class OperationRepository(Repository):
         message = check_optional_text("error", error or None, max_length=100_000)
         now = self.now()
         async with self.db.transaction():
-            op = await self.get(op_uuid)
+            op = await self.get(bank_id, op_uuid)
             again = retry and attempt < op["max_attempts"]
             params = {
-                "id": op_uuid, "worker": worker, "attempt": attempt, "error": message,
+                "bank_id": bank_id, "id": op_uuid, "worker": worker, "attempt": attempt,
+                "error": message,
                 "now": now, "status": "pending" if again else "failed",
                 "next_attempt_at": now + self.backoff(attempt) if again else now,
                 "completed_at": None if again else now,
@@ -347,20 +362,29 @@ class OperationRepository(Repository):
             if await self.db.execute(FAIL, params) != 1:
                 raise ConflictError(f"operation {op_id} is not claimed by {worker!r} as {attempt=}")
             if not again:
-                await trees.child_failed(self.db, op_uuid, message, now)
-            return await self.get(op_uuid)
+                await trees.child_failed(self.db, bank_id, op_uuid, message, now)
+            return await self.get(bank_id, op_uuid)
 
-    async def get(self, op_id: uuid.UUID | str) -> Row:
-        rows = await self.db.fetch(GET_MANY, {"ids": [check_uuid("op_id", op_id)]})
+    async def get(self, bank_id: str, op_id: uuid.UUID | str) -> Row:
+        """The bank's operation `op_id`; NotFoundError if the bank has none of that id."""
+        params = {"bank_id": check_id("bank_id", bank_id), "ids": [check_uuid("op_id", op_id)]}
+        rows = await self.db.fetch(GET_MANY, params)
         if not rows:
-            raise NotFoundError(f"operation {op_id} not found")
+            raise NotFoundError(f"operation {op_id} not found in bank {bank_id!r}")
         return rows[0]
 
-    async def get_many(self, ids: Sequence[uuid.UUID | str]) -> list[Row]:
-        return await self.db.fetch(GET_MANY, {"ids": check_uuids("ids", ids)})
+    async def get_many(self, bank_id: str, ids: Sequence[uuid.UUID | str]) -> list[Row]:
+        """The bank's operations among `ids` (others' ids match nothing)."""
+        params = {"bank_id": check_id("bank_id", bank_id), "ids": check_uuids("ids", ids)}
+        return await self.db.fetch(GET_MANY, params)
 
-    async def children(self, parent_id: uuid.UUID | str) -> list[Row]:
-        return await self.db.fetch(CHILDREN, {"parent_id": check_uuid("parent_id", parent_id)})
+    async def children(self, bank_id: str, parent_id: uuid.UUID | str) -> list[Row]:
+        """The children of the bank's operation `parent_id`, oldest first."""
+        params = {
+            "bank_id": check_id("bank_id", bank_id),
+            "parent_id": check_uuid("parent_id", parent_id),
+        }
+        return await self.db.fetch(CHILDREN, params)
 
     async def counts(self, bank_id: str) -> dict[str, int]:
         rows = await self.db.fetch(COUNT_BY_STATUS, {"bank_id": check_id("bank_id", bank_id)})
