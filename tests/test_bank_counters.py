@@ -60,6 +60,7 @@ async def truth(store: Store, bank: str) -> dict[str, Any]:
         "entities": len(rows["entities"]),
         "documents": len(rows["documents"]),
         "pending": ops["pending"],
+        "waiting": ops["waiting"],
         "failed": ops["failed"],
     }
 
@@ -68,7 +69,7 @@ def figures(stats: BankStats) -> dict[str, Any]:
     return {
         "units": stats.units, "links": stats.links, "entities": stats.entities,
         "documents": stats.documents, "pending": stats.pending_operations,
-        "failed": stats.failed_operations,
+        "waiting": stats.waiting_operations, "failed": stats.failed_operations,
     }  # fmt: skip
 
 
@@ -193,6 +194,40 @@ async def test_counters_stay_true_through_a_random_mix_of_writes(fresh_store: St
     assert await store.banks.delete(bank)
     assert await store.backend.fetch(COUNTER_ROWS, {"bank_id": bank}) == []
     await _check(store, other)
+
+
+async def test_waiting_parents_have_their_own_figure(fresh_store: Store) -> None:
+    """A parent submitted with children is `waiting` (never claimed): `banks.stats` shows it
+    as `waiting_operations`, neither pending nor failed, through its whole life (children
+    claimed, one completed, one failed for good, which fails the parent; a second tree
+    completed), each figure equal to the statuses of the bank's rows (before: no figure
+    held a waiting parent)."""
+    store = fresh_store
+    bank = "waiting"
+    await store.banks.create(bank)
+
+    async def check(waiting: int, pending: int, failed: int) -> None:
+        stats = await store.banks.stats(bank)
+        assert figures(stats) == await truth(store, bank)
+        got = (stats.waiting_operations, stats.pending_operations, stats.failed_operations)
+        assert got == (waiting, pending, failed)
+
+    first = await store.operations.submit(bank, OperationIn("p", children=[OperationIn("c")] * 2))
+    await check(waiting=1, pending=2, failed=0)
+    second = await store.operations.submit(bank, OperationIn("p", children=[OperationIn("c")]))
+    await check(waiting=2, pending=3, failed=0)
+    rows = {r["id"]: r for r in await store.operations.claim("w", 10)}
+    assert set(rows) == {*first[1:], *second[1:]}  # the parents wait
+    await check(waiting=2, pending=0, failed=0)
+    done, doomed = first[1:]
+    await store.operations.complete(bank, done, "w", attempt=rows[done]["attempts"])
+    await check(waiting=2, pending=0, failed=0)
+    await store.operations.fail(bank, doomed, "w", "x", attempt=1, retry=False)
+    await check(waiting=1, pending=0, failed=2)  # the child and its parent
+    await store.operations.complete(bank, second[1], "w", attempt=1)
+    await check(waiting=0, pending=0, failed=2)
+    await store.banks.fold_stats(bank)
+    await check(waiting=0, pending=0, failed=2)
 
 
 async def test_stats_fold_the_counters_past_the_threshold(store: Store, bank: str) -> None:

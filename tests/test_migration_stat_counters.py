@@ -6,6 +6,7 @@ writes after it; the downgrade removes the table and every trigger and function.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections import Counter
 from typing import Any
 
@@ -16,12 +17,20 @@ from repo.migrations import downgrade_sync, migrate
 from repo.store import open_store
 from tests.conftest import new_schema
 from tests.helpers import unit
-from tests.migration_data import indexes, load_0001, schema_connection, snapshot
+from tests.migration_data import T0, indexes, load_0001, schema_connection, snapshot
 from tests.providers import Provider
 from tests.tenants import drop_schema
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
+
+#: A tree queued at 0009: its parent waits for its child (revision 0007).
+WAITING_TREE = (
+    "INSERT INTO async_operations (id, bank_id, operation_type, status, attempts,"
+    " max_attempts, next_attempt_at, parent_id, created_at, updated_at, unfinished_children)"
+    " VALUES ($1, 'b1', 'tree', 'waiting', 0, 3, $3, NULL, $3, $3, 1),"
+    " ($2, 'b1', 'tree.1', 'pending', 0, 3, $3, $1, $3, $3, 0)"
+)
 
 
 def _truth(rows: dict[str, list[dict[str, Any]]], bank: str) -> dict[str, int]:
@@ -74,12 +83,14 @@ async def test_0010_counts_existing_data_and_keeps_counting(provider: Provider) 
         async with schema_connection(provider.url, schema) as conn:
             await load_0001(conn)
             await migrate(provider.url, schema=schema, revision="0009")
+            await conn.execute(WAITING_TREE, uuid.uuid4(), uuid.uuid4(), T0)
             before, indexes_before = await snapshot(conn), await indexes(conn, schema)
             assert await _triggers(conn, schema) == []
             await migrate(provider.url, schema=schema, revision="0010")
             after, indexes_after = await snapshot(conn), await indexes(conn, schema)
             truth = _truth(before, "b1")
             assert truth["units:world"] == 1 and truth["documents"] == 1 and truth["entities"]
+            assert truth["operations:waiting"] == 1 and truth["operations:pending"] == 2
             assert await _counters(conn, "b1") == truth
             assert len(await _triggers(conn, schema)) == 12 + 5  # triggers, functions
         assert after == before
@@ -93,6 +104,7 @@ async def test_0010_counts_existing_data_and_keeps_counting(provider: Provider) 
             stats = await store.banks.stats("b1")
             assert stats.units == {ft: truth.get(f"units:{ft}", 0) for ft in stats.units}
             assert stats.entities == truth["entities"] and stats.documents == 1
+            assert (stats.pending_operations, stats.waiting_operations) == (2, 1)
             await store.memories.retain("b1", [unit(1, fact_type="world", entities=["new"])])
             assert (await store.banks.stats("b1")).units["world"] == truth["units:world"] + 1
 

@@ -41,6 +41,7 @@ KINDS = {
     "entities": "entities",
     "documents": "documents",
     "operations:pending": "operations_pending",
+    "operations:waiting": "operations_waiting",
     "operations:failed": "operations_failed",
 }
 
@@ -115,9 +116,12 @@ def folded(bank_id: str, rows: Sequence[Row]) -> list[tuple[Any, ...]]:
 @dataclass(frozen=True, slots=True)
 class BankStats:
     """Figures of one bank. `units` counts stored units per fact type (invalidated ones
-    included); `observations` is `units["observation"]`; `last_write_at` is the latest of
-    the bank's profile change and the writes and removals of its units, links, entities
-    and documents (a written row's own time; a removal's: the database's clock)."""
+    included); `observations` is `units["observation"]`; operations by status as
+    `operations.counts` reports them: `pending` ones (due or backing off), `waiting`
+    parents (never claimed: they roll up from their children) and `failed` ones;
+    `last_write_at` is the latest of the bank's profile change and the writes and removals
+    of its units, links, entities and documents (a written row's own time; a removal's:
+    the database's clock)."""
 
     units: dict[str, int]
     links: dict[str, int]
@@ -125,6 +129,7 @@ class BankStats:
     observations: int
     documents: int
     pending_operations: int
+    waiting_operations: int
     failed_operations: int
     last_write_at: datetime
 
@@ -139,6 +144,7 @@ class BankStats:
             observations=units["observation"],
             documents=int(row["documents"]),
             pending_operations=int(row["operations_pending"]),
+            waiting_operations=int(row["operations_waiting"]),
             failed_operations=int(row["operations_failed"]),
             last_write_at=max(w for w in writes if w is not None),
         )

@@ -144,8 +144,9 @@ class BankRepository(Repository):
 
     async def stats(self, bank_id: str) -> BankStats:
         """Units per fact type, links per type, entities, observations, documents, pending
-        and failed operations and the last write time, in one round trip, read from the
-        bank's counters (their rows are folded afterwards once they pass a threshold)."""
+        operations, waiting parents, failed operations and the last write time, in one
+        round trip, read from the bank's counters (their rows are folded afterwards once
+        they pass a threshold)."""
         row = await self.db.fetchrow(STATS, {"bank_id": check_id("bank_id", bank_id)})
         if row is None or row["name"] is None:
             raise NotFoundError(f"bank {bank_id!r} not found")

@@ -26,6 +26,8 @@ WHERE bank_stat_deltas.bank_id = $1::VARCHAR AND bank_stat_deltas.kind = 'docume
 FROM bank_stat_deltas 
 WHERE bank_stat_deltas.bank_id = $1::VARCHAR AND bank_stat_deltas.kind = 'operations:pending') AS operations_pending, (SELECT coalesce(sum(bank_stat_deltas.delta), 0) AS coalesce_1 
 FROM bank_stat_deltas 
+WHERE bank_stat_deltas.bank_id = $1::VARCHAR AND bank_stat_deltas.kind = 'operations:waiting') AS operations_waiting, (SELECT coalesce(sum(bank_stat_deltas.delta), 0) AS coalesce_1 
+FROM bank_stat_deltas 
 WHERE bank_stat_deltas.bank_id = $1::VARCHAR AND bank_stat_deltas.kind = 'operations:failed') AS operations_failed, (SELECT max(bank_stat_deltas.written_at) AS max_1 
 FROM bank_stat_deltas 
 WHERE bank_stat_deltas.bank_id = $1::VARCHAR) AS counted_written_at, (SELECT count(*) AS count_1 
