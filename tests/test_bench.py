@@ -18,8 +18,9 @@ import pytest
 from repo.backends.postgres.session import BASE_SETTINGS
 from repo.bench.bank import BenchServer, drop_schema, session_settings
 from repo.bench.data import BankSpec, SyntheticBank
+from repo.bench.plans import arm_indexes, exact_runs
 from repo.bench.quality import recall_at_k
-from repo.bench.recall import arm_indexes, sql_literal
+from repo.bench.recall import sql_literal
 from repo.bench.report import percentile, recall_table, summarize
 from repo.bench.retain import RETAIN_VARIANTS
 from repo.bench.variants import (
@@ -138,6 +139,32 @@ def test_arm_indexes_reads_an_append_plan() -> None:
         }
     }
     assert arm_indexes(plan) == {"semantic:world": ["hnsw"], "text": ["gin"]}
+
+
+def test_arm_indexes_and_exact_runs_read_an_arm_with_its_exact_search_inline() -> None:
+    def gated(op: str, loops: int, scan: dict[str, Any]) -> dict[str, Any]:
+        count = {
+            "Node Type": "Aggregate",
+            "Parent Relationship": "InitPlan",
+            "Actual Loops": 1,
+            "Plans": [{"Node Type": "CTE Scan", "Alias": "s_world", "Actual Loops": 1}],
+        }
+        return {"Node Type": "Result", "One-Time Filter": f"((InitPlan 2).col1 {op} 5)",
+                "Actual Loops": 1, "Plans": [count, scan | {"Actual Loops": loops}]}  # fmt: skip
+
+    index_path = {"Node Type": "Limit", "Actual Loops": 1, "Plans": [{
+        "Node Type": "Index Scan", "Index Name": "hnsw", "Order By": "(embedding <=> '[1]')",
+        "Actual Loops": 1}]}  # fmt: skip
+    exact = {"Node Type": "Index Scan", "Index Name": "pk", "Filter": "fact_type = 'world'"}
+    append = {"Node Type": "Append", "Plans": [
+        gated(">=", 1, {"Node Type": "CTE Scan", "Alias": "s_world"}), gated("<", 0, exact),
+    ]}  # fmt: skip
+    cte = {"Parent Relationship": "InitPlan", "Subplan Name": "CTE s_world"} | index_path
+    plan = {"Plan": {"Node Type": "Sort", "Plans": [cte, append]}}
+    assert arm_indexes(plan) == {"semantic:world": ["hnsw"], "exact:world": ["pk"]}
+    assert exact_runs(plan) == {"world": False}
+    append["Plans"][1]["Plans"][1]["Actual Loops"] = 1
+    assert exact_runs(plan) == {"world": True}
 
 
 # --------------------------------------------------------------------------- end to end

@@ -21,7 +21,8 @@ import pytest
 from repo.bench.bank import TEXT_INDEX, BenchServer, drop_schema, ensure_bank
 from repo.bench.data import BankSpec, SyntheticBank
 from repo.bench.filters import UNFILTERED
-from repo.bench.recall import explain_recall, index_findings
+from repo.bench.plans import index_findings
+from repo.bench.recall import explain_recall
 from repo.bench.variants import RecallShape, Target
 from schema.tables import VECTOR_INDEXES
 from tests.providers import Provider
@@ -75,6 +76,8 @@ def test_semantic_arms_use_hnsw_and_text_arm_uses_gin(explain_10k: dict[str, Any
                 set(arms)
             ), arms
             for arm, indexes in arms.items():
+                if arm.startswith("exact:"):  # the inline exact search: see below
+                    continue
                 if arm == "text":
                     assert TEXT_INDEX in indexes, (query, plan, arm, indexes)
                     continue
@@ -88,6 +91,9 @@ def test_semantic_arms_use_hnsw_and_text_arm_uses_gin(explain_10k: dict[str, Any
                     # searched exactly through the (bank, fact type) index: never a full scan.
                     ok = {VECTOR_INDEXES[fact_type], FACT_INDEX} & set(indexes)
                     assert ok, (query, plan, arm, indexes)
+        # Every index path held k rows: no inline exact search ran (EXPLAIN ANALYZE).
+        for plan in ("exact_ran", "steady_exact_ran"):
+            assert explain["recall.arms"][plan] == dict.fromkeys(VECTOR_INDEXES, False), query
         findings = index_findings(explain)
         assert findings["text_arm_uses_gin"] and findings["steady_text_arm_uses_gin"], findings
 

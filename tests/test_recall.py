@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 from datetime import timedelta
 
 import pytest
@@ -148,7 +149,7 @@ async def test_each_semantic_arm_plans_onto_its_fact_types_index(store: Store, b
     import json
 
     from repo.backends.postgres import DIALECT, PostgresBackend
-    from repo.bench.recall import arm_indexes
+    from repo.bench.plans import arm_indexes
     from repo.repositories.recall import ARMS, SEMANTIC
     from repo.repositories.recall.filters import bind_filter
 
@@ -165,15 +166,22 @@ async def test_each_semantic_arm_plans_onto_its_fact_types_index(store: Store, b
             raw = await conn.fetchval("EXPLAIN (VERBOSE, FORMAT JSON) " + sql, *args)
         return dict((json.loads(raw) if isinstance(raw, str) else raw)[0])
 
-    for where, flags, extra in ((None, {}, {}), (shape, {"where": shape}, fparams)):
+    def hnsw(found: dict[str, list[str]]) -> dict[str, list[str]]:
+        return {a: [i for i in v if i in VECTOR_INDEXES.values()] for a, v in found.items()}
+
+    cases = [(None, {}, {}), (shape, {"where": shape}, fparams)]
+    for (where, flags, extra), fallback in itertools.product(cases, ({}, {"fallback": True})):
+        # With the exact search inline (what PostgreSQL runs) or without (Oracle's form).
         for ft in FACT_TYPES:
-            c = SEMANTIC.shape(fact_type=ft, **flags).compiled(DIALECT)
-            found = arm_indexes(await plan(c.sql, c.args(params | extra)))
-            assert list(found.values()) == [[VECTOR_INDEXES[ft]]], (where, ft, found)
-        c = ARMS.shape(fact_types=FACT_TYPES, text=True, **flags).compiled(DIALECT)
-        found = arm_indexes(await plan(c.sql, c.args(params | extra)))
+            c = SEMANTIC.shape(fact_type=ft, **flags, **fallback).compiled(DIALECT)
+            found = hnsw(arm_indexes(await plan(c.sql, c.args(params | extra))))
+            assert found.pop(f"semantic:{ft}") == [VECTOR_INDEXES[ft]], (where, ft, found)
+            assert not any(found.values()), (where, ft, found)
+        c = ARMS.shape(fact_types=FACT_TYPES, text=True, **flags, **fallback).compiled(DIALECT)
+        found = hnsw(arm_indexes(await plan(c.sql, c.args(params | extra))))
         for ft in FACT_TYPES:
-            assert found[f"semantic:{ft}"] == [VECTOR_INDEXES[ft]], (where, found)
+            assert found.pop(f"semantic:{ft}") == [VECTOR_INDEXES[ft]], (where, found)
+        assert not any(found.values()), (where, found)
 
 
 async def test_exact_search_backs_up_a_short_index_scan(fresh_store: Store) -> None:
@@ -248,3 +256,53 @@ async def test_exact_search_scans_only_ids_and_distances(store: Store, bank: str
     assert len(rows) == 5
     scores = [r["score"] for r in rows]
     assert scores == sorted(scores, reverse=True)
+
+
+async def test_the_inline_exact_search_runs_only_when_the_index_path_ran_short(
+    fresh_store: Store,
+) -> None:
+    """EXPLAIN ANALYZE of the statements with the exact search inline (`semantic()` and
+    the combined recall's arms): while the index path holds k rows, each arm's exact
+    branch (`e_<fact type>`) is never executed and the HNSW index serves the index path;
+    when the index path runs short, the exact branch runs and the short rows are not
+    returned. Plan structure, not timing."""
+    store, bank = fresh_store, "b"
+    await store.banks.create(bank)
+    if store.backend.name != "postgresql":
+        pytest.skip("reads PostgreSQL's plans (Oracle keeps the follow-up search)")
+    import json
+
+    from repo.backends.postgres import DIALECT, PostgresBackend
+    from repo.bench.plans import arm_indexes, exact_runs
+    from repo.repositories.recall import ARMS, SEMANTIC
+
+    assert isinstance(store.backend, PostgresBackend)
+    await store.memories.retain(bank, [unit(i, fact_type=FACT_TYPES[i % 3]) for i in range(90)])
+    query = embedding("probe")
+    semantic = SEMANTIC.shape(fact_type="world", fallback=True).compiled(DIALECT)
+    arms = ARMS.shape(fact_types=FACT_TYPES, text=True, fallback=True).compiled(DIALECT)
+    values = {"bank_id": bank, "embedding": query, "query": "memory", "k_text": 5}
+
+    async def explain(c: object, k: int, *settings: str) -> dict[str, object]:
+        assert hasattr(c, "sql") and hasattr(c, "args")
+        args = c.args(values | {"k": k, "k_semantic": k})
+        async with store.backend.pool.acquire() as conn, conn.transaction():
+            for setting in ("enable_seqscan = off", "enable_sort = off", *settings):
+                await conn.execute(f"SET LOCAL {setting}")
+            raw = await conn.fetchval("EXPLAIN (ANALYZE, FORMAT JSON) " + c.sql, *args)
+        return dict(json.loads(raw)[0])
+
+    # Full: k=5 of 30 units per fact type; the index path is the HNSW index's.
+    for c, fact_types in ((semantic, ("world",)), (arms, FACT_TYPES)):
+        plan = await explain(c, 5)
+        assert exact_runs(plan) == dict.fromkeys(fact_types, False), plan  # never executed
+        indexes = arm_indexes(plan)
+        for ft in fact_types:
+            assert indexes[f"semantic:{ft}"] == [VECTOR_INDEXES[ft]], indexes
+        assert plan["Plan"]["Actual Rows"] == 5 * len(fact_types) + (5 if c is arms else 0)
+    # Short: an HNSW scan that stops after 5 candidates, k=30: each exact search runs.
+    short = ("hnsw.iterative_scan = off", "hnsw.ef_search = 5")
+    for c, fact_types in ((semantic, ("world",)), (arms, FACT_TYPES)):
+        plan = await explain(c, 30, *short)
+        assert exact_runs(plan) == dict.fromkeys(fact_types, True), plan
+        assert plan["Plan"]["Actual Rows"] == 30 * len(fact_types) + (5 if c is arms else 0)

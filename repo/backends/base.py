@@ -76,6 +76,10 @@ class Capabilities:
     #: One `array_upsert` statement writes its rows, and locks their keys, in the order
     #: of the bound arrays (PostgreSQL); otherwise batches run the one-row upsert per row.
     ordered_array_upsert: bool = False
+    #: A semantic arm carries its exact search in the same statement, and the database
+    #: skips it unless the index path returned fewer than k rows (PostgreSQL: a one-time
+    #: filter over an InitPlan); otherwise a short arm's exact search is a second statement.
+    inline_exact_fallback: bool = False
 
 
 @dataclass(frozen=True, slots=True)

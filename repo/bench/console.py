@@ -80,12 +80,16 @@ def report_recall(
         mismatch = {n: c for n, c in meta["row_count_mismatches_vs_memrepo"].items() if c}
         if mismatch:
             say(f"WARNING: some variants read other row counts than memrepo: {mismatch}")
-        arms = meta["explain"].get("recall.arms", {}).get("arm_indexes", {})
+        entry = meta["explain"].get("recall.arms", {})
+        arms, ran = entry.get("arm_indexes", {}), entry.get("exact_ran", {})
+
+        def shown(arm: str, idx: list[str]) -> str:
+            if arm.startswith("exact:"):  # the inline exact search: ran or never executed
+                return f"{arm} -> {'ran' if ran.get(arm[6:]) else 'never executed'}"
+            return f"{arm} -> {'+'.join(idx) or 'no index'}"
+
         say()
-        say(
-            "EXPLAIN (first query): "
-            + ", ".join(f"{arm} -> {'+'.join(idx) or 'no index'}" for arm, idx in arms.items())
-        )
+        say("EXPLAIN (first query): " + ", ".join(shown(a, idx) for a, idx in arms.items()))
         for name, entry in meta["explain"].items():
             say(f"  {name}: {'; '.join(entry['scans'])}")
         text = meta.get("text_arm")

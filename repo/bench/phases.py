@@ -24,12 +24,12 @@ from repo.bench.bank import BenchServer, LoadInfo
 from repo.bench.config import QUALITY_QUERIES, Config
 from repo.bench.data import GENERATOR_VERSION, BankSpec, Query, SyntheticBank
 from repo.bench.filters import UNFILTERED, selectivity, workload_key
+from repo.bench.plans import index_findings
 from repo.bench.quality import recall_at_k, true_neighbours
 from repo.bench.recall import (
     RecallRun,
     explain_recall,
     explain_text_arm,
-    index_findings,
     profile_variant,
     run_recall,
 )

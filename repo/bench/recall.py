@@ -26,6 +26,7 @@ import asyncpg
 from repo.backends.postgres import DIALECT, init_connection
 from repo.bench.bank import TEXT_INDEX, session_settings
 from repo.bench.data import Query
+from repo.bench.plans import arm_indexes, exact_runs, load_json, scans
 from repo.bench.progress import Progress, optional_import
 from repo.bench.variant_api import (
     RECALL_STATEMENTS,
@@ -35,7 +36,6 @@ from repo.bench.variant_api import (
 )
 from repo.repositories.recall.arms import FULLTEXT
 from repo.sql import Statement
-from schema.tables import FACT_TYPES, VECTOR_INDEXES
 
 
 def current_rss() -> int | None:
@@ -189,59 +189,6 @@ async def profile_variant(
 # --------------------------------------------------------------------------- EXPLAIN
 
 
-def _walk(node: dict[str, Any]) -> list[dict[str, Any]]:
-    out = [node]
-    for child in node.get("Plans", []):
-        out.extend(_walk(child))
-    return out
-
-
-def _text_of(node: dict[str, Any]) -> str:
-    keys = ("Filter", "Index Cond", "Recheck Cond", "Order By", "Sort Key", "Alias", "Output")
-    return " ".join(str(node.get(k, "")) for k in keys)
-
-
-def _fact_type_of(text: str) -> str:
-    """The fact type a semantic arm's plan text names: its filter (`'world'`), its arm
-    label (`semantic:world`, with VERBOSE) or its subquery (`s_world`); a partial index's
-    plan drops the filter it implies."""
-    for ft in FACT_TYPES:
-        if f"'{ft}'" in text or f"semantic:{ft}" in text or f"s_{ft}" in text.split():
-            return ft
-    return "?"
-
-
-def arm_indexes(plan: dict[str, Any]) -> dict[str, list[str]]:
-    """For the arms statement's plan: each arm (`semantic:<fact type>`, `text`) and the
-    indexes its subtree scans."""
-    root = plan["Plan"]
-    children = root.get("Plans", []) if root.get("Node Type") == "Append" else [root]
-    out: dict[str, list[str]] = {}
-    for child in children:
-        nodes = _walk(child)
-        text = " ".join(_text_of(n) for n in nodes)
-        indexes = sorted({str(n["Index Name"]) for n in nodes if "Index Name" in n})
-        if "<=>" in text:
-            label = f"semantic:{_fact_type_of(text)}"
-        elif "@@" in text:
-            label = "text"
-        else:
-            label = str(child.get("Alias", child.get("Node Type")))
-        out[label] = indexes
-    return out
-
-
-def scans(plan: dict[str, Any]) -> list[str]:
-    """Every scan node of a plan: `<node type> <relation> [using <index>]`."""
-    out = []
-    for n in _walk(plan["Plan"]):
-        if "Scan" in str(n.get("Node Type", "")):
-            rel = n.get("Relation Name", n.get("Alias", ""))
-            idx = f" using {n['Index Name']}" if "Index Name" in n else ""
-            out.append(f"{n['Node Type']} {rel}{idx}".strip())
-    return out
-
-
 async def explain_recall(dsn: str, target: Target, query: Query) -> dict[str, Any]:
     """EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) of each recall statement for `query`, with
     the same session settings and codecs as the variants.
@@ -259,7 +206,7 @@ async def explain_recall(dsn: str, target: Target, query: Query) -> dict[str, An
             c = stmt.compiled(DIALECT)
             args = c.args(params)
             options = "ANALYZE, BUFFERS, FORMAT JSON"
-            plan = _load_json(await conn.fetchval(f"EXPLAIN ({options}) {c.sql}", *args))[0]
+            plan = load_json(await conn.fetchval(f"EXPLAIN ({options}) {c.sql}", *args))[0]
             entry: dict[str, Any] = {"sql": c.sql, "plan": plan, "scans": scans(plan)}
             name = f"bench_{len(captured)}"
             literals = ", ".join(sql_literal(a) for a in args)
@@ -270,7 +217,7 @@ async def explain_recall(dsn: str, target: Target, query: Query) -> dict[str, An
                 raw = await conn.fetchval(f"EXPLAIN ({options}) EXECUTE {name}({literals})")
             finally:
                 await conn.execute(f"DEALLOCATE {name}")
-            steady = _load_json(raw)[0]
+            steady = load_json(raw)[0]
             entry["steady_plan"] = steady
             entry["steady_scans"] = scans(steady)
             role = _role(stmt.name)
@@ -278,6 +225,8 @@ async def explain_recall(dsn: str, target: Target, query: Query) -> dict[str, An
             if role == "recall.arms":
                 entry["arm_indexes"] = arm_indexes(plan)
                 entry["steady_arm_indexes"] = arm_indexes(steady)
+                entry["exact_ran"] = exact_runs(plan)
+                entry["steady_exact_ran"] = exact_runs(steady)
             captured[role] = entry
             return await conn.fetch(c.sql, *args)  # type: ignore[no-any-return]
 
@@ -314,7 +263,7 @@ async def explain_text_arm(dsn: str, target: Target, queries: Sequence[Query]) -
             await conn.fetch(c.sql, *args)
         for args in runs:
             raw = await conn.fetchval(f"EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) {c.sql}", *args)
-            plan = _load_json(raw)[0]
+            plan = load_json(raw)[0]
             first = first or plan
             executions.append(float(plan["Execution Time"]))
             planning.append(float(plan["Planning Time"]))
@@ -351,22 +300,3 @@ def sql_literal(value: Any) -> str:
     if all(isinstance(x, float) for x in items):
         return "'[" + ",".join(repr(x) for x in items) + "]'"
     return "'{" + ",".join(str(x) for x in items) + "}'"
-
-
-def _load_json(raw: Any) -> list[dict[str, Any]]:
-    value = json.loads(raw) if isinstance(raw, str) else raw
-    return list(value)
-
-
-def index_findings(explain: dict[str, Any]) -> dict[str, bool]:
-    """Whether every semantic arm scans its fact type's HNSW index and the text arm the
-    GIN index, in the plan for the query's values and in the steady (cached) plan."""
-    out: dict[str, bool] = {}
-    for key, prefix in (("arm_indexes", ""), ("steady_arm_indexes", "steady_")):
-        arms = explain.get("recall.arms", {}).get(key, {})
-        semantic = {k[9:]: v for k, v in arms.items() if k.startswith("semantic:")}
-        out[f"{prefix}semantic_arms_use_hnsw"] = bool(semantic) and all(
-            VECTOR_INDEXES.get(ft) in v for ft, v in semantic.items()
-        )
-        out[f"{prefix}text_arm_uses_gin"] = TEXT_INDEX in arms.get("text", [])
-    return out

@@ -37,7 +37,7 @@ from schema.tables import FACT_TYPES
 CANDIDATE_COLUMNS: tuple[str, ...] = (*(c.name for c in UNIT_COLUMNS), "arm", "score")
 ENTITY_COLUMNS: tuple[str, ...] = ("unit_id", "entity_id", "name", "entity_type")
 
-ARMS_STATEMENT = ARMS.shape(fact_types=FACT_TYPES, text=True)
+ARMS_STATEMENT = ARMS.shape(fact_types=FACT_TYPES, text=True, fallback=True)
 RECALL_STATEMENTS: dict[str, Statement] = {
     "recall.arms": ARMS_STATEMENT,
     "recall.expand": expand_statement(sources_table=False, observations=True, where=NO_FILTER),

@@ -68,6 +68,8 @@ class OracleBackend(OracleConnections):
         has_copy=False,
         target_accuracy_in_sql=True,
         ordered_array_upsert=False,
+        # Unverified that Oracle skips the false branch's exact search (docs/oracle.md).
+        inline_exact_fallback=False,
     )
 
     @classmethod

@@ -53,7 +53,10 @@ class PostgresBackend(OneConnection):
     name = "postgresql"
     dialect = DIALECT
     capabilities = Capabilities(
-        uses_observation_sources_table=False, has_copy=True, ordered_array_upsert=True
+        uses_observation_sources_table=False,
+        has_copy=True,
+        ordered_array_upsert=True,
+        inline_exact_fallback=True,
     )
 
     @classmethod

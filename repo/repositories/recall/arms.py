@@ -1,5 +1,9 @@
 """The semantic arms (index path and exact search), the text arm, and their union for the
-combined recall; each with the recall filter in its WHERE (the temporal arm: `temporal`)."""
+combined recall; each with the recall filter in its WHERE (the temporal arm: `temporal`).
+
+A semantic arm with `fallback` (PostgreSQL, `Capabilities.inline_exact_fallback`) carries
+its exact search in the same statement, run only when the index path ran short.
+"""
 
 from __future__ import annotations
 
@@ -96,7 +100,9 @@ def _fulltext(
     return _floored(stmt, text_score_floor() if where.min_text_score else None)
 
 
-def _semantic_exact(fact_type: str, where: FilterShape = NO_FILTER) -> sa.Select[Any]:
+def _semantic_exact(
+    fact_type: str, where: FilterShape = NO_FILTER, k_param: str = "k"
+) -> sa.Select[Any]:
     """The exact nearest units of one fact type: filter first, then sort every match.
 
     Used when the index path returned fewer than k rows (a selective filter can exhaust
@@ -110,7 +116,7 @@ def _semantic_exact(fact_type: str, where: FilterShape = NO_FILTER) -> sa.Select
         .where(_u.bank_id == BANK, _u.fact_type == sa.literal_column(f"'{fact_type}'"), visible())
         .where(*filter_clauses(where, _u))
         .order_by(distance)
-        .limit(sa.bindparam("k"))
+        .limit(sa.bindparam(k_param))
         .subquery("nearest")
     )
     stmt = (
@@ -126,19 +132,72 @@ def _semantic_exact(fact_type: str, where: FilterShape = NO_FILTER) -> sa.Select
     return _floored(stmt, similarity_floor() if where.min_similarity else None)
 
 
+def _with_fallback(
+    fact_type: str,
+    k_param: str = "k",
+    where: FilterShape = NO_FILTER,
+    accuracy: int | None = None,
+) -> list[sa.Select[Any]]:
+    """One semantic arm as two UNION ALL branches that return k rows whenever k units
+    match: the index path's top-k (the CTE `s_<fact type>`) when it holds k rows, else the
+    exact search (`e_<fact type>`).
+
+    Each branch's condition is an uncorrelated scalar subquery over the CTE: PostgreSQL
+    runs it once, as an InitPlan under the branch's one-time filter, and never starts the
+    branch whose condition is false (EXPLAIN ANALYZE shows it "never executed"). The CTE
+    is referenced more than once, so it is materialised: k rows, planned on its own, its
+    ORDER BY distance LIMIT k still served by the fact type's HNSW index.
+    """
+    index_path = _semantic(fact_type, k_param, where, accuracy).cte(f"s_{fact_type}")
+    exact = _semantic_exact(fact_type, where, k_param).subquery(f"e_{fact_type}")
+    k: sa.BindParameter[int] = sa.bindparam(k_param)
+
+    def found() -> sa.ScalarSelect[Any]:
+        return sa.select(sa.func.count()).select_from(index_path).scalar_subquery()
+
+    return [sa.select(index_path).where(found() >= k), sa.select(exact).where(found() < k)]
+
+
+def _semantic_shape(
+    fact_type: str,
+    where: FilterShape = NO_FILTER,
+    accuracy: int | None = None,
+    fallback: bool = False,
+) -> sa.Select[Any] | sa.CompoundSelect[Any]:
+    """`recall.semantic`: the index path alone, or with `fallback` its exact search in the
+    same statement (nearest first either way)."""
+    if not fallback:
+        return _semantic(fact_type, "k", where, accuracy)
+    union = sa.union_all(*_with_fallback(fact_type, "k", where, accuracy))
+    return union.order_by(sa.literal_column("score").desc())
+
+
+def fallback_only(fallback: bool = False, **_: Any) -> str | None:
+    """The dialect a shape is for: a fallback shape is PostgreSQL's (on Oracle, whether
+    the false branch is skipped is unverified: it keeps the follow-up exact search)."""
+    return "postgresql" if fallback else None
+
+
+def with_fallback(flags: dict[str, Any], inline: bool) -> dict[str, Any]:
+    """Shape flags with `fallback` only when the backend runs it inline."""
+    return {**flags, "fallback": True} if inline else flags
+
+
 _PER_FACT_TYPE = [{"fact_type": ft} for ft in FACT_TYPES]
 EXAMPLES = [{"where": shape} for shape in EXAMPLE_SHAPES]
+_SEMANTIC_SHAPES = _PER_FACT_TYPE + [{"fact_type": "world", **ex} for ex in EXAMPLES]
 SEMANTIC = StatementFamily(
     "recall.semantic",
-    _semantic,
-    _PER_FACT_TYPE
-    + [{"fact_type": "world", **ex} for ex in EXAMPLES]
-    + [{"fact_type": "world", "accuracy": 90}],
+    _semantic_shape,
+    _SEMANTIC_SHAPES
+    + [{"fact_type": "world", "accuracy": 90}]
+    + [{**shape, "fallback": True} for shape in _SEMANTIC_SHAPES],
+    only=fallback_only,
 )
 SEMANTIC_EXACT = StatementFamily(
     "recall.semantic_exact",
-    _semantic_exact,
-    _PER_FACT_TYPE + [{"fact_type": "world", **ex} for ex in EXAMPLES],
+    lambda fact_type, where=NO_FILTER: _semantic_exact(fact_type, where),
+    _SEMANTIC_SHAPES,
 )
 FULLTEXT = Statement("recall.fulltext", _fulltext())
 FULLTEXT_WHERE = StatementFamily(
@@ -158,14 +217,18 @@ def _arms(
     text: bool,
     where: FilterShape = NO_FILTER,
     accuracy: int | None = None,
+    fallback: bool = False,
 ) -> sa.CompoundSelect[Any]:
-    """Every semantic arm (one per fact type) and the text arm (over the same fact types)
-    as one UNION ALL."""
+    """Every semantic arm (one per fact type; with `fallback`, each with its exact search)
+    and the text arm (over the same fact types) as one UNION ALL."""
     semantic, textual = where.for_semantic(), where.for_text()
-    parts = [
-        sa.select(_semantic(ft, "k_semantic", semantic, accuracy).subquery(f"s_{ft}"))
-        for ft in fact_types
-    ]
+    parts: list[sa.Select[Any]] = []
+    for ft in fact_types:
+        if fallback:
+            parts.extend(_with_fallback(ft, "k_semantic", semantic, accuracy))
+        else:
+            index_path = _semantic(ft, "k_semantic", semantic, accuracy)
+            parts.append(sa.select(index_path.subquery(f"s_{ft}")))
     if text:
         parts.append(sa.select(_fulltext("k_text", textual, fact_types).subquery("t")))
     return sa.union_all(*parts)
@@ -175,10 +238,14 @@ _FACT_TYPE_SUBSETS = [
     tuple(ft for i, ft in enumerate(FACT_TYPES) if mask >> i & 1)
     for mask in range(1, 2 ** len(FACT_TYPES))
 ]
+_ARMS_SHAPES = [
+    {"fact_types": fts, "text": t} for fts in _FACT_TYPE_SUBSETS for t in (False, True)
+] + [{"fact_types": FACT_TYPES, "text": True, **ex} for ex in EXAMPLES]
 ARMS = StatementFamily(
     "recall.arms",
     _arms,
-    [{"fact_types": fts, "text": t} for fts in _FACT_TYPE_SUBSETS for t in (False, True)]
-    + [{"fact_types": FACT_TYPES, "text": True, **ex} for ex in EXAMPLES]
-    + [{"fact_types": FACT_TYPES, "text": True, "accuracy": 90}],
+    _ARMS_SHAPES
+    + [{"fact_types": FACT_TYPES, "text": True, "accuracy": 90}]
+    + [{**shape, "fallback": True} for shape in _ARMS_SHAPES],
+    only=fallback_only,
 )

@@ -1,5 +1,6 @@
-"""The recall repository and the combined recall (`run_recall`): arms, exact searches
-for arms that ran short, expansion, entities, fusion; three round trips."""
+"""The recall repository and the combined recall (`run_recall`): arms (each semantic arm
+with its exact search inline, or a follow-up exact search for an arm that ran short where
+the backend cannot inline it), expansion, entities, fusion; three round trips."""
 
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from repo.repositories.recall.arms import (
     SEMANTIC,
     SEMANTIC_EXACT,
     with_accuracy,
+    with_fallback,
     with_where,
 )
 from repo.repositories.recall.expansion import UNIT_ENTITIES, bind_graph, expand_statement
@@ -93,7 +95,7 @@ class RecallRepository(Repository):
         with `score`; `vector_search`: the index's knobs for this call, over the store's.
 
         Returns k rows whenever k units match: if the vector index path returns fewer,
-        the exact search runs.
+        the exact search runs (in the same statement, with `inline_exact_fallback`).
         """
         knobs = vector_search_settings(vector_search)
         accuracy = self._accuracy(vector_search)
@@ -105,11 +107,17 @@ class RecallRepository(Repository):
         }
         fact_type = check_fact_type("fact_type", fact_type)
         flags = with_where({"fact_type": fact_type}, shape.for_semantic())
+        inline = self._inline_exact
+        stmt = SEMANTIC.shape(**with_fallback(with_accuracy(flags, accuracy), inline))
         async with self.db.vector_search(knobs):
-            rows = await self.db.fetch(SEMANTIC.shape(**with_accuracy(flags, accuracy)), params)
-            if len(rows) < k:
+            rows = await self.db.fetch(stmt, params)
+            if len(rows) < k and not inline:
                 rows = await self.db.fetch(SEMANTIC_EXACT.shape(**flags), params)
         return rows
+
+    @property
+    def _inline_exact(self) -> bool:
+        return self.db.capabilities.inline_exact_fallback
 
     def _accuracy(self, knobs: VectorSearch | None) -> int | None:
         """Oracle's target accuracy for this search: the call's, else the store's."""
@@ -255,6 +263,7 @@ class RecallRepository(Repository):
                 sources_table=self._sources_table,
                 embeddings=lam is not None,
                 accuracy=accuracy,
+                inline_exact=self._inline_exact,
             )
         result.fused = rrf(result_arms(result), weights, k=rrf_k)
         if lam is not None:
@@ -281,22 +290,24 @@ async def run_recall(
     sources_table: bool = False,
     embeddings: bool = False,
     accuracy: int | None = None,
+    inline_exact: bool = True,
 ) -> RecallResult:
     """The combined recall over validated `params` (bank_id, embedding, k_semantic, and
     query/k_text when `has_text`, the filter's `f_*` values for `where`, the temporal
-    arm's `t_*` values for `temporal`): arms, exact searches for any arm that ran short,
-    graph expansion from the best seeds (`graph`: its bound `w_*`/`fanout` values, the
-    defaults when None; `sources_table`: the backend's capability), entities of every
-    candidate (and, with `embeddings`, every candidate's embedding)."""
-    bank_id, k_semantic = params["bank_id"], params["k_semantic"]
+    arm's `t_*` values for `temporal`): arms (`inline_exact`, the backend's capability:
+    each semantic arm with its exact search in the same statement; otherwise an exact
+    search follows for each arm that ran short), graph expansion from the best seeds
+    (`graph`: its bound `w_*`/`fanout` values, the defaults when None; `sources_table`:
+    the backend's capability), entities of every candidate (and, with `embeddings`, every
+    candidate's embedding)."""
+    bank_id = params["bank_id"]
     filter_values = {k: v for k, v in params.items() if k.startswith("f_")}
     result = RecallResult(semantic={ft: [] for ft in fact_types})
     flags: dict[str, Any] = {"fact_types": fact_types, "text": has_text}
-    if temporal is None:
-        arms = ARMS.shape(**with_accuracy(with_where(flags, where), accuracy))
-    else:
-        flags = with_where(flags | {"temporal": temporal}, where)
-        arms = ARMS_TEMPORAL.shape(**with_accuracy(flags, accuracy))
+    if temporal is not None:
+        flags["temporal"] = temporal
+    flags = with_fallback(with_accuracy(with_where(flags, where), accuracy), inline_exact)
+    arms = (ARMS if temporal is None else ARMS_TEMPORAL).shape(**flags)
     for row in await fetch(arms, params):
         arm = row["arm"]
         if arm == "text":
@@ -306,13 +317,8 @@ async def run_recall(
         else:
             result.semantic[arm[9:]].append(row)
     result.temporal.sort(key=by_score)
-    for fact_type, rows in result.semantic.items():
-        if len(rows) < k_semantic:  # the index path ran short: search exactly
-            exact = {"bank_id": bank_id, "embedding": params["embedding"], "k": k_semantic}
-            flags = with_where({"fact_type": fact_type}, where.for_semantic())
-            result.semantic[fact_type] = await fetch(
-                SEMANTIC_EXACT.shape(**flags), exact | filter_values
-            )
+    if not inline_exact:
+        await _search_short_arms(fetch, params, result, where, filter_values)
     if where.min_similarity or where.min_text_score:  # floored arms: best first again
         for rows in (*result.semantic.values(), result.text):
             rows.sort(key=lambda r: -float(r["score"]))
@@ -330,6 +336,24 @@ async def run_recall(
     elif ids:
         result.entities = await fetch(UNIT_ENTITIES, {"bank_id": bank_id, "ids": ids})
     return result
+
+
+async def _search_short_arms(
+    fetch: Fetch,
+    params: Mapping[str, Any],
+    result: RecallResult,
+    where: FilterShape,
+    filter_values: Mapping[str, Any],
+) -> None:
+    """Without an inline fallback: one exact search per semantic arm whose index path
+    returned fewer than k rows (each one more round trip)."""
+    k = params["k_semantic"]
+    exact = {"bank_id": params["bank_id"], "embedding": params["embedding"], "k": k}
+    for fact_type, rows in result.semantic.items():
+        if len(rows) < k:
+            flags = with_where({"fact_type": fact_type}, where.for_semantic())
+            stmt = SEMANTIC_EXACT.shape(**flags)
+            result.semantic[fact_type] = await fetch(stmt, exact | dict(filter_values))
 
 
 def _best_seeds(result: RecallResult, n: int) -> list[uuid.UUID]:

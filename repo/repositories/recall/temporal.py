@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from repo.errors import ValidationError
 from repo.models import TemporalQuery
-from repo.repositories.recall.arms import BANK, EXAMPLES, arm_label
+from repo.repositories.recall.arms import BANK, EXAMPLES, arm_label, fallback_only
 from repo.repositories.recall.arms import _arms as arms_union
 from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.sql import StatementFamily
@@ -251,19 +251,24 @@ def _arms_with_temporal(
     temporal: TemporalShape,
     where: FilterShape = NO_FILTER,
     accuracy: int | None = None,
+    fallback: bool = False,
 ) -> sa.CompoundSelect[Any]:
-    """The combined recall's first statement with the temporal arm: the semantic arms,
-    the text arm and the temporal arm (hits and spread) as one UNION ALL."""
-    base = arms_union(fact_types, text, where, accuracy)
+    """The combined recall's first statement with the temporal arm: the semantic arms
+    (with `fallback`, each with its exact search), the text arm and the temporal arm
+    (hits and spread) as one UNION ALL."""
+    base = arms_union(fact_types, text, where, accuracy, fallback)
     part = sa.select(temporal_arm(temporal, where.rows_only()).subquery("tm"))
     return sa.union_all(*base.selects, part)
 
 
+_ARMS_TEMPORAL_SHAPES = [
+    {"fact_types": FACT_TYPES, "text": True, "temporal": s} for s in EXAMPLE_TEMPORAL[:2]
+] + [{"fact_types": ("world",), "text": False, "temporal": TemporalShape(), **EXAMPLES[0]}]
 ARMS_TEMPORAL = StatementFamily(
     "recall.arms_temporal",
     _arms_with_temporal,
-    [{"fact_types": FACT_TYPES, "text": True, "temporal": s} for s in EXAMPLE_TEMPORAL[:2]]
-    + [{"fact_types": ("world",), "text": False, "temporal": TemporalShape(), **EXAMPLES[0]}],
+    _ARMS_TEMPORAL_SHAPES + [{**shape, "fallback": True} for shape in _ARMS_TEMPORAL_SHAPES],
+    only=fallback_only,
 )
 
 

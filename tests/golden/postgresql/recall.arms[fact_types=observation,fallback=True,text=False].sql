@@ -1,0 +1,19 @@
+-- recall.arms[fact_types=observation,fallback=True,text=False] [postgresql]
+-- params: embedding, bank_id, k_semantic
+WITH s_observation AS 
+(SELECT memory_units.id AS id, memory_units.bank_id AS bank_id, memory_units.document_id AS document_id, memory_units.chunk_id AS chunk_id, memory_units.text AS text, memory_units.context AS context, memory_units.fact_type AS fact_type, memory_units.event_date AS event_date, memory_units.occurred_start AS occurred_start, memory_units.occurred_end AS occurred_end, memory_units.mentioned_at AS mentioned_at, memory_units.tags AS tags, memory_units.metadata AS metadata, memory_units.proof_count AS proof_count, memory_units.source_memory_ids AS source_memory_ids, memory_units.created_at AS created_at, memory_units.updated_at AS updated_at, memory_units.consolidated_at AS consolidated_at, memory_units.consolidation_failed_at AS consolidation_failed_at, memory_units.invalidated_at AS invalidated_at, 'semantic:observation' AS arm, 1.0 - (memory_units.embedding OPERATOR(public.<=>) $1) AS score 
+FROM memory_units 
+WHERE memory_units.bank_id = $2::VARCHAR AND memory_units.fact_type = 'observation' AND memory_units.invalidated_at IS NULL ORDER BY (memory_units.embedding OPERATOR(public.<=>) $1) 
+ LIMIT $3)
+ SELECT s_observation.id, s_observation.bank_id, s_observation.document_id, s_observation.chunk_id, s_observation.text, s_observation.context, s_observation.fact_type, s_observation.event_date, s_observation.occurred_start, s_observation.occurred_end, s_observation.mentioned_at, s_observation.tags, s_observation.metadata, s_observation.proof_count, s_observation.source_memory_ids, s_observation.created_at, s_observation.updated_at, s_observation.consolidated_at, s_observation.consolidation_failed_at, s_observation.invalidated_at, s_observation.arm, s_observation.score 
+FROM s_observation 
+WHERE (SELECT count(*) AS count_1 
+FROM s_observation) >= $3::INTEGER UNION ALL SELECT e_observation.id, e_observation.bank_id, e_observation.document_id, e_observation.chunk_id, e_observation.text, e_observation.context, e_observation.fact_type, e_observation.event_date, e_observation.occurred_start, e_observation.occurred_end, e_observation.mentioned_at, e_observation.tags, e_observation.metadata, e_observation.proof_count, e_observation.source_memory_ids, e_observation.created_at, e_observation.updated_at, e_observation.consolidated_at, e_observation.consolidation_failed_at, e_observation.invalidated_at, e_observation.arm, e_observation.score 
+FROM (SELECT memory_units.id AS id, memory_units.bank_id AS bank_id, memory_units.document_id AS document_id, memory_units.chunk_id AS chunk_id, memory_units.text AS text, memory_units.context AS context, memory_units.fact_type AS fact_type, memory_units.event_date AS event_date, memory_units.occurred_start AS occurred_start, memory_units.occurred_end AS occurred_end, memory_units.mentioned_at AS mentioned_at, memory_units.tags AS tags, memory_units.metadata AS metadata, memory_units.proof_count AS proof_count, memory_units.source_memory_ids AS source_memory_ids, memory_units.created_at AS created_at, memory_units.updated_at AS updated_at, memory_units.consolidated_at AS consolidated_at, memory_units.consolidation_failed_at AS consolidation_failed_at, memory_units.invalidated_at AS invalidated_at, 'semantic:observation' AS arm, 1.0 - nearest.distance AS score 
+FROM memory_units JOIN (SELECT memory_units.id AS id, public.cosine_distance(memory_units.embedding, $1) AS distance 
+FROM memory_units 
+WHERE memory_units.bank_id = $2::VARCHAR AND memory_units.fact_type = 'observation' AND memory_units.invalidated_at IS NULL ORDER BY public.cosine_distance(memory_units.embedding, $1) 
+ LIMIT $3) AS nearest ON nearest.id = memory_units.id 
+WHERE memory_units.bank_id = $2::VARCHAR ORDER BY nearest.distance) AS e_observation 
+WHERE (SELECT count(*) AS count_2 
+FROM s_observation) < $3::INTEGER

@@ -1,0 +1,19 @@
+-- recall.semantic[fact_type=experience,fallback=True] [postgresql]
+-- params: embedding, bank_id, k
+WITH s_experience AS 
+(SELECT memory_units.id AS id, memory_units.bank_id AS bank_id, memory_units.document_id AS document_id, memory_units.chunk_id AS chunk_id, memory_units.text AS text, memory_units.context AS context, memory_units.fact_type AS fact_type, memory_units.event_date AS event_date, memory_units.occurred_start AS occurred_start, memory_units.occurred_end AS occurred_end, memory_units.mentioned_at AS mentioned_at, memory_units.tags AS tags, memory_units.metadata AS metadata, memory_units.proof_count AS proof_count, memory_units.source_memory_ids AS source_memory_ids, memory_units.created_at AS created_at, memory_units.updated_at AS updated_at, memory_units.consolidated_at AS consolidated_at, memory_units.consolidation_failed_at AS consolidation_failed_at, memory_units.invalidated_at AS invalidated_at, 'semantic:experience' AS arm, 1.0 - (memory_units.embedding OPERATOR(public.<=>) $1) AS score 
+FROM memory_units 
+WHERE memory_units.bank_id = $2::VARCHAR AND memory_units.fact_type = 'experience' AND memory_units.invalidated_at IS NULL ORDER BY (memory_units.embedding OPERATOR(public.<=>) $1) 
+ LIMIT $3)
+ SELECT s_experience.id, s_experience.bank_id, s_experience.document_id, s_experience.chunk_id, s_experience.text, s_experience.context, s_experience.fact_type, s_experience.event_date, s_experience.occurred_start, s_experience.occurred_end, s_experience.mentioned_at, s_experience.tags, s_experience.metadata, s_experience.proof_count, s_experience.source_memory_ids, s_experience.created_at, s_experience.updated_at, s_experience.consolidated_at, s_experience.consolidation_failed_at, s_experience.invalidated_at, s_experience.arm, s_experience.score 
+FROM s_experience 
+WHERE (SELECT count(*) AS count_1 
+FROM s_experience) >= $3::INTEGER UNION ALL SELECT e_experience.id, e_experience.bank_id, e_experience.document_id, e_experience.chunk_id, e_experience.text, e_experience.context, e_experience.fact_type, e_experience.event_date, e_experience.occurred_start, e_experience.occurred_end, e_experience.mentioned_at, e_experience.tags, e_experience.metadata, e_experience.proof_count, e_experience.source_memory_ids, e_experience.created_at, e_experience.updated_at, e_experience.consolidated_at, e_experience.consolidation_failed_at, e_experience.invalidated_at, e_experience.arm, e_experience.score 
+FROM (SELECT memory_units.id AS id, memory_units.bank_id AS bank_id, memory_units.document_id AS document_id, memory_units.chunk_id AS chunk_id, memory_units.text AS text, memory_units.context AS context, memory_units.fact_type AS fact_type, memory_units.event_date AS event_date, memory_units.occurred_start AS occurred_start, memory_units.occurred_end AS occurred_end, memory_units.mentioned_at AS mentioned_at, memory_units.tags AS tags, memory_units.metadata AS metadata, memory_units.proof_count AS proof_count, memory_units.source_memory_ids AS source_memory_ids, memory_units.created_at AS created_at, memory_units.updated_at AS updated_at, memory_units.consolidated_at AS consolidated_at, memory_units.consolidation_failed_at AS consolidation_failed_at, memory_units.invalidated_at AS invalidated_at, 'semantic:experience' AS arm, 1.0 - nearest.distance AS score 
+FROM memory_units JOIN (SELECT memory_units.id AS id, public.cosine_distance(memory_units.embedding, $1) AS distance 
+FROM memory_units 
+WHERE memory_units.bank_id = $2::VARCHAR AND memory_units.fact_type = 'experience' AND memory_units.invalidated_at IS NULL ORDER BY public.cosine_distance(memory_units.embedding, $1) 
+ LIMIT $3) AS nearest ON nearest.id = memory_units.id 
+WHERE memory_units.bank_id = $2::VARCHAR ORDER BY nearest.distance) AS e_experience 
+WHERE (SELECT count(*) AS count_2 
+FROM s_experience) < $3::INTEGER ORDER BY score DESC
