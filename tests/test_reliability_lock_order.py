@@ -169,6 +169,60 @@ async def test_retain_and_delete_of_shared_entities_and_linked_units_never_deadl
     assert deadlocks == [], f"{len(deadlocks)} deadlocks in {RETAIN_DELETE_TRIALS} trials"
 
 
+STALE_TRIALS = 12
+
+
+async def test_delete_stale_beside_retains_links_and_deletes_never_deadlocks(
+    store: Store,
+) -> None:
+    """`observations.delete_stale` of the observations citing a source, at once with
+    retains linking to those observations and mentioning their entities, `add_links` onto
+    them (one call in each order), a second `delete_stale` and a `memories.delete` of some
+    of them (12 trials): every call succeeds or gets a plain `ConflictError` (a link's
+    observation is gone), none a `DeadlockError`, and the observations are gone afterwards
+    (delete_stale takes the bank lock and removes them by the one unit-removal path:
+    observations by id, then their links, then entities)."""
+    deadlocks: list[BaseException] = []
+    for trial in range(STALE_TRIALS):
+        bank = f"stale-{new_id()}"
+        await store.banks.create(bank)
+        base = 1000 * trial
+        source, *kept = await store.memories.retain(
+            bank, [unit(base + i, entities=SHARED_ENTITIES[i % 3 :]) for i in range(5)]
+        )
+        # Observations created one by one: their ids (random) are not in insertion order.
+        observations = [
+            await store.observations.create(bank, f"obs {i}", embedding(base + 50 + i), [source])
+            for i in range(8)
+        ]
+        for obs in observations:  # each with a link of its own, which goes with it
+            await store.memories.add_links(bank, [LinkIn(obs, kept[0], "semantic", 0.5)])
+        calls = [
+            _retain_linking(store, bank, base + 100 + 10 * side, side, observations, kept[side])
+            for side in range(3)
+        ]
+        calls += [
+            store.memories.add_links(
+                bank, [LinkIn(k, o, "causal", 0.5) for k in kept for o in observations]
+            ),
+            store.memories.add_links(
+                bank, [LinkIn(o, k, "causal", 0.5) for k in kept for o in reversed(observations)]
+            ),
+            store.observations.delete_stale(bank, [source]),
+            store.observations.delete_stale(bank, [source, kept[3]]),
+            store.memories.delete(bank, observations[::3]),
+        ]
+        outcomes = await asyncio.gather(*calls, return_exceptions=True)
+        for outcome in outcomes:
+            if isinstance(outcome, DeadlockError):
+                deadlocks.append(outcome)
+            elif isinstance(outcome, BaseException) and not isinstance(outcome, ConflictError):
+                raise outcome
+        if not any(isinstance(o, BaseException) for o in outcomes[-3:-1]):
+            assert await store.memories.get(bank, observations) == []
+    assert deadlocks == [], f"{len(deadlocks)} deadlocks in {STALE_TRIALS} trials"
+
+
 PG_PID = Statement(
     "test.backend_pid", sa.select(sa.func.pg_backend_pid().label("pid")), register=False
 )
@@ -255,3 +309,56 @@ async def test_reingest_removing_cited_units_and_delete_never_deadlock(
         failures = [o for o in (*outcome, *deleted) if isinstance(o, BaseException)]
         assert failures == [], (trial, failures)
         assert await store.memories.get(bank, [*cited, obs]) == []
+
+
+async def _until_blocked_by(store: Store, pid: int, task: asyncio.Future[Any]) -> None:
+    """Wait (bounded) until `task` ends or some session waits for the backend `pid`; each
+    poll runs outside the caller's transaction, on a connection of its own."""
+    for _ in range(POLLS):
+        poll = asyncio.get_running_loop().create_task(
+            store.backend.fetchval(PG_BLOCKED_BY, {"pid": pid}), context=contextvars.Context()
+        )
+        if task.done() or await poll:
+            return
+        await asyncio.sleep(0.005)
+    raise AssertionError(f"nothing was ever blocked by backend {pid}")
+
+
+async def test_delete_stale_and_a_writer_locking_observations_by_id_never_deadlock(
+    fresh_store: Store, backend_name: str
+) -> None:
+    """A transaction locks two observations by id, as every writer does (links onto the
+    one with the smaller id, then onto the other, stored earlier); `observations.
+    delete_stale` of both starts in between, once the first is locked, and waits for that
+    transaction: both end, neither with `DeadlockError`, and the observations and their
+    links are gone (delete_stale locks them by id too). Before, in a bank whose size makes
+    the planner find the observations through the sources' GIN index (2,000 units,
+    analysed), its DELETE locked them in the table's order, took the other one first and
+    deadlocked with the transaction (`DeadlockError` in the first trial)."""
+    if backend_name != "postgresql":
+        pytest.skip("the interleaving is observed through pg_stat_activity")
+    store, bank = fresh_store, f"stale-order-{new_id()}"
+    await store.banks.create(bank)
+    await store.memories.retain(bank, [unit(1000 + i) for i in range(2000)])
+    await store.maintain(tables=["memory_units"])  # planner statistics of a large bank
+    for trial in range(3):
+        source, target = await store.memories.retain(bank, [unit(10 * trial), unit(10 * trial + 1)])
+        created = [
+            await store.observations.create(bank, f"obs {i}", embedding(100 * trial + i), [source])
+            for i in range(8)
+        ]
+        # Stored first (a scan of the table meets it first) yet with the larger id.
+        first, smaller = next(
+            (a, b) for i, a in enumerate(created) for b in created[i + 1 :] if b.int < a.int
+        )
+        async with store.transaction():
+            await store.memories.add_links(bank, [LinkIn(smaller, target, "semantic", 0.5)])
+            pid = await store.backend.fetchval(PG_PID, {})
+            stale = asyncio.get_running_loop().create_task(
+                store.observations.delete_stale(bank, [source]), context=contextvars.Context()
+            )
+            await _until_blocked_by(store, pid, stale)
+            await store.memories.add_links(bank, [LinkIn(first, target, "semantic", 0.5)])
+        assert await stale == len(created)
+        assert await store.memories.get(bank, created) == []
+        assert await store.links.outgoing(bank, created) == []

@@ -12,15 +12,27 @@ import uuid
 from collections import Counter
 
 import pytest
+import sqlalchemy as sa
 
 from repo.errors import NotFoundError
-from repo.models import MemoryIn
+from repo.models import MemoryIn, ObservationUpdate
 from repo.repositories.memories import canonical_entity_name
+from repo.sql import Statement
 from repo.store import Store
-from tests.helpers import new_id, unit
+from schema.tables import entity_cooccurrences
+from tests.helpers import embedding, new_id, unit
 
 pytestmark = [pytest.mark.integration, pytest.mark.reliability]
 
+#: The bank's entity co-occurrence pairs with a count.
+PAIRS = Statement(
+    "test.cooccurrence_pairs",
+    sa.select(entity_cooccurrences.c.units).where(
+        entity_cooccurrences.c.bank_id == sa.bindparam("bank_id"),
+        entity_cooccurrences.c.units > sa.literal_column("0"),
+    ),
+    register=False,
+)
 NAMES = ["Ada", "Bob", "Cleo", "Dan", "Eve", "Fay", "Gus", "Hal"]
 
 
@@ -110,6 +122,27 @@ async def test_bank_level_delete_of_observations_keeps_counts_true(store: Store)
     assert await _entities(store, bank) == {"ada": 4, "bob": 3}
     assert await store.observations.delete_unsupported(bank) == 3
     assert await _entities(store, bank) == {"ada": 1}
+
+
+async def test_delete_stale_keeps_counts_and_cooccurrences_true(store: Store) -> None:
+    """`observations.delete_stale` removes the observations citing a removed source through
+    the one unit-removal path: their entities lose the mentions, orphans go, and their
+    co-occurrences are uncounted (before: a plain DELETE left every count as it was and
+    entities without units)."""
+    bank = f"mentions-stale-{new_id()}"
+    await store.banks.create(bank)
+    kept = unit(1, fact_type="world", entities=["Ada"])
+    source = unit(2, id=uuid.uuid4(), fact_type="world")
+    citing = [unit(3 + i, fact_type="observation", entities=["Ada", "Bob"]) for i in range(3)]
+    ids = await store.memories.retain(bank, [kept, source, *citing])
+    for obs in ids[2:]:  # the retained observations now cite the source
+        change = ObservationUpdate(text="cites it", embedding=embedding(9), add_source_ids=[ids[1]])
+        await store.observations.update(bank, obs, change)
+    assert await _entities(store, bank) == {"ada": 4, "bob": 3}
+    assert await store.observations.delete_stale(bank, [ids[1]]) == 3
+    assert await store.memories.get(bank, ids[2:]) == []
+    assert await _entities(store, bank) == {"ada": 1}
+    assert await store.backend.fetch(PAIRS, {"bank_id": bank}) == []
 
 
 async def test_nfc_and_nfd_spellings_are_one_entity(store: Store) -> None:

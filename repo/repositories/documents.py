@@ -19,13 +19,12 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from repo.backends.base import Backend
 from repo.errors import NotFoundError, ValidationError
 from repo.models import ChunkIn, LinkIn, MemoryIn
 from repo.repositories.base import Repository
 from repo.repositories.locks import lock_bank
 from repo.repositories.memories import MemoryRepository
-from repo.repositories.observations import FIND_IDS
+from repo.repositories.observations import citing_observations
 from repo.repositories.unit_removal import remove_units
 from repo.rows import Row
 from repo.sql import Statement, upsert
@@ -127,26 +126,6 @@ class IngestResult:
     replaced_chunks: list[str] = field(default_factory=list)
     added_chunks: list[str] = field(default_factory=list)
     removed_chunks: list[str] = field(default_factory=list)
-
-
-#: The observations citing any of the units a re-ingest removes (they go with them).
-CITING = {
-    table: Statement(
-        f"observations.ids_by_sources.{'table' if table else 'array'}",
-        ids,
-        only=None if table else "postgresql",
-    )
-    for table, ids in FIND_IDS.items()
-}
-
-
-async def citing_observations(
-    db: Backend, bank_id: str, source_ids: Sequence[uuid.UUID]
-) -> list[uuid.UUID]:
-    """Ids of the observations citing any of `source_ids` (validated ids)."""
-    junction = db.capabilities.uses_observation_sources_table
-    rows = await db.fetch(CITING[junction], {"bank_id": bank_id, "source_ids": list(source_ids)})
-    return [r["id"] for r in rows]
 
 
 class DocumentRepository(Repository):

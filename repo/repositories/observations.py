@@ -69,10 +69,11 @@ FIND = {
     )
     for table, ids in FIND_IDS.items()
 }
-DELETE_STALE = {
+#: The observations citing any of some units (they go when those units go).
+CITING = {
     table: Statement(
-        f"observations.delete_by_sources.{'table' if table else 'array'}",
-        sa.delete(memory_units).where(_u.bank_id == _BANK, _u.id.in_(ids.scalar_subquery())),
+        f"observations.ids_by_sources.{'table' if table else 'array'}",
+        ids,
         only=None if table else "postgresql",
     )
     for table, ids in FIND_IDS.items()
@@ -187,6 +188,15 @@ SOURCES_PRESENT = Statement(
 )
 
 
+async def citing_observations(
+    db: Backend, bank_id: str, source_ids: Sequence[uuid.UUID]
+) -> list[uuid.UUID]:
+    """Ids of the bank's observations citing any of `source_ids` (validated ids)."""
+    junction = db.capabilities.uses_observation_sources_table
+    rows = await db.fetch(CITING[junction], {"bank_id": bank_id, "source_ids": list(source_ids)})
+    return [r["id"] for r in rows]
+
+
 async def check_sources_present(db: Backend, bank_id: str, sources: list[uuid.UUID]) -> None:
     """Raise `NotFoundError` unless every source is a unit of `bank_id` (another bank's
     unit is unknown here). Call inside the writing transaction, after the bank lock."""
@@ -268,14 +278,19 @@ class ObservationRepository(Repository):
     async def delete_stale(
         self, bank_id: str, removed_source_ids: Sequence[uuid.UUID | str]
     ) -> int:
-        """Delete the observations citing any removed source; return how many."""
-        params = {
-            "bank_id": check_id("bank_id", bank_id),
-            "source_ids": check_uuids("source_ids", removed_source_ids),
-        }
-        if not params["source_ids"]:
+        """Delete the observations citing any removed source; return how many. One
+        transaction through the one unit-removal path, in the canonical lock order: the
+        bank lock, the observations by id, their links, their entities (which lose the
+        mentions; orphans go) and co-occurrences."""
+        check_id("bank_id", bank_id)
+        sources = check_uuids("source_ids", removed_source_ids)
+        if not sources:
             return 0
-        return await self.db.execute(DELETE_STALE[self._junction], params)
+        async with self.db.transaction():
+            if not await lock_bank(self.db, bank_id, required=False):
+                return 0
+            stale = await citing_observations(self.db, bank_id, sources)
+            return len(await remove_units(self.db, bank_id, stale, self.now()))
 
     # ------------------------------------------------------------------ consolidation
 
