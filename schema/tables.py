@@ -175,6 +175,17 @@ sa.Index(
     postgresql_using="gin",
 ).ddl_if(dialect="postgresql")
 
+# A tag filter with `untagged="include"` is `(no tags) OR (tag condition)`: this index
+# serves the first branch (`COALESCE(cardinality(tags), 0) = 0`, revision 0012), so the
+# OR is a BitmapOr of it and `ix_memory_units_tags`; ANALYZE keeps statistics on its
+# expression, so the planner knows the share of untagged units. Oracle: none.
+sa.Index(
+    "ix_memory_units_tag_count",
+    memory_units.c.bank_id,
+    memory_units.c.fact_type,
+    sa.func.coalesce(sa.func.cardinality(memory_units.c.tags), 0),
+).ddl_if(dialect="postgresql")
+
 sa.Index(
     "ix_memory_units_source_ids",
     memory_units.c.source_memory_ids,

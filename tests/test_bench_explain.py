@@ -3,7 +3,8 @@ small fact type may be searched exactly through its own index) and the text arm 
 index, both for the query's own values and in the plan a prepared
 statement settles on after repeated executions (what the benchmark runs). Under the
 selective tag filter (`tags_1pct`, ~0.7% of units) the semantic arms of the big fact types
-read their rows from the tags GIN index instead of scanning the bank's units.
+read their rows from the tags GIN index instead of scanning the bank's units, and with
+untagged units included from the tags index and the tag-count index together.
 
 The bank (10,000 units, loaded through the library) lives in a schema of its own, loaded
 once per session and dropped afterwards.
@@ -32,13 +33,16 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgresql_only]
 ITEMS = 10_000
 FACT_INDEX = "ix_memory_units_bank_fact_date"
 TAGS_INDEX = "ix_memory_units_tags"
+TAG_COUNT_INDEX = "ix_memory_units_tag_count"
 SELECTIVE = "tags_1pct"
+SELECTIVE_UNTAGGED = "tags_1pct_untagged"
 
 
 @pytest.fixture(scope="session")
 def explain_10k_by_filter(provider: Provider) -> Iterator[dict[str, dict[str, Any]]]:
     """EXPLAIN of the recall statements for 3 queries, unfiltered and under the selective
-    tag filter, on a 10,000-unit bank of its own."""
+    tag filter (untagged units excluded, then included), on a 10,000-unit bank of its
+    own."""
     if provider.backend != "postgresql":
         pytest.skip("the benchmark runs on PostgreSQL only")
     server = BenchServer(provider.url, provider.kind)
@@ -50,7 +54,11 @@ def explain_10k_by_filter(provider: Provider) -> Iterator[dict[str, dict[str, An
         assert info.rows["memory_units"] >= ITEMS
         queries = SyntheticBank(spec).queries(3)
         out: dict[str, dict[str, Any]] = {}
-        for shape in (RecallShape(), RecallShape.for_k(20, SELECTIVE)):
+        for shape in (
+            RecallShape(),
+            RecallShape.for_k(20, SELECTIVE),
+            RecallShape.for_k(20, SELECTIVE_UNTAGGED),
+        ):
             target = Target(server.url, server.dsn, schema, info.bank_id, 1, shape)
             out[shape.where] = {
                 str(q.index): await explain_recall(server.dsn, target, q) for q in queries
@@ -124,5 +132,23 @@ def test_selective_tag_filter_reads_the_tags_index(
             for fact_type in ("world", "experience"):
                 indexes = arms[f"semantic:{fact_type}"]
                 assert TAGS_INDEX in indexes, (query, plan, fact_type, indexes)
+            seq = [s for s in arms_entry[scans_key] if s == "Seq Scan memory_units"]
+            assert not seq, (query, plan, arms_entry[scans_key])
+
+
+def test_selective_tag_filter_including_untagged_units_reads_indexes(
+    explain_10k_by_filter: dict[str, dict[str, Any]],
+) -> None:
+    """Revision 0012: `untagged="include"` makes the tag filter `(no tags) OR (tags @> $1)`;
+    the world and experience arms read both branches from indexes (one BitmapOr of the
+    tag-count btree and the tags GIN index), never a sequential scan of memory_units, in
+    the custom plan and in the plan the prepared statement settles on."""
+    for query, explain in explain_10k_by_filter[SELECTIVE_UNTAGGED].items():
+        arms_entry = explain["recall.arms"]
+        for plan, scans_key in (("arm_indexes", "scans"), ("steady_arm_indexes", "steady_scans")):
+            arms = arms_entry[plan]
+            for fact_type in ("world", "experience"):
+                indexes = arms[f"semantic:{fact_type}"]
+                assert {TAGS_INDEX, TAG_COUNT_INDEX} <= set(indexes), (query, plan, indexes)
             seq = [s for s in arms_entry[scans_key] if s == "Seq Scan memory_units"]
             assert not seq, (query, plan, arms_entry[scans_key])

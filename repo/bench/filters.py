@@ -8,6 +8,8 @@ reports the measured share):
 
 - `tags_1pct`: units holding both `tag00` and `tag01` (~0.7%);
 - `tags_30pct`: units holding any of `tag00`, `tag01`, `tag02` (~28%);
+- `tags_1pct_untagged`: `tags_1pct` with `untagged="include"` (the bank has no untagged
+  units, so the same units; the SQL is the OR with "no tags");
 - `window_10pct`: event dates in a 36.5-day window mid-year (10%).
 """
 
@@ -22,6 +24,9 @@ UNFILTERED = "none"
 BENCH_FILTERS: dict[str, RecallFilter | None] = {
     UNFILTERED: None,
     "tags_1pct": RecallFilter(tags=["tag00", "tag01"], tags_match="all", untagged="exclude"),
+    "tags_1pct_untagged": RecallFilter(
+        tags=["tag00", "tag01"], tags_match="all", untagged="include"
+    ),
     "tags_30pct": RecallFilter(tags=["tag00", "tag01", "tag02"], untagged="exclude"),
     "window_10pct": RecallFilter(
         event_date=TimeWindow(T0 + timedelta(days=146), T0 + timedelta(days=182.5))

@@ -13,6 +13,12 @@ END;
 
 /
 
+-- Running downgrade 0012 -> 0011
+
+UPDATE alembic_version SET version_num='0011' WHERE alembic_version.version_num = '0012'
+
+/
+
 -- Running downgrade 0011 -> 0010
 
 UPDATE alembic_version SET version_num='0010' WHERE alembic_version.version_num = '0011'

@@ -785,6 +785,12 @@ UPDATE alembic_version SET version_num='0011' WHERE alembic_version.version_num 
 
 /
 
+-- Running upgrade 0011 -> 0012
+
+UPDATE alembic_version SET version_num='0012' WHERE alembic_version.version_num = '0011'
+
+/
+
 COMMIT
 
 /

@@ -1,5 +1,11 @@
 BEGIN;
 
+-- Running downgrade 0012 -> 0011
+
+DROP INDEX IF EXISTS ix_memory_units_tag_count;
+
+UPDATE public.alembic_version SET version_num='0011' WHERE public.alembic_version.version_num = '0012';
+
 -- Running downgrade 0011 -> 0010
 
 DROP INDEX IF EXISTS ix_memory_units_tags;

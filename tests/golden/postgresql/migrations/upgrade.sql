@@ -519,5 +519,11 @@ CREATE INDEX IF NOT EXISTS ix_memory_units_tags ON memory_units USING gin (tags)
 
 UPDATE public.alembic_version SET version_num='0011' WHERE public.alembic_version.version_num = '0010';
 
+-- Running upgrade 0011 -> 0012
+
+CREATE INDEX IF NOT EXISTS ix_memory_units_tag_count ON memory_units (bank_id, fact_type, (COALESCE(cardinality(tags), 0)));
+
+UPDATE public.alembic_version SET version_num='0012' WHERE public.alembic_version.version_num = '0011';
+
 COMMIT;
 
