@@ -36,13 +36,14 @@ TAGS_INDEX = "ix_memory_units_tags"
 TAG_COUNT_INDEX = "ix_memory_units_tag_count"
 SELECTIVE = "tags_1pct"
 SELECTIVE_UNTAGGED = "tags_1pct_untagged"
+BROAD = "tags_30pct"
 
 
 @pytest.fixture(scope="session")
 def explain_10k_by_filter(provider: Provider) -> Iterator[dict[str, dict[str, Any]]]:
     """EXPLAIN of the recall statements for 3 queries, unfiltered and under the selective
-    tag filter (untagged units excluded, then included), on a 10,000-unit bank of its
-    own."""
+    tag filter (untagged units excluded, then included) and the broad one, on a
+    10,000-unit bank of its own."""
     if provider.backend != "postgresql":
         pytest.skip("the benchmark runs on PostgreSQL only")
     server = BenchServer(provider.url, provider.kind)
@@ -58,6 +59,7 @@ def explain_10k_by_filter(provider: Provider) -> Iterator[dict[str, dict[str, An
             RecallShape(),
             RecallShape.for_k(20, SELECTIVE),
             RecallShape.for_k(20, SELECTIVE_UNTAGGED),
+            RecallShape.for_k(20, BROAD),
         ):
             target = Target(server.url, server.dsn, schema, info.bank_id, 1, shape)
             out[shape.where] = {
@@ -152,3 +154,20 @@ def test_selective_tag_filter_including_untagged_units_reads_indexes(
                 assert {TAGS_INDEX, TAG_COUNT_INDEX} <= set(indexes), (query, plan, indexes)
             seq = [s for s in arms_entry[scans_key] if s == "Seq Scan memory_units"]
             assert not seq, (query, plan, arms_entry[scans_key])
+
+
+def test_broad_tag_filter_keeps_the_hnsw_indexes_in_the_prepared_plan(
+    explain_10k_by_filter: dict[str, dict[str, Any]],
+) -> None:
+    """Under a ~28% tag filter the world and experience arms search their HNSW indexes
+    (the filter keeps most candidates), also in the plan the prepared statement runs after
+    six executions: memrepo's sessions plan each execution for its values
+    (`plan_cache_mode`). A generic plan, blind to the tag list, took the filter for 1% of
+    the bank and sorted every match of the tags index exactly (a third of the bank)."""
+    for query, explain in explain_10k_by_filter[BROAD].items():
+        arms_entry = explain["recall.arms"]
+        for plan in ("arm_indexes", "steady_arm_indexes"):
+            arms = arms_entry[plan]
+            for fact_type in ("world", "experience"):
+                indexes = arms[f"semantic:{fact_type}"]
+                assert indexes == [VECTOR_INDEXES[fact_type]], (query, plan, fact_type, indexes)

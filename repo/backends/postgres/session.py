@@ -2,8 +2,9 @@
 
 A store needs these settings on the connection a statement runs on: `search_path` (its
 tenant schema), `hnsw.iterative_scan` (filtered vector searches still return k rows),
-`hnsw.ef_search` and any other vector index knob of the store (`VectorSearch`) and, if
-asked, `statement_timeout`. How they get there depends on who owns the connection:
+`hnsw.ef_search` and any other vector index knob of the store (`VectorSearch`),
+`plan_cache_mode` (prepared statements planned for their values) and, if asked,
+`statement_timeout`. How they get there depends on who owns the connection:
 
 - `STARTUP`: memrepo's own pool for one schema: in the startup packet, no round trip.
 - `SESSION`: another schema on that pool (`store.tenant(...)`), or a pool the application
@@ -36,6 +37,10 @@ class Apply(enum.Enum):
 BASE_SETTINGS: Mapping[str, str] = {
     "hnsw.iterative_scan": "strict_order",
     "hnsw.ef_search": "200",  # pgvector's 40 misses neighbours (docs/recall.md, ANN quality)
+    # Plan every execution of a prepared statement for its values: a filtered arm's best
+    # plan (the HNSW index, or the filter's own index and an exact sort) depends on how
+    # many units the filter's values keep, which a generic plan cannot see (docs/recall.md).
+    "plan_cache_mode": "force_custom_plan",
 }
 
 
