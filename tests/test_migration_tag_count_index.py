@@ -16,9 +16,9 @@ from repo.models import RecallFilter
 from repo.store import open_store
 from tests.conftest import new_schema
 from tests.helpers import embedding
+from tests.migration_data import indexes, load_0001, schema_connection, snapshot
 from tests.providers import Provider
 from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import _indexes, _load_0001, _snapshot, schema_connection
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
@@ -50,15 +50,15 @@ async def test_0012_adds_the_tag_count_index(provider: Provider, built_ahead: bo
     try:
         await migrate(provider.url, schema=schema, revision="0001")
         async with schema_connection(provider.url, schema) as conn:
-            await _load_0001(conn)
+            await load_0001(conn)
             await migrate(provider.url, schema=schema, revision="0011")
             await _add_untagged(conn)
-            before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
+            before, indexes_before = await snapshot(conn), await indexes(conn, schema)
             assert INDEX not in indexes_before
             if built_ahead:  # as docs/production.md advises for big tables
                 await conn.execute(CREATE)
             await migrate(provider.url, schema=schema, revision="0012")
-            after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
+            after, indexes_after = await snapshot(conn), await indexes(conn, schema)
 
         assert after == before  # every row of every table
         assert indexes_after[INDEX].endswith(
@@ -81,7 +81,7 @@ async def test_0012_adds_the_tag_count_index(provider: Provider, built_ahead: bo
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0011")
         async with schema_connection(provider.url, schema) as conn:
-            assert await _snapshot(conn) == before
-            assert await _indexes(conn, schema) == indexes_before
+            assert await snapshot(conn) == before
+            assert await indexes(conn, schema) == indexes_before
     finally:
         await drop_schema(provider.url, schema)
