@@ -175,15 +175,16 @@ sa.Index(
     postgresql_using="gin",
 ).ddl_if(dialect="postgresql")
 
-# A tag filter with `untagged="include"` is `(no tags) OR (tag condition)`: this index
-# serves the first branch (`COALESCE(cardinality(tags), 0) = 0`, revision 0012), so the
-# OR is a BitmapOr of it and `ix_memory_units_tags`; ANALYZE keeps statistics on its
-# expression, so the planner knows the share of untagged units. Oracle: none.
+# A tag filter with `untagged="include"` is `(no tags) OR (tag condition)`: this partial
+# index holds the untagged units (revision 0012), so the OR is a BitmapOr of it and
+# `ix_memory_units_tags`; no other filter implies its predicate, so it serves nothing else.
+# The revision also keeps statistics on the expression (`st_memory_units_tag_count`), so
+# the planner knows the share of untagged units. Oracle: none.
 sa.Index(
-    "ix_memory_units_tag_count",
+    "ix_memory_units_untagged",
     memory_units.c.bank_id,
     memory_units.c.fact_type,
-    sa.func.coalesce(sa.func.cardinality(memory_units.c.tags), 0),
+    postgresql_where=sa.text("COALESCE(cardinality(tags), 0) = 0"),
 ).ddl_if(dialect="postgresql")
 
 sa.Index(

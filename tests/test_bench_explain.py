@@ -4,7 +4,7 @@ index, both for the query's own values and in the plan a prepared
 statement settles on after repeated executions (what the benchmark runs). Under the
 selective tag filter (`tags_1pct`, ~0.7% of units) the semantic arms of the big fact types
 read their rows from the tags GIN index instead of scanning the bank's units, and with
-untagged units included from the tags index and the tag-count index together.
+untagged units included from the tags index and the untagged units' partial index together.
 
 The bank (10,000 units, loaded through the library) lives in a schema of its own, loaded
 once per session and dropped afterwards.
@@ -33,7 +33,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgresql_only]
 ITEMS = 10_000
 FACT_INDEX = "ix_memory_units_bank_fact_date"
 TAGS_INDEX = "ix_memory_units_tags"
-TAG_COUNT_INDEX = "ix_memory_units_tag_count"
+UNTAGGED_INDEX = "ix_memory_units_untagged"
 SELECTIVE = "tags_1pct"
 SELECTIVE_UNTAGGED = "tags_1pct_untagged"
 BROAD = "tags_30pct"
@@ -143,15 +143,15 @@ def test_selective_tag_filter_including_untagged_units_reads_indexes(
 ) -> None:
     """Revision 0012: `untagged="include"` makes the tag filter `(no tags) OR (tags @> $1)`;
     the world and experience arms read both branches from indexes (one BitmapOr of the
-    tag-count btree and the tags GIN index), never a sequential scan of memory_units, in
-    the custom plan and in the plan the prepared statement settles on."""
+    partial index of the untagged units and the tags GIN index), never a sequential scan
+    of memory_units, in the custom plan and in the plan the prepared statement settles on."""
     for query, explain in explain_10k_by_filter[SELECTIVE_UNTAGGED].items():
         arms_entry = explain["recall.arms"]
         for plan, scans_key in (("arm_indexes", "scans"), ("steady_arm_indexes", "steady_scans")):
             arms = arms_entry[plan]
             for fact_type in ("world", "experience"):
                 indexes = arms[f"semantic:{fact_type}"]
-                assert {TAGS_INDEX, TAG_COUNT_INDEX} <= set(indexes), (query, plan, indexes)
+                assert {TAGS_INDEX, UNTAGGED_INDEX} <= set(indexes), (query, plan, indexes)
             seq = [s for s in arms_entry[scans_key] if s == "Seq Scan memory_units"]
             assert not seq, (query, plan, arms_entry[scans_key])
 
