@@ -2,7 +2,9 @@ BEGIN;
 
 -- Running downgrade 0012 -> 0011
 
-DROP INDEX IF EXISTS ix_memory_units_tag_count;
+DROP STATISTICS IF EXISTS st_memory_units_tag_count;
+
+DROP INDEX IF EXISTS ix_memory_units_untagged;
 
 UPDATE public.alembic_version SET version_num='0011' WHERE public.alembic_version.version_num = '0012';
 

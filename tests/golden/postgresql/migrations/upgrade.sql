@@ -521,7 +521,9 @@ UPDATE public.alembic_version SET version_num='0011' WHERE public.alembic_versio
 
 -- Running upgrade 0011 -> 0012
 
-CREATE INDEX IF NOT EXISTS ix_memory_units_tag_count ON memory_units (bank_id, fact_type, (COALESCE(cardinality(tags), 0)));
+CREATE INDEX IF NOT EXISTS ix_memory_units_untagged ON memory_units (bank_id, fact_type) WHERE COALESCE(cardinality(tags), 0) = 0;
+
+CREATE STATISTICS IF NOT EXISTS st_memory_units_tag_count ON (COALESCE(cardinality(tags), 0)) FROM memory_units;
 
 UPDATE public.alembic_version SET version_num='0012' WHERE public.alembic_version.version_num = '0011';
 
