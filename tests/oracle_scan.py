@@ -16,23 +16,20 @@ the others.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from repo.sql.oracle_reserved import ORACLE_RESERVED_WORDS
-
-Finder = Callable[[str], Iterator[tuple[int, str]]]
-
-
-@dataclass(frozen=True)
-class Rule:
-    """One forbidden construct: `find(sql)` yields (offset, what was found)."""
-
-    name: str
-    find: Finder
-    fix: str
-    bad: str  # an example the rule must flag
-    good: str  # the Oracle form, which it must not flag
+from tests.oracle_scan_base import (
+    Rule,
+    blank_binds,
+    blank_literals,
+    depths,
+    matching_paren,
+    regex,
+    statements,
+)
+from tests.oracle_scan_values import VALUE_RULES
 
 
 @dataclass(frozen=True)
@@ -43,68 +40,6 @@ class Finding:
 
     def __str__(self) -> str:
         return f"line {self.line}: {self.rule.name}: `{self.found}` -> fix: {self.rule.fix}"
-
-
-# --------------------------------------------------------------------------- preparing text
-
-
-def blank_literals(sql: str) -> str:
-    """`sql` with string literals emptied and `--` comments removed, offsets preserved."""
-
-    def spaces(m: re.Match[str]) -> str:
-        return " " * len(m.group(0))
-
-    sql = re.sub(r"'(?:[^']|'')*'", lambda m: "'" + " " * (len(m.group(0)) - 2) + "'", sql)
-    sql = re.sub(r"q'~.*?~'", spaces, sql, flags=re.S)
-    return re.sub(r"--[^\n]*", spaces, sql)
-
-
-def blank_binds(sql: str) -> str:
-    """Bind names replaced by `:b` padded to length (so `:limit` is not LIMIT)."""
-    return re.sub(r"(?<![:\w]):\w+", lambda m: ":b" + " " * (len(m.group(0)) - 2), sql)
-
-
-def statements(sql: str) -> Iterator[tuple[int, str]]:
-    """(offset, text) of each statement of a script (`/` lines or `;` separate them)."""
-    start = 0
-    for m in re.finditer(r"^/\s*$|;", sql, flags=re.M):
-        yield start, sql[start : m.start()]
-        start = m.end()
-    yield start, sql[start:]
-
-
-def depths(sql: str) -> list[int]:
-    """The parenthesis depth at every offset of `sql`."""
-    out, depth = [], 0
-    for ch in sql:
-        if ch == "(":
-            depth += 1
-        out.append(depth)
-        if ch == ")":
-            depth -= 1
-    return out
-
-
-def _matching_paren(sql: str, open_at: int) -> int:
-    depth = 0
-    for i in range(open_at, len(sql)):
-        if sql[i] == "(":
-            depth += 1
-        elif sql[i] == ")":
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(sql)
-
-
-def _regex(pattern: str, flags: int = re.I) -> Finder:
-    compiled = re.compile(pattern, flags)
-
-    def find(sql: str) -> Iterator[tuple[int, str]]:
-        for m in compiled.finditer(blank_binds(sql)):
-            yield m.start(), m.group(0).strip()
-
-    return find
 
 
 # --------------------------------------------------------------------------- structural rules
@@ -126,7 +61,7 @@ def _table_alias_with_as(sql: str) -> Iterator[tuple[int, str]]:
                 break
             end = ref.end()
             if ref.group("paren") is not None:
-                end = _matching_paren(text, end - 1) + 1
+                end = matching_paren(text, end - 1) + 1
             alias = re.match(r"\s+AS\s+[\w\"]+", text[end:], re.I)
             if alias:
                 yield end, text[m.start() : end + alias.end()].split("\n")[0][-60:]
@@ -166,7 +101,7 @@ def _merge_on_unparenthesised(sql: str) -> Iterator[tuple[int, str]]:
             if paren is None:
                 yield start + on.start(), rest.strip()[:40]
             else:
-                close = _matching_paren(stmt, on.end() + paren.end() - 1)
+                close = matching_paren(stmt, on.end() + paren.end() - 1)
                 if not re.match(r"\s*WHEN\b", stmt[close + 1 :], re.I):
                     yield start + on.start(), stmt[on.start() : close + 20].strip()[:60]
             break
@@ -230,18 +165,18 @@ def _reserved_names(sql: str) -> Iterator[tuple[int, str]]:
 
 # --------------------------------------------------------------------------- the rules
 
-RULES: tuple[Rule, ...] = (
-    Rule("positional $n parameter", _regex(r"\$\d+"),
+_SYNTAX_RULES: tuple[Rule, ...] = (
+    Rule("positional $n parameter", regex(r"\$\d+"),
          "bind by name (bindparam('x') compiles to :x on Oracle)",
          "SELECT a FROM t WHERE b = $1", "SELECT a FROM t WHERE b = :b"),
-    Rule(":: cast", _regex(r"::"),
+    Rule(":: cast", regex(r"::"),
          "use CAST(x AS type) (sa.cast), or a construct in repo/sql/constructs.py",
          "SELECT a::text FROM t", "SELECT CAST(a AS VARCHAR2(10)) FROM t"),
-    Rule("LIMIT", _regex(r"\bLIMIT\b"),
+    Rule("LIMIT", regex(r"\bLIMIT\b"),
          "use FETCH FIRST :n ROWS ONLY (.limit(bindparam) on the Oracle dialect), or "
          "approx_limit() for vector top-k",
          "SELECT a FROM t LIMIT 5", "SELECT a FROM t FETCH FIRST :n ROWS ONLY"),
-    Rule("OFFSET without FETCH", _regex(r"\bOFFSET\s+\S+\s*$", re.I | re.M),
+    Rule("OFFSET without FETCH", regex(r"\bOFFSET\s+\S+\s*$", re.I | re.M),
          "use OFFSET :o ROWS FETCH NEXT :n ROWS ONLY, or keyset pagination",
          "SELECT a FROM t ORDER BY a OFFSET 5",
          "SELECT a FROM t ORDER BY a OFFSET :o ROWS FETCH NEXT :n ROWS ONLY"),
@@ -249,14 +184,14 @@ RULES: tuple[Rule, ...] = (
          "drop AS before a table, subquery or JSON_TABLE alias (`FROM t x`); "
          "SQLAlchemy's Oracle dialect does this for .alias(); check text() and @compiles code",
          "SELECT x.a FROM t AS x", "SELECT x.a AS b FROM t x"),
-    Rule("ILIKE", _regex(r"\bILIKE\b"),
+    Rule("ILIKE", regex(r"\bILIKE\b"),
          "use LOWER(col) LIKE LOWER(:p) (sa.func.lower) or Oracle Text",
          "SELECT a FROM t WHERE a ILIKE :p", "SELECT a FROM t WHERE LOWER(a) LIKE LOWER(:p)"),
     Rule("UPDATE ... FROM", _update_from,
          "Oracle's UPDATE has no FROM: use a correlated subquery in SET/WHERE, or MERGE",
          "UPDATE t SET a = s.a FROM s WHERE s.id = t.id",
          "UPDATE t SET a = (SELECT s.a FROM s WHERE s.id = t.id) WHERE EXISTS (SELECT 1 FROM s)"),
-    Rule("trailing comma", _regex(r",\s*(?:\)|\bFROM\b|\bWHERE\b|\bVALUES\b|\bSET\b|$)"),
+    Rule("trailing comma", regex(r",\s*(?:\)|\bFROM\b|\bWHERE\b|\bVALUES\b|\bSET\b|$)"),
          "remove the comma before the closing parenthesis or keyword",
          "SELECT a, b, FROM t", "SELECT a, b FROM t"),
     Rule("MERGE ON without parentheses", _merge_on_unparenthesised,
@@ -269,36 +204,36 @@ RULES: tuple[Rule, ...] = (
          "(cursor.var), or select the row afterwards",
          "INSERT INTO t (a) VALUES (:a) RETURNING a",
          "INSERT INTO t (a) VALUES (:a) RETURNING a INTO :ret_0"),
-    Rule("RELEASE SAVEPOINT", _regex(r"\bRELEASE\s+SAVEPOINT\b"),
+    Rule("RELEASE SAVEPOINT", regex(r"\bRELEASE\s+SAVEPOINT\b"),
          "Oracle has no RELEASE SAVEPOINT: just leave the savepoint (it ends with the transaction)",
          "RELEASE SAVEPOINT sp1", "ROLLBACK TO SAVEPOINT sp1"),
-    Rule("= ANY (array)", _regex(r"=\s*ANY\s*\("),
+    Rule("= ANY (array)", regex(r"=\s*ANY\s*\("),
          "use the JSON_TABLE id-list constructs (in_uuids / in_texts in repo/sql/constructs.py)",
          "SELECT a FROM t WHERE id = ANY (:ids)",
          "SELECT a FROM t WHERE id IN (SELECT HEXTORAW(j.v) FROM JSON_TABLE(:ids, '$[*]' COLUMNS"
          " (v VARCHAR2(32) PATH '$')) j)"),
-    Rule("ON CONFLICT", _regex(r"\bON\s+CONFLICT\b"),
+    Rule("ON CONFLICT", regex(r"\bON\s+CONFLICT\b"),
          "use the Upsert construct (MERGE on Oracle, repo/sql/constructs.py)",
          "INSERT INTO t (a) VALUES (:a) ON CONFLICT (a) DO NOTHING",
          "MERGE INTO t USING (SELECT :a AS a FROM dual) s ON (t.a = s.a) WHEN NOT MATCHED THEN"
          " INSERT (a) VALUES (s.a)"),
-    Rule("&& overlap", _regex(r"&&"), "use an EXISTS over JSON_TABLE (Oracle has no arrays)",
+    Rule("&& overlap", regex(r"&&"), "use an EXISTS over JSON_TABLE (Oracle has no arrays)",
          "SELECT a FROM t WHERE tags && :t", "SELECT a FROM t WHERE EXISTS (SELECT 1 FROM dual)"),
     Rule("PostgreSQL full-text",
-         _regex(r"\b(?:websearch_to_tsquery|to_tsvector|to_tsquery|ts_rank\w*)\b|@@"),
+         regex(r"\b(?:websearch_to_tsquery|to_tsvector|to_tsquery|ts_rank\w*)\b|@@"),
          "use the full-text constructs (CONTAINS/SCORE on Oracle, repo/sql/constructs.py)",
          "SELECT ts_rank_cd(to_tsvector(a), q) FROM t",
          "SELECT SCORE(1) FROM t WHERE CONTAINS(a, :q, 1) > 0"),
-    Rule("pgvector operator", _regex(r"<=>|<->|<#>"),
+    Rule("pgvector operator", regex(r"<=>|<->|<#>"),
          "use VECTOR_DISTANCE(col, :v, COSINE) (the vector-distance construct)",
          "SELECT a FROM t ORDER BY e <=> :v",
          "SELECT a FROM t ORDER BY VECTOR_DISTANCE(e, :v, COSINE)"),
-    Rule("excluded.", _regex(r"\bexcluded\."), "refer to the MERGE source alias (s.col)",
+    Rule("excluded.", regex(r"\bexcluded\."), "refer to the MERGE source alias (s.col)",
          "UPDATE SET a = excluded.a", "UPDATE SET t.a = s.a"),
-    Rule("schema public.", _regex(r"\bpublic\."),
+    Rule("schema public.", regex(r"\bpublic\."),
          "Oracle has no schema public: leave names unqualified (CURRENT_SCHEMA picks the tenant)",
          "SELECT a FROM public.t", "SELECT a FROM t"),
-    Rule("unnest / ARRAY[", _regex(r"\bunnest\s*\(|\bARRAY\s*\["),
+    Rule("unnest / ARRAY[", regex(r"\bunnest\s*\(|\bARRAY\s*\["),
          "use JSON_TABLE over a bound JSON list",
          "SELECT unnest(:a) FROM dual",
          "SELECT j.v FROM JSON_TABLE(:a, '$[*]' COLUMNS (v NUMBER PATH '$')) j"),
@@ -308,6 +243,9 @@ RULES: tuple[Rule, ...] = (
          "SELECT t.a AS rows FROM t WHERE t.b = :session",
          "SELECT t.a AS n_rows FROM t WHERE t.b = :session_id"),
 )  # fmt: skip
+
+#: Every rule: the syntax rules above and the value rules (tests/oracle_scan_values.py).
+RULES: tuple[Rule, ...] = _SYNTAX_RULES + VALUE_RULES
 
 
 def scan(sql: str) -> list[Finding]:

@@ -13,6 +13,7 @@ import pytest
 
 from tests.golden_tool import GOLDEN_DIR, REGEN_COMMAND, all_goldens
 from tests.oracle_scan import RULES, Rule, blank_literals, scan
+from tests.oracle_scan_values import unsortable_columns
 
 ORACLE_GOLDENS = sorted(p for p in all_goldens() if (GOLDEN_DIR / "oracle") in p.parents)
 POSTGRES_GOLDENS = sorted(
@@ -111,3 +112,11 @@ def test_rules_catch_the_postgresql_goldens() -> None:
     """Not vacuous on real SQL: the PostgreSQL forms of the same statements trip them."""
     hits = {f.rule.name for p in POSTGRES_GOLDENS for f in scan(p.read_text(encoding="utf-8"))}
     assert {"positional $n parameter", ":: cast", "LIMIT", "ON CONFLICT", "= ANY (array)"} <= hits
+
+
+def test_the_value_rules_know_the_wide_columns() -> None:
+    # Derived from the schema's Oracle types: if this set were empty the LOB rule would pass
+    # every statement without looking.
+    wide = unsortable_columns()
+    assert {"text", "context", "tags", "metadata", "embedding", "content"} <= wide
+    assert not wide & {"id", "bank_id", "document_id", "fact_type", "created_at", "score"}
