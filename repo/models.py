@@ -139,7 +139,9 @@ class RecallFilter:
       `created_at`, `updated_at`.
     - `document_ids`: the unit belongs to one of these documents.
     - `metadata`: the unit's metadata contains every key with exactly this scalar value.
-    - score floors: `min_similarity` (semantic arms), `min_text_score` (text arm).
+    - score floors: `min_similarity` (the semantic arms, and the temporal arm when it ranks
+      by similarity), `min_text_score` (the text arm); an arm whose score is no
+      similarity (text, temporal by closeness, graph) or no text score is not floored.
     """
 
     tags: Sequence[str] | None = None
@@ -222,7 +224,8 @@ class RecallQuery:
 
     embedding: Sequence[float]
     text: str | None = None
-    #: The fact types of the semantic arms and of the text arm (None: all).
+    #: The fact types of every arm (None: all): one semantic arm each, and the text,
+    #: temporal and graph arms return units of these types only.
     fact_types: Sequence[str] | None = None
     k_semantic: int = 60
     k_text: int = 60

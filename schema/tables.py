@@ -152,7 +152,34 @@ memory_units = sa.Table(
     sa.Index("ix_memory_units_bank_created", "bank_id", "created_at", "id"),
     sa.Index("ix_memory_units_document", "bank_id", "document_id"),
     sa.Index("ix_memory_units_bank_consolidated", "bank_id", "consolidated_at", "created_at", "id"),
+    # Time windows on `mentioned_at` (revision 0012); `event_date` windows use
+    # ix_memory_units_bank_fact_date.
+    sa.Index("ix_memory_units_bank_mentioned", "bank_id", "mentioned_at"),
 )
+
+# Occurred-range windows (revision 0012; repo/sql/time_range.py): PostgreSQL overlaps the
+# unit's closed range with the window in this GiST index (units with a start only);
+# Oracle compares the range's ends, reading (bank_id, occurred_start, occurred_end).
+OCCURRED_RANGE = sa.func.tstzrange(
+    memory_units.c.occurred_start,
+    sa.func.greatest(
+        memory_units.c.occurred_start,
+        sa.func.coalesce(memory_units.c.occurred_end, memory_units.c.occurred_start),
+    ),
+    sa.literal_column("'[]'"),
+)
+sa.Index(
+    "ix_memory_units_occurred",
+    OCCURRED_RANGE,
+    postgresql_using="gist",
+    postgresql_where=memory_units.c.occurred_start.isnot(None),
+).ddl_if(dialect="postgresql")
+sa.Index(
+    "ix_memory_units_bank_occurred",
+    memory_units.c.bank_id,
+    memory_units.c.occurred_start,
+    memory_units.c.occurred_end,
+).ddl_if(dialect="oracle")
 
 #: One HNSW graph per fact type (revision 0009): each semantic arm searches one fact type.
 VECTOR_INDEXES = {ft: f"ix_memory_units_embedding_hnsw_{ft}" for ft in FACT_TYPES}

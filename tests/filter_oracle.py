@@ -53,8 +53,14 @@ def passes(f: RecallFilter | None, row: Mapping[str, Any]) -> bool:
         if window is not None and not _in_window(row[name], window):
             return False
     if f.occurred is not None:
-        start, end = row["occurred_start"], row["occurred_end"] or row["occurred_start"]
+        # The unit's closed range [start, last]: an open end, or one before the start, is
+        # the start. An empty window (end <= start) overlaps nothing.
+        start = row["occurred_start"]
         if start is None:
+            return False
+        end = max(start, row["occurred_end"] or start)
+        window = f.occurred
+        if window.start is not None and window.end is not None and window.end <= window.start:
             return False
         if f.occurred.start is not None and end < f.occurred.start:
             return False

@@ -23,6 +23,7 @@ from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import BindParameter, ColumnElement
 
 from repo.sql.constructs import in_texts
+from repo.sql.time_range import OccurredOverlaps
 from schema.types import json_type
 
 TAG_MODES = ("any", "all", "exact")
@@ -161,6 +162,12 @@ class FilterShape:
     def for_text(self) -> FilterShape:
         return replace(self, min_similarity=False)
 
+    def for_temporal(self, similarity: bool) -> FilterShape:
+        """The temporal arm's shape: the similarity floor only when the arm ranks by
+        similarity (a closeness score is no similarity), never the text score floor."""
+        return replace(self, min_similarity=self.min_similarity and similarity,
+                       min_text_score=False)  # fmt: skip
+
     def __str__(self) -> str:
         parts = []
         if self.tags_match:
@@ -194,6 +201,7 @@ EXAMPLE_SHAPES = (
     FilterShape(exclude_tags=True, groups=(False, True)),
     FilterShape(windows=(("event_date", True, True),)),
     FilterShape(windows=(("occurred", True, True),)),
+    FilterShape(windows=(("occurred", True, False), ("mentioned_at", False, True))),
     FilterShape(
         tags_match="any",
         exclude_tags=True,
@@ -214,16 +222,9 @@ def _window_clauses(
     ts = cols.event_date.type
     start = sa.bindparam(f"f_{name}_start", type_=ts)
     end = sa.bindparam(f"f_{name}_end", type_=ts)
+    if name == "occurred":  # the unit's range overlaps [start, end) (repo/sql/time_range.py)
+        return [OccurredOverlaps(cols, start if has_start else None, end if has_end else None)]
     out: list[ColumnElement[bool]] = []
-    if name == "occurred":
-        # [occurred_start, occurred_end] overlaps [start, end); an open range is its start.
-        last = sa.func.coalesce(cols.occurred_end, cols.occurred_start)
-        out.append(cols.occurred_start.isnot(None))
-        if has_start:
-            out.append(last >= start)
-        if has_end:
-            out.append(cols.occurred_start < end)
-        return out
     column = cols[name]
     if has_start:
         out.append(column >= start)

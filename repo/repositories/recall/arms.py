@@ -77,11 +77,12 @@ def _semantic(
     return _floored(approx_limit(stmt, k_param, accuracy), floor)
 
 
-def _fact_type_in(fact_types: tuple[str, ...] | None) -> list[sa.ColumnElement[bool]]:
-    """`fact_type IN (...)` with literal values (one plan per subset); none for all types."""
+def fact_type_in(fact_types: tuple[str, ...] | None, cols: Any = _u) -> list[sa.ColumnElement[bool]]:
+    """`fact_type IN (...)` over the unit columns `cols`, with literal values (one plan per
+    subset); none for all types."""
     if fact_types is None or set(fact_types) == set(FACT_TYPES):
         return []
-    return [_u.fact_type.in_([sa.literal_column(f"'{ft}'") for ft in fact_types])]
+    return [cols.fact_type.in_([sa.literal_column(f"'{ft}'") for ft in fact_types])]
 
 
 def _fulltext(
@@ -92,7 +93,7 @@ def _fulltext(
     match, score = text_match(_u.text, _u.context, "query")
     stmt = (
         sa.select(*UNIT_COLUMNS, arm_label("text"), score.label("score"))
-        .where(_u.bank_id == BANK, match, visible(), *_fact_type_in(fact_types))
+        .where(_u.bank_id == BANK, match, visible(), *fact_type_in(fact_types))
         .where(*filter_clauses(where, _u))
         .order_by(score.desc(), _u.id)
         .limit(sa.bindparam(k_param))

@@ -3,7 +3,8 @@ type), over shared entities (each entity contributing at most its best-ranked `f
 units), and to the observations whose sources include a seed; and the entities of a set
 of units.
 
-Every part applies the recall filter to the units it reaches, before it keeps its best k.
+Every part applies the recall filter (and the recall's fact types) to the units it
+reaches, before it keeps its best k.
 Where observation sources live is a capability (`uses_observation_sources_table`): the
 `source_memory_ids` array (PostgreSQL) or the `observation_sources` table (Oracle).
 """
@@ -19,13 +20,14 @@ from sqlalchemy.dialects import postgresql
 
 from repo.errors import ValidationError
 from repo.models import GraphQuery
-from repo.repositories.recall.arms import BANK, EXAMPLES, arm_label
+from repo.repositories.recall.arms import BANK, EXAMPLES, arm_label, fact_type_in
 from repo.repositories.visibility import UNIT_COLUMNS, visible
 from repo.sql import Statement, StatementFamily, in_uuids
 from repo.sql.filters import NO_FILTER, FilterShape, filter_clauses
 from repo.validation.batches import check_model
 from repo.validation.scalars import check_limit
 from schema.tables import (
+    FACT_TYPES,
     LINK_TYPES,
     entities,
     memory_links,
@@ -38,15 +40,26 @@ _u = memory_units.c
 _ml = memory_links.c
 #: Largest link-type weight accepted.
 MAX_LINK_WEIGHT = 1e6
+#: The fact types a graph statement keeps (None: all).
+FactTypes = tuple[str, ...] | None
+
+
+def _passes(cols: Any, where: FilterShape, fact_types: FactTypes) -> list[sa.ColumnElement[bool]]:
+    """A reached unit is visible, of `fact_types` and passes `where`."""
+    return [visible(cols), *fact_type_in(fact_types, cols), *filter_clauses(where, cols)]
 
 
 def _reached(
-    stmt: sa.Select[Any], unit_id: sa.ColumnElement[Any], where: FilterShape, name: str
+    stmt: sa.Select[Any],
+    unit_id: sa.ColumnElement[Any],
+    where: FilterShape,
+    name: str,
+    fact_types: FactTypes,
 ) -> sa.Select[Any]:
-    """`stmt` joined to the reached unit (`name`), kept when visible and passing `where`."""
+    """`stmt` joined to the reached unit (`name`), kept when it `_passes`."""
     reached = memory_units.alias(name)
     return stmt.join(reached, sa.and_(reached.c.bank_id == BANK, reached.c.id == unit_id)).where(
-        visible(reached.c), *filter_clauses(where, reached.c)
+        *_passes(reached.c, where, fact_types)
     )
 
 
@@ -61,7 +74,7 @@ def _type_weight() -> sa.ColumnElement[float]:
     )
 
 
-def _linked(where: FilterShape) -> sa.Subquery:
+def _linked(where: FilterShape, fact_types: FactTypes) -> sa.Subquery:
     """Units one link from a seed, either direction; score: the best link weight times
     its type's weight (a type weighted 0 is not followed)."""
     weighted = (_ml.weight * _type_weight()).label("score")
@@ -75,7 +88,10 @@ def _linked(where: FilterShape) -> sa.Subquery:
     hops = sa.union_all(forward, backward).subquery("hops")
     best = sa.func.max(hops.c.score)
     return (
-        _reached(sa.select(hops.c.unit_id, best.label("score")), hops.c.unit_id, where, "g_link")
+        _reached(
+            sa.select(hops.c.unit_id, best.label("score")), hops.c.unit_id, where, "g_link",
+            fact_types,
+        )  # fmt: skip
         .group_by(hops.c.unit_id)
         .order_by(best.desc(), hops.c.unit_id)
         .limit(sa.bindparam("k"))
@@ -83,7 +99,7 @@ def _linked(where: FilterShape) -> sa.Subquery:
     )
 
 
-def _shared(where: FilterShape) -> sa.Subquery:
+def _shared(where: FilterShape, fact_types: FactTypes) -> sa.Subquery:
     """Units (not seeds) sharing entities with the seeds; score: how many of the seeds'
     entities they mention. Each entity contributes at most `fanout` units, its best-ranked
     by (score, newest, id): a hub entity mentioned by thousands of units adds `fanout`."""
@@ -105,8 +121,8 @@ def _shared(where: FilterShape) -> sa.Subquery:
         )
         .join_from(m, seed_entities, seed_entities.c.entity_id == m.c.entity_id)
         .join(reached, sa.and_(reached.c.bank_id == BANK, reached.c.id == m.c.unit_id))
-        .where(m.c.bank_id == BANK, sa.not_(in_uuids(m.c.unit_id, "seeds")), visible(reached.c))
-        .where(*filter_clauses(where, reached.c))
+        .where(m.c.bank_id == BANK, sa.not_(in_uuids(m.c.unit_id, "seeds")))
+        .where(*_passes(reached.c, where, fact_types))
         .subquery("mentions")
     )
     ranked = sa.select(
@@ -135,7 +151,7 @@ def _seeds_array() -> sa.BindParameter[Any]:
     return sa.bindparam("seeds", type_=postgresql.ARRAY(sa.Uuid()))
 
 
-def _cited(where: FilterShape, sources_table: bool) -> sa.Subquery:
+def _cited(where: FilterShape, sources_table: bool, fact_types: FactTypes) -> sa.Subquery:
     """Observations citing seeds among their sources; score: how many seeds they cite."""
     if sources_table:
         s = observation_sources.c
@@ -147,6 +163,7 @@ def _cited(where: FilterShape, sources_table: bool) -> sa.Subquery:
             s.observation_id,
             where,
             "g_obs",
+            fact_types,
         ).group_by(s.observation_id)
         order: tuple[Any, ...] = (count.desc(), s.observation_id)
     else:
@@ -159,8 +176,7 @@ def _cited(where: FilterShape, sources_table: bool) -> sa.Subquery:
         stmt = sa.select(obs.c.id.label("unit_id"), score).where(
             obs.c.bank_id == BANK,
             obs.c.source_memory_ids.op("&&")(_seeds_array()),
-            visible(obs.c),
-            *filter_clauses(where, obs.c),
+            *_passes(obs.c, where, fact_types),
         )
         order = (score.desc(), obs.c.id)
     return stmt.order_by(*order).limit(sa.bindparam("k")).subquery("cited")
@@ -175,18 +191,27 @@ def _rows(part: sa.Subquery, arm: str) -> sa.Select[Any]:
 
 
 def _expand(
-    sources_table: bool = False, observations: bool = True, where: FilterShape = NO_FILTER
+    sources_table: bool = False,
+    observations: bool = True,
+    where: FilterShape = NO_FILTER,
+    fact_types: FactTypes = None,
 ) -> sa.CompoundSelect[Any]:
     """The graph arm: `graph:link`, `graph:entity` and (with `observations`)
-    `graph:observation` rows, each part at most k."""
-    parts = [_rows(_linked(where), "graph:link"), _rows(_shared(where), "graph:entity")]
+    `graph:observation` rows of `fact_types` (None: all), each part at most k."""
+    parts = [
+        _rows(_linked(where, fact_types), "graph:link"),
+        _rows(_shared(where, fact_types), "graph:entity"),
+    ]
     if observations:
-        parts.append(_rows(_cited(where, sources_table), "graph:observation"))
+        parts.append(_rows(_cited(where, sources_table, fact_types), "graph:observation"))
     return sa.union_all(*parts)
 
 
 def _expand_only(
-    sources_table: bool = False, observations: bool = True, where: FilterShape = NO_FILTER
+    sources_table: bool = False,
+    observations: bool = True,
+    where: FilterShape = NO_FILTER,
+    fact_types: FactTypes = None,
 ) -> str | None:
     return "postgresql" if observations and not sources_table else None
 
@@ -203,16 +228,28 @@ EXPAND = StatementFamily(
         {"sources_table": table, "observations": True, **ex}
         for table in (False, True)
         for ex in EXAMPLES[:4]
+    ]
+    + [
+        {"sources_table": table, "observations": True, "fact_types": ("world", "observation")}
+        for table in (False, True)
     ],
     only=_expand_only,
 )
 
 
-def expand_statement(sources_table: bool, observations: bool, where: FilterShape) -> Statement:
-    """The graph arm's statement for a capability, the observation part and a filter."""
+def expand_statement(
+    sources_table: bool,
+    observations: bool,
+    where: FilterShape,
+    fact_types: tuple[str, ...] = FACT_TYPES,
+) -> Statement:
+    """The graph arm's statement for a capability, the observation part, a filter and the
+    fact types kept (all: no restriction in the SQL)."""
     flags: dict[str, Any] = {"sources_table": sources_table, "observations": observations}
     if where != NO_FILTER:
         flags["where"] = where
+    if set(fact_types) != set(FACT_TYPES):
+        flags["fact_types"] = tuple(ft for ft in FACT_TYPES if ft in fact_types)
     return EXPAND.shape(**flags)
 
 

@@ -165,21 +165,26 @@ class RecallRepository(Repository):
         embedding: Sequence[float] | None = None,
         min_similarity: float | None = None,
         spread: int = 20,
+        fact_types: Sequence[str] | None = None,
     ) -> list[Row]:
-        """Units whose time (`on`: event date, occurred range, mention) overlaps
-        [start, end) and that pass `where`, best first by `rank` (`closeness` to the
-        window's middle, or `similarity` to `embedding`, at least `min_similarity`); then
-        up to `spread` units one temporal or causal link from them (arm `temporal:spread`,
-        score: the hit's score times the link weight), also passing `where`."""
+        """Units of `fact_types` (None: all) whose time (`on`: event date, occurred range,
+        mention) overlaps [start, end) and that pass `where`, best first by `rank`
+        (`closeness` to the window's middle, or `similarity` to `embedding`, at least
+        `min_similarity` and `where.min_similarity`); then up to `spread` units one
+        temporal or causal link from them (arm `temporal:spread`, score: the hit's score
+        times the link weight), also of `fact_types` and passing `where`."""
         shape, params = bind_filter(where)
+        types = check_fact_types("fact_types", fact_types)
         query = TemporalQuery(start, end, on=on, rank=rank, min_similarity=min_similarity,
                               k=k, spread=spread)  # fmt: skip
         temporal, values = bind_temporal("temporal", query, has_embedding=embedding is not None)
         params |= values | {"bank_id": check_id("bank_id", bank_id)}
         if temporal.rank == "similarity":
             params["embedding"] = check_embedding("embedding", embedding, self.dim)
-        flags = with_where({"shape": temporal}, shape.rows_only())
-        return await self.db.fetch(TEMPORAL.shape(**flags), params)
+        temporal = temporal.of_types(types)
+        where_shape = shape.for_temporal(temporal.rank == "similarity")
+        return await self.db.fetch(TEMPORAL.shape(**with_where({"shape": temporal}, where_shape)),
+                                   params)  # fmt: skip
 
     async def expand(
         self,
@@ -189,20 +194,23 @@ class RecallRepository(Repository):
         k: int = 50,
         where: RecallFilter | None = None,
         graph: GraphQuery | None = None,
+        fact_types: Sequence[str] | None = None,
     ) -> list[Row]:
-        """Units passing `where` one hop from `seeds`, up to k of each kind: over links in
-        either direction (`graph:link`, score = link weight x its type's weight in
-        `graph.link_weights`), over shared entities (`graph:entity`, score = shared entity
-        count; each entity contributes at most `graph.entity_fanout` units), and
-        observations citing seeds (`graph:observation`, score = seeds cited)."""
+        """Units of `fact_types` (None: all) passing `where` one hop from `seeds`, up to k
+        of each kind: over links in either direction (`graph:link`, score = link weight x
+        its type's weight in `graph.link_weights`), over shared entities (`graph:entity`,
+        score = shared entity count; each entity contributes at most
+        `graph.entity_fanout` units), and observations citing seeds (`graph:observation`,
+        score = seeds cited)."""
         shape, params = bind_filter(where)
+        types = check_fact_types("fact_types", fact_types)
         observations, values = bind_graph("graph", graph)
         params |= values | {
             "bank_id": check_id("bank_id", bank_id),
             "seeds": check_uuids("seeds", seeds),
             "k": check_limit("k", k),
         }
-        stmt = expand_statement(self._sources_table, observations, shape.rows_only())
+        stmt = expand_statement(self._sources_table, observations, shape.rows_only(), types)
         return await self.db.fetch(stmt, params)
 
     @property
@@ -326,7 +334,7 @@ async def run_recall(
     if seeds:
         expand = {"bank_id": bank_id, "seeds": seeds, "k": k_graph} | filter_values
         expand |= bind_graph("graph", None)[1] if graph is None else graph
-        stmt = expand_statement(sources_table, observations, where.rows_only())
+        stmt = expand_statement(sources_table, observations, where.rows_only(), fact_types)
         result.graph = await fetch(stmt, expand)
     ids = result.unit_ids()
     if ids and embeddings:

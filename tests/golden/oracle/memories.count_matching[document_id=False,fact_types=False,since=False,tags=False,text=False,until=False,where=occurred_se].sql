@@ -2,4 +2,4 @@
 -- params: bank_id, f_occurred_start, f_occurred_end
 SELECT count(*) AS count_1 
 FROM memory_units 
-WHERE memory_units.bank_id = :bank_id AND memory_units.invalidated_at IS NULL AND memory_units.occurred_start IS NOT NULL AND coalesce(memory_units.occurred_end, memory_units.occurred_start) >= :f_occurred_start AND memory_units.occurred_start < :f_occurred_end
+WHERE memory_units.bank_id = :bank_id AND memory_units.invalidated_at IS NULL AND (memory_units.occurred_start IS NOT NULL AND greatest(memory_units.occurred_start, coalesce(memory_units.occurred_end, memory_units.occurred_start)) >= :f_occurred_start AND memory_units.occurred_start < :f_occurred_end AND :f_occurred_start < :f_occurred_end)

@@ -3,7 +3,7 @@
 WITH t_entry AS 
 (SELECT memory_units.id AS id, 1.0 - VECTOR_DISTANCE(memory_units.embedding, :embedding, COSINE) AS score 
 FROM memory_units 
-WHERE memory_units.bank_id = :bank_id AND memory_units.invalidated_at IS NULL AND memory_units.mentioned_at >= :t_start AND memory_units.mentioned_at < :t_end ORDER BY 1.0 - VECTOR_DISTANCE(memory_units.embedding, :embedding, COSINE) DESC, memory_units.id
+WHERE memory_units.bank_id = :bank_id AND memory_units.invalidated_at IS NULL AND memory_units.mentioned_at >= :t_start AND memory_units.mentioned_at < :t_end AND memory_units.fact_type IN ('world', 'experience', 'observation') ORDER BY 1.0 - VECTOR_DISTANCE(memory_units.embedding, :embedding, COSINE) DESC, memory_units.id
  FETCH FIRST :t_k ROWS ONLY)
  SELECT memory_units.id, memory_units.bank_id, memory_units.document_id, memory_units.chunk_id, memory_units.text, memory_units.context, memory_units.fact_type, memory_units.event_date, memory_units.occurred_start, memory_units.occurred_end, memory_units.mentioned_at, memory_units.tags, memory_units.metadata, memory_units.proof_count, memory_units.source_memory_ids, memory_units.created_at, memory_units.updated_at, memory_units.consolidated_at, memory_units.consolidation_failed_at, memory_units.invalidated_at, 'temporal' AS arm, t_entry.score AS score 
 FROM memory_units JOIN t_entry ON t_entry.id = memory_units.id 

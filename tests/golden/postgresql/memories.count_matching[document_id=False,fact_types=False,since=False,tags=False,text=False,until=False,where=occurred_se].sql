@@ -2,4 +2,4 @@
 -- params: bank_id, f_occurred_start, f_occurred_end
 SELECT count(*) AS count_1 
 FROM memory_units 
-WHERE memory_units.bank_id = $1::VARCHAR AND memory_units.invalidated_at IS NULL AND memory_units.occurred_start IS NOT NULL AND coalesce(memory_units.occurred_end, memory_units.occurred_start) >= $2::TIMESTAMP WITH TIME ZONE AND memory_units.occurred_start < $3::TIMESTAMP WITH TIME ZONE
+WHERE memory_units.bank_id = $1::VARCHAR AND memory_units.invalidated_at IS NULL AND (memory_units.occurred_start IS NOT NULL AND tstzrange(memory_units.occurred_start, greatest(memory_units.occurred_start, coalesce(memory_units.occurred_end, memory_units.occurred_start)), '[]') && tstzrange($2::TIMESTAMP WITH TIME ZONE, $3::TIMESTAMP WITH TIME ZONE, '[)'))

@@ -18,7 +18,7 @@ WHERE memory_units.bank_id = $2::VARCHAR AND memory_units.fact_type = 'observati
 t_entry AS 
 (SELECT memory_units.id AS id, 1.0 - abs(CAST(EXTRACT(EPOCH FROM memory_units.event_date) AS FLOAT) - $6::FLOAT) / CAST($7::FLOAT AS FLOAT) AS score 
 FROM memory_units 
-WHERE memory_units.bank_id = $2::VARCHAR AND memory_units.invalidated_at IS NULL AND memory_units.event_date >= $8::TIMESTAMP WITH TIME ZONE AND memory_units.event_date < $9::TIMESTAMP WITH TIME ZONE ORDER BY score DESC, memory_units.id 
+WHERE memory_units.bank_id = $2::VARCHAR AND memory_units.invalidated_at IS NULL AND memory_units.event_date >= $8::TIMESTAMP WITH TIME ZONE AND memory_units.event_date < $9::TIMESTAMP WITH TIME ZONE AND memory_units.fact_type IN ('world', 'experience', 'observation') ORDER BY score DESC, memory_units.id 
  LIMIT $10)
  SELECT s_world.id, s_world.bank_id, s_world.document_id, s_world.chunk_id, s_world.text, s_world.context, s_world.fact_type, s_world.event_date, s_world.occurred_start, s_world.occurred_end, s_world.mentioned_at, s_world.tags, s_world.metadata, s_world.proof_count, s_world.source_memory_ids, s_world.created_at, s_world.updated_at, s_world.consolidated_at, s_world.consolidation_failed_at, s_world.invalidated_at, s_world.arm, s_world.score 
 FROM s_world 

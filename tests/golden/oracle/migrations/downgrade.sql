@@ -13,6 +13,34 @@ END;
 
 /
 
+-- Running downgrade 0013 -> 0012
+
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_indexes WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND index_name = 'IX_MEMORY_UNITS_BANK_OCCURRED';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE q'~DROP INDEX ix_memory_units_bank_occurred FORCE~';
+    END IF;
+END;
+
+/
+
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_indexes WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND index_name = 'IX_MEMORY_UNITS_BANK_MENTIONED';
+    IF n > 0 THEN
+        EXECUTE IMMEDIATE q'~DROP INDEX ix_memory_units_bank_mentioned FORCE~';
+    END IF;
+END;
+
+/
+
+UPDATE alembic_version SET version_num='0012' WHERE alembic_version.version_num = '0013'
+
+/
+
 -- Running downgrade 0012 -> 0011
 
 UPDATE alembic_version SET version_num='0011' WHERE alembic_version.version_num = '0012'

@@ -791,6 +791,34 @@ UPDATE alembic_version SET version_num='0012' WHERE alembic_version.version_num 
 
 /
 
+-- Running upgrade 0012 -> 0013
+
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_indexes WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND index_name = 'IX_MEMORY_UNITS_BANK_MENTIONED';
+    IF n = 0 THEN
+        EXECUTE IMMEDIATE q'~CREATE INDEX ix_memory_units_bank_mentioned ON memory_units (bank_id, mentioned_at)~';
+    END IF;
+END;
+
+/
+
+DECLARE
+    n PLS_INTEGER;
+BEGIN
+    SELECT COUNT(*) INTO n FROM all_indexes WHERE owner = SYS_CONTEXT('USERENV', 'CURRENT_SCHEMA') AND index_name = 'IX_MEMORY_UNITS_BANK_OCCURRED';
+    IF n = 0 THEN
+        EXECUTE IMMEDIATE q'~CREATE INDEX ix_memory_units_bank_occurred ON memory_units (bank_id, occurred_start, occurred_end)~';
+    END IF;
+END;
+
+/
+
+UPDATE alembic_version SET version_num='0013' WHERE alembic_version.version_num = '0012'
+
+/
+
 COMMIT
 
 /

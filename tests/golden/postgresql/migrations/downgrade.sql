@@ -1,5 +1,13 @@
 BEGIN;
 
+-- Running downgrade 0013 -> 0012
+
+DROP INDEX IF EXISTS ix_memory_units_occurred;
+
+DROP INDEX IF EXISTS ix_memory_units_bank_mentioned;
+
+UPDATE public.alembic_version SET version_num='0012' WHERE public.alembic_version.version_num = '0013';
+
 -- Running downgrade 0012 -> 0011
 
 DROP STATISTICS IF EXISTS st_memory_units_tag_count;

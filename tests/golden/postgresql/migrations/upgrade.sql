@@ -527,5 +527,13 @@ CREATE STATISTICS IF NOT EXISTS st_memory_units_tag_count ON (COALESCE(cardinali
 
 UPDATE public.alembic_version SET version_num='0012' WHERE public.alembic_version.version_num = '0011';
 
+-- Running upgrade 0012 -> 0013
+
+CREATE INDEX IF NOT EXISTS ix_memory_units_bank_mentioned ON memory_units (bank_id, mentioned_at);
+
+CREATE INDEX IF NOT EXISTS ix_memory_units_occurred ON memory_units USING gist (tstzrange(occurred_start, greatest(occurred_start, coalesce(occurred_end, occurred_start)), '[]')) WHERE occurred_start IS NOT NULL;
+
+UPDATE public.alembic_version SET version_num='0013' WHERE public.alembic_version.version_num = '0012';
+
 COMMIT;
 
