@@ -50,7 +50,7 @@ def _overlaps(field: str, e: Any, os_: Any, oe: Any, m: Any) -> bool:
         return e is not None and START <= e < END
     if field == "mentioned_at":
         return m is not None and START <= m < END
-    return os_ is not None and (oe or os_) >= START and os_ < END
+    return os_ is not None and max(os_, oe or os_) >= START and os_ < END
 
 
 def _closeness(on: tuple[str, ...], e: Any, os_: Any, oe: Any, m: Any) -> float:
@@ -63,7 +63,7 @@ def _closeness(on: tuple[str, ...], e: Any, os_: Any, oe: Any, m: Any) -> float:
     if "mentioned_at" in on and m is not None:
         distances.append(dist(m))
     if "occurred" in on and os_ is not None:
-        last = oe or os_
+        last = max(os_, oe or os_)
         distances.append(max((os_ - MID).total_seconds(), (MID - last).total_seconds(), 0.0))
     return 1.0 - min(distances) / HALF.total_seconds()
 
