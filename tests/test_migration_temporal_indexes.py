@@ -52,16 +52,15 @@ async def test_0012_adds_the_time_window_indexes(provider: Provider, built_ahead
             assert MENTIONED not in indexes_before and OCCURRED not in indexes_before
             if built_ahead:  # as docs/production.md advises for big tables
                 await conn.execute(
-                    f"CREATE INDEX CONCURRENTLY {MENTIONED} ON memory_units "
-                    "(bank_id, mentioned_at)"
+                    f"CREATE INDEX CONCURRENTLY {MENTIONED} ON memory_units (bank_id, mentioned_at)"
                 )
             await migrate(provider.url, schema=schema, revision="0012")
             after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
 
         assert after == before  # every row of every table
         assert indexes_after[MENTIONED].endswith("USING btree (bank_id, mentioned_at)")
-        assert f"USING gist ({RANGE}) WHERE (occurred_start IS NOT NULL)" in (
-            indexes_after[OCCURRED]
+        assert (
+            f"USING gist ({RANGE}) WHERE (occurred_start IS NOT NULL)" in (indexes_after[OCCURRED])
         ), indexes_after[OCCURRED]
         new = {MENTIONED, OCCURRED}
         assert {n: d for n, d in indexes_after.items() if n not in new} == indexes_before

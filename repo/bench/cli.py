@@ -16,7 +16,14 @@ from typing import Any
 
 from repo.bench.bank import BenchServer, ensure_bank
 from repo.bench.config import QUALITY_QUERIES, build_parser, default_data_dir, resolve_config
-from repo.bench.console import report_exact, report_filtered, report_recall, report_retain, say
+from repo.bench.console import (
+    report_exact,
+    report_filtered,
+    report_recall,
+    report_retain,
+    report_temporal,
+    say,
+)
 from repo.bench.data import SyntheticBank
 from repo.bench.exact import run_exact
 from repo.bench.filters import UNFILTERED, workload_key
@@ -57,8 +64,8 @@ async def run(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
 
     measured: list[tuple[int, str]] = []
     for k in cfg.ks:
-        for workload in ("recall", "filtered", "vector"):
-            if workload not in cfg.workloads or args.skip_recall:
+        for workload in ("recall", "filtered", "temporal", "temporal_arm", "vector"):
+            if workload.split("_")[0] not in cfg.workloads or args.skip_recall:
                 continue
             for where in cfg.filters if workload == "filtered" else (UNFILTERED,):
                 await recall_phase(
@@ -79,6 +86,8 @@ async def run(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
         targets.extend(report_recall(args, cfg, document, k=k, workload=workload))
     if any(w.startswith("filtered:") for _, w in measured):
         targets.extend(report_filtered(cfg, document))
+    if any(w.startswith("temporal") for _, w in measured):
+        report_temporal(cfg, document)
     if document.get("exact"):
         report_exact(document["exact"])
         targets.extend(exact_targets(document["exact"]))

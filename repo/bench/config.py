@@ -21,7 +21,7 @@ from repo.bench.variants import VARIANT_NAMES
 from repo.bench.vectors import VECTOR_VARIANT_NAMES
 
 PRESETS = {"10k": 10_000, "33k": 33_000, "100k": 100_000, "300k": 300_000}
-WORKLOADS = ("recall", "filtered", "vector", "exact")
+WORKLOADS = ("recall", "filtered", "temporal", "vector", "exact")
 #: Queries whose semantic arms are checked against brute force (recall@k).
 QUALITY_QUERIES = 20
 
@@ -69,7 +69,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--workloads",
         default=",".join(WORKLOADS),
         help="recall (combined recall), filtered (the combined recall under each of "
-        "--filters), vector (three semantic searches, with langchain-postgres), exact "
+        "--filters), temporal (the combined recall with the temporal arm over ~5%% of the "
+        "bank, and recall.temporal alone), vector (three semantic searches, with "
+        "langchain-postgres), exact "
         "(the exact fallback); default all",
     )
     p.add_argument(

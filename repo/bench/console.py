@@ -19,6 +19,7 @@ from repo.bench.report import (
     table,
 )
 from repo.bench.retain import RETAIN_BASELINE, RETAIN_VARIANTS, RetainRun
+from repo.bench.temporal import TEMPORAL_ARM_VARIANT_NAMES
 from repo.bench.variants import VARIANT_NAMES
 from repo.bench.vectors import VECTOR_VARIANT_NAMES
 
@@ -49,11 +50,19 @@ def report_recall(
     unavailable = {n: f"missing: {why}" for n, why in meta["missing"].items()}
     unavailable.update({n: f"failed: {why}" for n, why in meta["failed"].items()})
     reads = meta["shape"].get("column_reads_per_recall_mean") or 0
-    combined = workload == "recall" or workload.startswith("filtered:")
-    names = VARIANT_NAMES if combined else VECTOR_VARIANT_NAMES
+    combined = workload in ("recall", "temporal") or workload.startswith("filtered:")
+    arm_only = workload == "temporal_arm"
+    names = (
+        VARIANT_NAMES if combined else TEMPORAL_ARM_VARIANT_NAMES if arm_only
+        else VECTOR_VARIANT_NAMES
+    )  # fmt: skip
     baseline = meta["baseline"]
     say()
     what = "combined recall" if combined else "vector search (3 semantic arms)"
+    if workload == "temporal":
+        what += " with the temporal arm (~5% window)"
+    if arm_only:
+        what = "recall.temporal alone (~5% window)"
     if workload.startswith("filtered:"):
         what += f" filtered by {meta['filter']} ({meta.get('selectivity', 0):.1%} of units)"
     say(
@@ -102,6 +111,18 @@ def report_recall(
             )
         if workload == "recall":
             targets.extend(recall_targets(stats, k, meta["recall_at_k"]))
+    for scan in (meta.get("temporal_window_scan"), meta.get("temporal_arm")):
+        if scan:
+            say(
+                f"temporal arm's window: {'+'.join(scan['window_indexes']) or 'no index'}"
+                f"{' (BitmapOr)' if scan['bitmap_or'] else ''}"
+                f"{'; Seq Scan of memory_units' if scan['seq_scan_memory_units'] else ''}"
+                + (
+                    f"; server {scan['execution_ms_median']:.2f} ms median, {scan['rows']} rows"
+                    if "execution_ms_median" in scan
+                    else ""
+                )
+            )
     if args.compare and args.compare.is_file() and "memrepo" in stats:
         before = json.loads(args.compare.read_text())
         prev = before.get(workload, {}).get(str(k), {}).get("memrepo", {}).get("p50_s")
@@ -154,6 +175,39 @@ def report_filtered(cfg: Config, document: dict[str, Any]) -> list[TargetCheck]:
     headers = ["k", "filter", "share", "variant", "p50 ms", "unfiltered ms", "ratio", "recall@k"]
     say(table(headers, rows))
     return targets
+
+
+def report_temporal(cfg: Config, document: dict[str, Any]) -> None:
+    """The temporal workloads' p50 over the unfiltered recall's p50 (same k, same run), per
+    variant, and each statement's share of the server time in the combined recall."""
+    say()
+    say(f"## temporal / unfiltered recall p50 ({cfg.items:,} items)")
+    rows = []
+    for k in cfg.ks:
+        plain = document.get("recall", {}).get(str(k), {})
+        for key in ("temporal", "temporal_arm"):
+            results = document.get(key, {}).get(str(k), {})
+            meta = document["meta"]["shapes"].get(key, {}).get(str(k), {})
+            for name in ("memrepo", "raw_asyncpg"):
+                if name not in results or name not in plain:
+                    continue
+                ratio = results[name]["p50_s"] / plain[name]["p50_s"]
+                meta.setdefault("p50_vs_unfiltered", {})[name] = ratio
+                rows.append(
+                    [
+                        str(k), key, name, f"{results[name]['p50_s'] * 1000:.2f}",
+                        f"{plain[name]['p50_s'] * 1000:.2f}", f"{ratio:.2f}x",
+                    ]
+                )  # fmt: skip
+            times = {n: t for n, t in meta.get("statement_ms", {}).items() if t is not None}
+            if times:
+                total = sum(times.values())
+                meta["statement_share"] = {n: t / total for n, t in times.items()}
+                say(
+                    f"k={k} {key}: server time per statement (EXPLAIN ANALYZE, first query): "
+                    + ", ".join(f"{n} {t:.2f} ms ({t / total:.0%})" for n, t in times.items())
+                )
+    say(table(["k", "workload", "variant", "p50 ms", "unfiltered ms", "ratio"], rows))
 
 
 def report_exact(exact: dict[str, Any]) -> None:

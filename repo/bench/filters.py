@@ -11,6 +11,9 @@ reports the measured share):
 - `tags_1pct_untagged`: `tags_1pct` with `untagged="include"` (the bank has no untagged
   units, so the same units; the SQL is the OR with "no tags");
 - `window_10pct`: event dates in a 36.5-day window mid-year (10%).
+
+The temporal workload's window (`TEMPORAL_WINDOW`, 18.25 days from day 146: ~5% of the
+units by event date, mention or occurred range) is the temporal arm's, not a filter.
 """
 
 from __future__ import annotations
@@ -33,6 +36,8 @@ BENCH_FILTERS: dict[str, RecallFilter | None] = {
     ),
 }
 FILTERED = tuple(name for name in BENCH_FILTERS if name != UNFILTERED)
+#: The temporal workload's window: ~5% of the bank.
+TEMPORAL_WINDOW = (T0 + timedelta(days=146), T0 + timedelta(days=164.25))
 
 
 def workload_key(where: str) -> str:

@@ -35,6 +35,7 @@ from repo.bench.recall import (
 )
 from repo.bench.report import percentile, summarize
 from repo.bench.retain import RETAIN_VARIANTS, RetainRun, run_retain
+from repo.bench.temporal import TEMPORAL_ARM_VARIANTS, explain_temporal_arm, window_scan
 from repo.bench.variant_api import RecallShape, RecallVariant, Target, missing_reason
 from repo.bench.variants import BASELINE, VARIANTS
 from repo.bench.vectors import VECTOR_BASELINE, VECTOR_VARIANTS
@@ -184,17 +185,19 @@ async def recall_phase(
     where: str = UNFILTERED,
 ) -> RecallRun:
     """EXPLAIN, then the interleaved measurement of one workload at one k, then recall@k
-    (and the profile, if asked). `where`: the combined recall's filter (`filtered`)."""
-    combined = workload in ("recall", "filtered")
-    key = workload_key(where) if combined else workload
+    (and the profile, if asked). `where`: the combined recall's filter (`filtered`);
+    `temporal`: the combined recall with the temporal arm; `temporal_arm`: the arm alone."""
+    combined = workload in ("recall", "filtered", "temporal")
+    arm_only = workload == "temporal_arm"
+    key = workload_key(where) if workload in ("recall", "filtered") else workload
     meta: dict[str, Any] = {"missing": {}, "failed": {}, "filter": where}
     document["meta"]["shapes"].setdefault(key, {})[str(k)] = meta
     document.setdefault(key, {})
-    shape = RecallShape.for_k(k, where)
+    shape = RecallShape.for_k(k, where, temporal=workload.startswith("temporal"))
     target = Target(server.url, server.dsn, info.schema, info.bank_id, cfg.concurrency, shape)
     queries = SyntheticBank(cfg.spec()).queries(cfg.recalls + cfg.warmup)
-    classes = VARIANTS if combined else VECTOR_VARIANTS
-    baseline = BASELINE if combined else VECTOR_BASELINE
+    classes = VARIANTS if combined else TEMPORAL_ARM_VARIANTS if arm_only else VECTOR_VARIANTS
+    baseline = BASELINE if combined or arm_only else VECTOR_BASELINE
     if where != UNFILTERED:
         meta["selectivity"] = await selectivity(server.url, info.schema, info.bank_id, where)
     variants = await _open_variants(cfg, target, meta, classes)
@@ -206,6 +209,14 @@ async def recall_phase(
             meta["text_arm"] = await explain_text_arm(
                 server.dsn, target, queries[:TEXT_ARM_QUERIES]
             )
+            meta["statement_ms"] = {
+                name: entry["plan"].get("Execution Time") for name, entry in meta["explain"].items()
+            }
+            if shape.temporal:
+                arms = meta["explain"]["recall.arms"]
+                meta["temporal_window_scan"] = window_scan(arms["plan"])
+        if arm_only:
+            meta["temporal_arm"] = await explain_temporal_arm(server.dsn, target)
         run = await run_recall(
             variants,
             queries,
@@ -216,8 +227,10 @@ async def recall_phase(
             progress=not args.no_progress,
         )
         failed.update(run.failed)
-        meta["recall_at_k"] = await _quality(
-            variants, server, info, queries, k, failed, shape.filter
+        meta["recall_at_k"] = (
+            {}
+            if arm_only
+            else await _quality(variants, server, info, queries, k, failed, shape.filter)
         )
         if args.profile and workload == "recall" and k == cfg.ks[0]:
             mem = next((v for v in variants if v.name == "memrepo"), None)

@@ -50,6 +50,8 @@ def _gated(node: dict[str, Any]) -> str | None:
 
 def _label(child: dict[str, Any], text: str) -> str:
     name = str(child.get("Subplan Name", ""))
+    if name == "CTE t_entry" or "tstzrange" in text or "t_entry" in text:
+        return "temporal"  # the temporal arm's window (its CTE), hits and spread
     if name.startswith("CTE "):  # an index path's top-k, `s_<fact type>`
         cte = name[4:]
         return f"semantic:{cte[2:]}" if cte[2:] in FACT_TYPES and cte[:2] == "s_" else name
@@ -63,7 +65,7 @@ def _label(child: dict[str, Any], text: str) -> str:
     return str(child.get("Alias", child.get("Node Type")))
 
 
-def _members(node: dict[str, Any]) -> list[dict[str, Any]]:
+def members(node: dict[str, Any]) -> list[dict[str, Any]]:
     """The branches of a UNION ALL plan (an Append, under a Sort or Limit if ordered) and
     the CTEs they read; a plan without an Append is one branch."""
     if node.get("Node Type") == "Append":
@@ -73,7 +75,7 @@ def _members(node: dict[str, Any]) -> list[dict[str, Any]]:
     out: list[dict[str, Any]] = []
     for child in node.get("Plans", []):
         init = child.get("Parent Relationship") == "InitPlan"
-        out.extend([child] if init else _members(child))
+        out.extend([child] if init else members(child))
     return out
 
 
@@ -81,7 +83,7 @@ def arm_indexes(plan: dict[str, Any]) -> dict[str, list[str]]:
     """For the arms statement's plan: each arm (`semantic:<fact type>`, `text`; an inline
     exact search as `exact:<fact type>`) and the indexes its subtree scans."""
     out: dict[str, set[str]] = {}
-    for child in _members(plan["Plan"]):
+    for child in members(plan["Plan"]):
         nodes = walk(child)
         text = " ".join(_text_of(n) for n in nodes)
         indexes = {str(n["Index Name"]) for n in nodes if "Index Name" in n}
@@ -93,7 +95,7 @@ def exact_runs(plan: dict[str, Any]) -> dict[str, bool]:
     """For an EXPLAIN ANALYZE of the arms statement: per fact type, whether its inline
     exact search ran (False: "never executed", the index path held k rows)."""
     out: dict[str, bool] = {}
-    for child in _members(plan["Plan"]):
+    for child in members(plan["Plan"]):
         if _gated(child) != "exact":
             continue
         gated = [c for c in child.get("Plans", []) if c.get("Parent Relationship") != "InitPlan"]

@@ -241,7 +241,7 @@ def _role(name: str) -> str:
     """A recall statement's place in the flow (`recall.arms`, `recall.expand`,
     `recall.unit_entities`) whatever its filter shape; other statements by name."""
     for role in RECALL_STATEMENTS:
-        if name == role or name.startswith((role + "[", role + "_where")):
+        if name == role or name.startswith((role + "[", role + "_where", role + "_temporal")):
             return role
     return name
 

@@ -16,8 +16,8 @@ import asyncpg
 from repo.backends.postgres import DIALECT, init_connection
 from repo.bench.bank import session_settings
 from repo.bench.data import Query
-from repo.bench.filters import BENCH_FILTERS, UNFILTERED
-from repo.models import RecallFilter
+from repo.bench.filters import BENCH_FILTERS, TEMPORAL_WINDOW, UNFILTERED
+from repo.models import RecallFilter, TemporalQuery
 from repo.repositories.memories import UNIT_COLUMNS
 from repo.repositories.recall import (
     ARMS,
@@ -29,6 +29,7 @@ from repo.repositories.recall import (
 )
 from repo.repositories.recall.filters import bind_filter
 from repo.repositories.recall.fusion import result_arms, rrf
+from repo.repositories.recall.temporal import bind_temporal
 from repo.sql import Statement
 from repo.sql.filters import NO_FILTER
 from schema.tables import FACT_TYPES
@@ -56,14 +57,26 @@ class RecallShape:
     seeds: int = 20
     #: The recall filter every arm applies, by name (`repo.bench.filters.BENCH_FILTERS`).
     where: str = UNFILTERED
+    #: Whether the recall runs the temporal arm over `TEMPORAL_WINDOW` (k = k_semantic).
+    temporal: bool = False
 
     @classmethod
-    def for_k(cls, k: int, where: str = UNFILTERED) -> RecallShape:
-        return cls(k_semantic=k, k_text=k, k_graph=max(k // 2, 10), seeds=20, where=where)
+    def for_k(cls, k: int, where: str = UNFILTERED, temporal: bool = False) -> RecallShape:
+        return cls(
+            k_semantic=k, k_text=k, k_graph=max(k // 2, 10), seeds=20, where=where,
+            temporal=temporal,
+        )  # fmt: skip
 
     @property
     def filter(self) -> RecallFilter | None:
         return BENCH_FILTERS[self.where]
+
+    @property
+    def temporal_query(self) -> TemporalQuery | None:
+        """The temporal arm's window and sizes (None: the arm does not run)."""
+        if not self.temporal:
+            return None
+        return TemporalQuery(*TEMPORAL_WINDOW, k=self.k_semantic, spread=self.k_semantic)
 
 
 @dataclass(frozen=True)
@@ -104,6 +117,10 @@ async def recall_flow(fetch: Fetch, target: Target, q: Query) -> RecallResult:
         "k_text": shape.k_text,
         **filter_params,
     }
+    temporal = None
+    if shape.temporal_query is not None:
+        temporal, values = bind_temporal("temporal", shape.temporal_query, has_embedding=True)
+        params |= values
     return await run_recall(
         fetch,
         params,
@@ -112,6 +129,7 @@ async def recall_flow(fetch: Fetch, target: Target, q: Query) -> RecallResult:
         k_graph=shape.k_graph,
         n_seeds=shape.seeds,
         where=where,
+        temporal=temporal,
     )
 
 

@@ -83,6 +83,7 @@ def recall_query(q: Query, shape: RecallShape) -> RecallQuery:
         k_graph=shape.k_graph,
         seeds=shape.seeds,
         where=shape.filter,
+        temporal=shape.temporal_query,
     )
 
 

@@ -77,7 +77,9 @@ def _semantic(
     return _floored(approx_limit(stmt, k_param, accuracy), floor)
 
 
-def fact_type_in(fact_types: tuple[str, ...] | None, cols: Any = _u) -> list[sa.ColumnElement[bool]]:
+def fact_type_in(
+    fact_types: tuple[str, ...] | None, cols: Any = _u
+) -> list[sa.ColumnElement[bool]]:
     """`fact_type IN (...)` over the unit columns `cols`, with literal values (one plan per
     subset); none for all types."""
     if fact_types is None or set(fact_types) == set(FACT_TYPES):

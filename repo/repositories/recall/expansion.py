@@ -89,9 +89,12 @@ def _linked(where: FilterShape, fact_types: FactTypes) -> sa.Subquery:
     best = sa.func.max(hops.c.score)
     return (
         _reached(
-            sa.select(hops.c.unit_id, best.label("score")), hops.c.unit_id, where, "g_link",
+            sa.select(hops.c.unit_id, best.label("score")),
+            hops.c.unit_id,
+            where,
+            "g_link",
             fact_types,
-        )  # fmt: skip
+        )
         .group_by(hops.c.unit_id)
         .order_by(best.desc(), hops.c.unit_id)
         .limit(sa.bindparam("k"))
