@@ -197,8 +197,20 @@ def test_bench_tiny_run_writes_complete_json(pg_url: str, tmp_path: Path) -> Non
         asyncio.run(drop_schema(BenchServer(pg_url, "url"), schema))
     doc = json.loads(out.read_text())
     filtered = {"filtered:tags_1pct", "filtered:window_10pct"}
-    assert set(doc) == {"recall", "vector", "exact", "retain", "meta", *filtered}
+    temporal = {"temporal", "temporal_arm"}
+    assert set(doc) == {"recall", "vector", "exact", "retain", "meta", *filtered, *temporal}
     meta = doc["meta"]
+    for key in temporal:  # the combined recall with the temporal arm, and the arm alone
+        shape = meta["shapes"][key]["20"]
+        assert {"memrepo", "raw_asyncpg"} <= set(doc[key]["20"]) and not shape["failed"]
+        assert set(shape["p50_vs_unfiltered"]) == {"memrepo", "raw_asyncpg"}
+    combined = meta["shapes"]["temporal"]["20"]
+    assert not any(combined["row_count_mismatches_vs_memrepo"].values())
+    assert "temporal" in combined["explain"]["recall.arms"]["arm_indexes"]
+    assert set(combined["temporal_window_scan"]) >= {"window_indexes", "seq_scan_memory_units"}
+    assert sum(combined["statement_share"].values()) == pytest.approx(1.0)
+    arm = meta["shapes"]["temporal_arm"]["20"]["temporal_arm"]
+    assert arm["rows"] > 0 and arm["execution_ms_median"] > 0
     for key, share in (
         ("filtered:tags_1pct", (0.001, 0.03)),
         ("filtered:window_10pct", (0.08, 0.12)),

@@ -5,6 +5,8 @@ statement settles on after repeated executions (what the benchmark runs). Under 
 selective tag filter (`tags_1pct`, ~0.7% of units) the semantic arms of the big fact types
 read their rows from the tags GIN index instead of scanning the bank's units, and with
 untagged units included from the tags index and the untagged units' partial index together.
+Under a ~5% time window the temporal arm reads each of its three times from an index,
+combined in one BitmapOr (revision 0013), alone and inside the combined recall.
 
 The bank (10,000 units, loaded through the library) lives in a schema of its own, loaded
 once per session and dropped afterwards.
@@ -24,6 +26,7 @@ from repo.bench.data import BankSpec, SyntheticBank
 from repo.bench.filters import UNFILTERED
 from repo.bench.plans import index_findings
 from repo.bench.recall import explain_recall
+from repo.bench.temporal import explain_temporal_arm, window_scan
 from repo.bench.variants import RecallShape, Target
 from schema.tables import VECTOR_INDEXES
 from tests.providers import Provider
@@ -37,13 +40,17 @@ UNTAGGED_INDEX = "ix_memory_units_untagged"
 SELECTIVE = "tags_1pct"
 SELECTIVE_UNTAGGED = "tags_1pct_untagged"
 BROAD = "tags_30pct"
+TEMPORAL = "temporal"
+#: The temporal arm's window indexes: event date (by fact type), occurred range, mention.
+WINDOW_INDEXES = [FACT_INDEX, "ix_memory_units_bank_mentioned", "ix_memory_units_occurred"]
 
 
 @pytest.fixture(scope="session")
 def explain_10k_by_filter(provider: Provider) -> Iterator[dict[str, dict[str, Any]]]:
-    """EXPLAIN of the recall statements for 3 queries, unfiltered and under the selective
-    tag filter (untagged units excluded, then included) and the broad one, on a
-    10,000-unit bank of its own."""
+    """EXPLAIN of the recall statements for 3 queries, unfiltered, under the selective
+    tag filter (untagged units excluded, then included), the broad one and with the
+    temporal arm, and of the temporal arm alone (key `temporal_arm`), on a 10,000-unit
+    bank of its own."""
     if provider.backend != "postgresql":
         pytest.skip("the benchmark runs on PostgreSQL only")
     server = BenchServer(provider.url, provider.kind)
@@ -55,16 +62,19 @@ def explain_10k_by_filter(provider: Provider) -> Iterator[dict[str, dict[str, An
         assert info.rows["memory_units"] >= ITEMS
         queries = SyntheticBank(spec).queries(3)
         out: dict[str, dict[str, Any]] = {}
-        for shape in (
-            RecallShape(),
-            RecallShape.for_k(20, SELECTIVE),
-            RecallShape.for_k(20, SELECTIVE_UNTAGGED),
-            RecallShape.for_k(20, BROAD),
-        ):
+        shapes = {
+            UNFILTERED: RecallShape(),
+            SELECTIVE: RecallShape.for_k(20, SELECTIVE),
+            SELECTIVE_UNTAGGED: RecallShape.for_k(20, SELECTIVE_UNTAGGED),
+            BROAD: RecallShape.for_k(20, BROAD),
+            TEMPORAL: RecallShape.for_k(20, temporal=True),
+        }
+        for key, shape in shapes.items():
             target = Target(server.url, server.dsn, schema, info.bank_id, 1, shape)
-            out[shape.where] = {
+            out[key] = {
                 str(q.index): await explain_recall(server.dsn, target, q) for q in queries
             }
+        out["temporal_arm"] = await explain_temporal_arm(server.dsn, target)
         return out
 
     try:
@@ -171,3 +181,24 @@ def test_broad_tag_filter_keeps_the_hnsw_indexes_in_the_prepared_plan(
             for fact_type in ("world", "experience"):
                 indexes = arms[f"semantic:{fact_type}"]
                 assert indexes == [VECTOR_INDEXES[fact_type]], (query, plan, fact_type, indexes)
+
+
+def test_temporal_arm_reads_each_time_of_its_window_from_an_index(
+    explain_10k_by_filter: dict[str, dict[str, Any]],
+) -> None:
+    """Revision 0013: the arm's `event_date OR occurred OR mentioned_at` window (~5% of
+    the units) is a BitmapOr of the three indexes, never a sequential scan of
+    memory_units: alone, and inside the combined recall's first statement, for the
+    query's values and in the plan the prepared statement settles on."""
+    alone = explain_10k_by_filter["temporal_arm"]
+    assert alone["rows"] > 0
+    for scan in [window_scan(alone["plan"])] + [
+        window_scan(explain["recall.arms"][plan])
+        for explain in explain_10k_by_filter[TEMPORAL].values()
+        for plan in ("plan", "steady_plan")
+    ]:
+        assert scan == {
+            "window_indexes": WINDOW_INDEXES,
+            "bitmap_or": True,
+            "seq_scan_memory_units": False,
+        }, scan
