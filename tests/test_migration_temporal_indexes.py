@@ -14,9 +14,9 @@ import pytest
 from repo.migrations import downgrade_sync, migrate
 from repo.store import open_store
 from tests.conftest import new_schema
+from tests.migration_data import T0, indexes, load_0001, schema_connection, snapshot
 from tests.providers import Provider
 from tests.tenants import drop_schema
-from tests.test_migration_lifecycle import T0, _indexes, _load_0001, _snapshot, schema_connection
 from tests.test_migrations import schema_diff
 
 pytestmark = pytest.mark.integration
@@ -38,7 +38,7 @@ async def test_0012_adds_the_time_window_indexes(provider: Provider, built_ahead
     try:
         await migrate(provider.url, schema=schema, revision="0001")
         async with schema_connection(provider.url, schema) as conn:
-            ids = await _load_0001(conn)
+            ids = await load_0001(conn)
             await migrate(provider.url, schema=schema, revision="0011")
             # u1: an end before its start (counts as the start); u2: a mention, no range.
             await conn.execute(
@@ -48,14 +48,14 @@ async def test_0012_adds_the_time_window_indexes(provider: Provider, built_ahead
             await conn.execute(
                 "UPDATE memory_units SET mentioned_at = $2 WHERE id = $1", ids["u2"], T0 + 2 * H
             )
-            before, indexes_before = await _snapshot(conn), await _indexes(conn, schema)
+            before, indexes_before = await snapshot(conn), await indexes(conn, schema)
             assert MENTIONED not in indexes_before and OCCURRED not in indexes_before
             if built_ahead:  # as docs/production.md advises for big tables
                 await conn.execute(
                     f"CREATE INDEX CONCURRENTLY {MENTIONED} ON memory_units (bank_id, mentioned_at)"
                 )
             await migrate(provider.url, schema=schema, revision="0012")
-            after, indexes_after = await _snapshot(conn), await _indexes(conn, schema)
+            after, indexes_after = await snapshot(conn), await indexes(conn, schema)
 
         assert after == before  # every row of every table
         assert indexes_after[MENTIONED].endswith("USING btree (bank_id, mentioned_at)")
@@ -79,7 +79,7 @@ async def test_0012_adds_the_time_window_indexes(provider: Provider, built_ahead
 
         await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0011")
         async with schema_connection(provider.url, schema) as conn:
-            assert await _snapshot(conn) == before
-            assert await _indexes(conn, schema) == indexes_before
+            assert await snapshot(conn) == before
+            assert await indexes(conn, schema) == indexes_before
     finally:
         await drop_schema(provider.url, schema)
