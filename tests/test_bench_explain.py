@@ -71,9 +71,7 @@ def explain_10k_by_filter(provider: Provider) -> Iterator[dict[str, dict[str, An
         }
         for key, shape in shapes.items():
             target = Target(server.url, server.dsn, schema, info.bank_id, 1, shape)
-            out[key] = {
-                str(q.index): await explain_recall(server.dsn, target, q) for q in queries
-            }
+            out[key] = {str(q.index): await explain_recall(server.dsn, target, q) for q in queries}
         out["temporal_arm"] = await explain_temporal_arm(server.dsn, target)
         return out
 
