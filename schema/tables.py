@@ -384,6 +384,12 @@ def metadata_for_dim(dim: int) -> sa.MetaData:
         return metadata
     copy = sa.MetaData(naming_convention=NAMING_CONVENTION)
     for table in metadata.sorted_tables:
-        table.to_metadata(copy)
+        twins = {i.name: i for i in table.to_metadata(copy).indexes}
+        for index in table.indexes:  # `to_metadata` drops an index's dialect condition
+            ddl_if = getattr(index, "_ddl_if", None)
+            if ddl_if is not None:
+                twins[index.name].ddl_if(
+                    dialect=ddl_if.dialect, callable_=ddl_if.callable_, state=ddl_if.state
+                )
     copy.tables["memory_units"].c.embedding.type = embedding_type(dim)
     return copy
