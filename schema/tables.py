@@ -152,12 +152,12 @@ memory_units = sa.Table(
     sa.Index("ix_memory_units_bank_created", "bank_id", "created_at", "id"),
     sa.Index("ix_memory_units_document", "bank_id", "document_id"),
     sa.Index("ix_memory_units_bank_consolidated", "bank_id", "consolidated_at", "created_at", "id"),
-    # Time windows on `mentioned_at` (revision 0012); `event_date` windows use
+    # Time windows on `mentioned_at` (revision 0013); `event_date` windows use
     # ix_memory_units_bank_fact_date.
     sa.Index("ix_memory_units_bank_mentioned", "bank_id", "mentioned_at"),
 )
 
-# Occurred-range windows (revision 0012; repo/sql/time_range.py): PostgreSQL overlaps the
+# Occurred-range windows (revision 0013; repo/sql/time_range.py): PostgreSQL overlaps the
 # unit's closed range with the window in this GiST index (units with a start only);
 # Oracle compares the range's ends, reading (bank_id, occurred_start, occurred_end).
 OCCURRED_RANGE = sa.func.tstzrange(

@@ -1,8 +1,8 @@
-"""Revision 0012 (time-window indexes) on a database holding data, occurred ranges whose
+"""Revision 0013 (time-window indexes) on a database holding data, occurred ranges whose
 end is before their start included (a range index over `tstzrange(start, end)` would
 fail on them): the upgrade keeps every row, adds the mention B-tree and the occurred
 range's GiST index (skipping one built beforehand under its name), has no drift, the
-temporal arm still finds its units; the downgrade brings back exactly 0011's indexes."""
+temporal arm still finds its units; the downgrade brings back exactly 0012's indexes."""
 
 from __future__ import annotations
 
@@ -31,7 +31,7 @@ H = timedelta(hours=1)
 
 
 @pytest.mark.parametrize("built_ahead", [False, True])
-async def test_0012_adds_the_time_window_indexes(provider: Provider, built_ahead: bool) -> None:
+async def test_0013_adds_the_time_window_indexes(provider: Provider, built_ahead: bool) -> None:
     if provider.backend != "postgresql":
         pytest.skip("the PostgreSQL half; Oracle's B-trees are compiled in the golden check")
     schema = new_schema()
@@ -39,7 +39,7 @@ async def test_0012_adds_the_time_window_indexes(provider: Provider, built_ahead
         await migrate(provider.url, schema=schema, revision="0001")
         async with schema_connection(provider.url, schema) as conn:
             ids = await load_0001(conn)
-            await migrate(provider.url, schema=schema, revision="0011")
+            await migrate(provider.url, schema=schema, revision="0012")
             # u1: an end before its start (counts as the start); u2: a mention, no range.
             await conn.execute(
                 "UPDATE memory_units SET occurred_start = $2, occurred_end = $3 WHERE id = $1",
@@ -54,7 +54,7 @@ async def test_0012_adds_the_time_window_indexes(provider: Provider, built_ahead
                 await conn.execute(
                     f"CREATE INDEX CONCURRENTLY {MENTIONED} ON memory_units (bank_id, mentioned_at)"
                 )
-            await migrate(provider.url, schema=schema, revision="0012")
+            await migrate(provider.url, schema=schema, revision="0013")
             after, indexes_after = await snapshot(conn), await indexes(conn, schema)
 
         assert after == before  # every row of every table
@@ -77,7 +77,7 @@ async def test_0012_adds_the_time_window_indexes(provider: Provider, built_ahead
             )
             assert [r["id"] for r in rows] == [ids["u2"]]
 
-        await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0011")
+        await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0012")
         async with schema_connection(provider.url, schema) as conn:
             assert await snapshot(conn) == before
             assert await indexes(conn, schema) == indexes_before

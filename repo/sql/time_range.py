@@ -8,7 +8,7 @@ empty window (`end <= start`) overlaps nothing.
 
 PostgreSQL: `occurred_start IS NOT NULL AND tstzrange(occurred_start, last, '[]') &&
 tstzrange(:start, :end, '[)')`, the expression of the partial GiST index
-`ix_memory_units_occurred` (schema/tables.py, revision 0012), so the overlap is one
+`ix_memory_units_occurred` (schema/tables.py, revision 0013), so the overlap is one
 index condition. Oracle: the same overlap as comparisons (`last >= :start AND
 occurred_start < :end AND :start < :end`), served by the B-tree on `(bank_id,
 occurred_start, occurred_end)`.
