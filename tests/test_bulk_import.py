@@ -21,7 +21,7 @@ BUILD = [
     "SET maintenance_work_mem = '1GB'",
     *(
         f"CREATE INDEX CONCURRENTLY {VECTOR_INDEXES[ft]} ON memory_units"
-        " USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+        " USING hnsw (embedding vector_cosine_ops) WITH (m = 24, ef_construction = 128)"
         f" WHERE fact_type = '{ft}'"
         for ft in VECTOR_INDEXES
     ),

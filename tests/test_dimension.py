@@ -106,7 +106,7 @@ def model_change_steps(dim: int) -> dict[str, list[str]]:
         "add": [f"ALTER TABLE memory_units ADD COLUMN embedding_next vector({dim})"],
         "index": [
             f"CREATE INDEX CONCURRENTLY ix_memory_units_embedding_next_hnsw_{ft} ON memory_units"
-            " USING hnsw (embedding_next vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+            " USING hnsw (embedding_next vector_cosine_ops) WITH (m = 24, ef_construction = 128)"
             f" WHERE fact_type = '{ft}'"
             for ft in FACT_TYPES
         ],

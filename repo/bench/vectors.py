@@ -35,7 +35,7 @@ from repo.bench.variant_api import (
 from repo.repositories.recall import SEMANTIC
 from repo.store import Store, open_store
 from repo.urls import sqlalchemy_url
-from schema.tables import FACT_TYPES
+from schema.tables import FACT_TYPES, HNSW_BUILD
 
 LANGCHAIN_TABLE = "lc_units"
 #: What `PGVectorStore` returns per row: the document's content, its metadata (the
@@ -149,11 +149,12 @@ async def ensure_langchain_table(target: Target, engine: Any, column: Any) -> No
             f'FROM "{schema}".memory_units WHERE bank_id = $1',
             target.bank_id,
         )
-        # The same index as memrepo's (schema/tables.py: m 16, ef_construction 64).
+        # The same build options as memrepo's indexes (schema/tables.py).
+        build = ", ".join(f"{key} = {value}" for key, value in HNSW_BUILD.items())
         await conn.execute("SET maintenance_work_mem = '512MB'")
         await conn.execute(
             f'CREATE INDEX lc_units_embedding_hnsw ON "{schema}".{LANGCHAIN_TABLE} '
-            "USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64)"
+            f"USING hnsw (embedding vector_cosine_ops) WITH ({build})"
         )
         await conn.execute(f'VACUUM (ANALYZE) "{schema}".{LANGCHAIN_TABLE}')
     finally:
