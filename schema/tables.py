@@ -183,7 +183,7 @@ sa.Index(
 
 #: One HNSW graph per fact type (revision 0009): each semantic arm searches one fact type.
 VECTOR_INDEXES = {ft: f"ix_memory_units_embedding_hnsw_{ft}" for ft in FACT_TYPES}
-#: The HNSW graphs' build options (revision 0013; pgvector's defaults, m 16 and
+#: The HNSW graphs' build options (revision 0014; pgvector's defaults, m 16 and
 #: ef_construction 64, left the worst searches at 100,000 units below recall@10 0.8).
 HNSW_BUILD = {"m": 24, "ef_construction": 128}
 for _fact_type, _name in VECTOR_INDEXES.items():

@@ -1,8 +1,8 @@
-"""Revision 0013 (HNSW graphs rebuilt with m 24, ef_construction 128) on a database holding
+"""Revision 0014 (HNSW graphs rebuilt with m 24, ef_construction 128) on a database holding
 data: the upgrade keeps every row, rebuilds each fact type's index under its name with the
 new options (using one built beforehand under `<name>_rebuilt`, keeping one that already
 has them), has no drift; the downgrade brings back
-exactly 0012's indexes."""
+exactly 0013's indexes."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ NEW = "WITH (m='24', ef_construction='128')"
 HNSW = "USING hnsw (embedding vector_cosine_ops)"
 
 
-async def test_0013_rebuilds_the_hnsw_indexes_denser(provider: Provider) -> None:
+async def test_0014_rebuilds_the_hnsw_indexes_denser(provider: Provider) -> None:
     if provider.backend != "postgresql":
         pytest.skip("Oracle's half is a no-op (its vector index is IVF; docs/oracle.md)")
     schema = new_schema()
@@ -35,7 +35,7 @@ async def test_0013_rebuilds_the_hnsw_indexes_denser(provider: Provider) -> None
         await migrate(provider.url, schema=schema, revision="0001")
         async with schema_connection(provider.url, schema) as conn:
             await load_0001(conn)
-            await migrate(provider.url, schema=schema, revision="0012")
+            await migrate(provider.url, schema=schema, revision="0013")
             before, indexes_before = await snapshot(conn), await indexes(conn, schema)
             for ft in FACT_TYPES:
                 assert OLD in indexes_before[VECTOR_INDEXES[ft]]
@@ -54,7 +54,7 @@ async def test_0013_rebuilds_the_hnsw_indexes_denser(provider: Provider) -> None
             oid = await conn.fetchval(
                 "SELECT to_regclass($1)::oid", f"{schema}.{VECTOR_INDEXES['observation']}"
             )
-            await migrate(provider.url, schema=schema, revision="0013")
+            await migrate(provider.url, schema=schema, revision="0014")
             after, indexes_after = await snapshot(conn), await indexes(conn, schema)
             kept = await conn.fetchval(
                 "SELECT to_regclass($1)::oid", f"{schema}.{VECTOR_INDEXES['observation']}"
@@ -76,7 +76,7 @@ async def test_0013_rebuilds_the_hnsw_indexes_denser(provider: Provider) -> None
             rows = await store.recall.semantic("b1", embedding(1), fact_type="experience", k=5)
             assert [r["text"] for r in rows] == ["bob likes tea"]
 
-        await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0012")
+        await asyncio.to_thread(downgrade_sync, provider.url, schema=schema, revision="0013")
         async with schema_connection(provider.url, schema) as conn:
             assert await snapshot(conn) == before
             assert await indexes(conn, schema) == indexes_before

@@ -13,6 +13,12 @@ END;
 
 /
 
+-- Running downgrade 0014 -> 0013
+
+UPDATE alembic_version SET version_num='0013' WHERE alembic_version.version_num = '0014'
+
+/
+
 -- Running downgrade 0013 -> 0012
 
 DECLARE

@@ -819,6 +819,12 @@ UPDATE alembic_version SET version_num='0013' WHERE alembic_version.version_num 
 
 /
 
+-- Running upgrade 0013 -> 0014
+
+UPDATE alembic_version SET version_num='0014' WHERE alembic_version.version_num = '0013'
+
+/
+
 COMMIT
 
 /

@@ -1,5 +1,27 @@
 BEGIN;
 
+-- Running downgrade 0014 -> 0013
+
+CREATE INDEX IF NOT EXISTS ix_memory_units_embedding_hnsw_world_rebuilt ON memory_units USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64) WHERE fact_type = 'world';
+
+CREATE INDEX IF NOT EXISTS ix_memory_units_embedding_hnsw_experience_rebuilt ON memory_units USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64) WHERE fact_type = 'experience';
+
+CREATE INDEX IF NOT EXISTS ix_memory_units_embedding_hnsw_observation_rebuilt ON memory_units USING hnsw (embedding vector_cosine_ops) WITH (m = 16, ef_construction = 64) WHERE fact_type = 'observation';
+
+DROP INDEX IF EXISTS ix_memory_units_embedding_hnsw_world;
+
+ALTER INDEX ix_memory_units_embedding_hnsw_world_rebuilt RENAME TO ix_memory_units_embedding_hnsw_world;
+
+DROP INDEX IF EXISTS ix_memory_units_embedding_hnsw_experience;
+
+ALTER INDEX ix_memory_units_embedding_hnsw_experience_rebuilt RENAME TO ix_memory_units_embedding_hnsw_experience;
+
+DROP INDEX IF EXISTS ix_memory_units_embedding_hnsw_observation;
+
+ALTER INDEX ix_memory_units_embedding_hnsw_observation_rebuilt RENAME TO ix_memory_units_embedding_hnsw_observation;
+
+UPDATE public.alembic_version SET version_num='0013' WHERE public.alembic_version.version_num = '0014';
+
 -- Running downgrade 0013 -> 0012
 
 DROP INDEX IF EXISTS ix_memory_units_occurred;

@@ -17,8 +17,8 @@ the upgrade uses them.
 Oracle: no change (the one vector index of the column is an IVF index with a target
 accuracy; the HNSW build options are pgvector's).
 
-Revision ID: 0013
-Revises: 0012
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-02 06:00:00.000000
 """
 
@@ -31,8 +31,8 @@ from alembic import op
 
 from repo.migrations import run_for_dialect
 
-revision: str = "0013"
-down_revision: str | Sequence[str] | None = "0012"
+revision: str = "0014"
+down_revision: str | Sequence[str] | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
