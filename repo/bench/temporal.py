@@ -11,7 +11,6 @@ scans `memory_units` instead), with the server's execution time.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import statistics
 from typing import Any
@@ -26,12 +25,12 @@ from repo.bench.variant_api import (
     CANDIDATE_COLUMNS,
     RawPoolVariant,
     RecallVariant,
+    StoreVariant,
     Target,
     read_all,
 )
 from repo.repositories.recall.temporal import TEMPORAL, bind_temporal
 from repo.sql import Statement
-from repo.store import Store, open_store
 
 #: EXPLAIN ANALYZE runs of the arm alone (the median server time goes in the JSON).
 EXPLAIN_RUNS = 5
@@ -45,25 +44,9 @@ def arm_statement(target: Target) -> tuple[Statement, dict[str, Any]]:
     return TEMPORAL.shape(shape=shape), params | {"bank_id": target.bank_id}
 
 
-class MemrepoTemporalArm(RecallVariant):
+class MemrepoTemporalArm(StoreVariant, RecallVariant):
     name = "memrepo"
     description = "store.recall.temporal() over the window"
-
-    def __init__(self) -> None:
-        self._stack = contextlib.AsyncExitStack()
-        self.store: Store | None = None
-
-    async def open(self, target: Target) -> None:
-        self.target = target
-        self.store = await self._stack.enter_async_context(
-            open_store(
-                target.url,
-                schema=target.schema,
-                run_migrations=False,
-                min_size=target.pool_size,
-                max_size=target.pool_size,
-            )
-        )
 
     async def recall(self, q: Query) -> int:
         assert self.store is not None
@@ -76,9 +59,6 @@ class MemrepoTemporalArm(RecallVariant):
 
     async def semantic_ids(self, q: Query) -> dict[str, list[Any]]:
         return {}  # no semantic arm: no recall@k
-
-    async def close(self) -> None:
-        await self._stack.aclose()
 
 
 class RawTemporalArm(RawPoolVariant, RecallVariant):

@@ -5,6 +5,7 @@ compiled SQL text for drivers that take text."""
 from __future__ import annotations
 
 import abc
+import contextlib
 import importlib
 import re
 from collections.abc import Mapping, Sequence
@@ -32,6 +33,7 @@ from repo.repositories.recall.fusion import result_arms, rrf
 from repo.repositories.recall.temporal import bind_temporal
 from repo.sql import Statement
 from repo.sql.filters import NO_FILTER
+from repo.store import Store, open_store
 from schema.tables import FACT_TYPES
 
 #: Columns of a candidate row (every arm and the graph expansion) and of an entity row.
@@ -245,3 +247,29 @@ class RawPoolVariant:
     async def close(self) -> None:
         if self.pool is not None:
             await self.pool.close()
+
+
+class StoreVariant:
+    """The memrepo variants' store: opened on the target with a pool the size of the raw
+    variants' (`open`), closed with the variant."""
+
+    target: Target
+
+    def __init__(self) -> None:
+        self._stack = contextlib.AsyncExitStack()
+        self.store: Store | None = None
+
+    async def open(self, target: Target) -> None:
+        self.target = target
+        self.store = await self._stack.enter_async_context(
+            open_store(
+                target.url,
+                schema=target.schema,
+                run_migrations=False,
+                min_size=target.pool_size,
+                max_size=target.pool_size,
+            )
+        )
+
+    async def close(self) -> None:
+        await self._stack.aclose()

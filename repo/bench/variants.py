@@ -25,7 +25,6 @@ re-exported here.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 from collections.abc import Iterator, Mapping
 from typing import Any
@@ -40,6 +39,7 @@ from repo.bench.variant_api import (
     RecallShape,
     RecallVariant,
     SqlText,
+    StoreVariant,
     Target,
     missing_reason,
     named_sql,
@@ -49,7 +49,7 @@ from repo.models import RecallQuery
 from repo.repositories.recall import RecallResult
 from repo.rows import Row
 from repo.sql import Statement
-from repo.store import Store, open_store
+from repo.store import Store
 from repo.urls import sqlalchemy_url
 
 __all__ = [
@@ -87,35 +87,15 @@ def recall_query(q: Query, shape: RecallShape) -> RecallQuery:
     )
 
 
-class MemrepoVariant(CombinedRecall):
+class MemrepoVariant(StoreVariant, CombinedRecall):
     name = "memrepo"
     description = "memrepo's public API: store.recall.recall()"
     fuses = False  # recall() returns the fused ranking
 
-    def __init__(self) -> None:
-        self._stack = contextlib.AsyncExitStack()
-        self.store: Store | None = None
-        self._bank = ""
-        self._shape = RecallShape()
-
-    async def open(self, target: Target) -> None:
-        self._bank, self._shape = target.bank_id, target.shape
-        self.store = await self._stack.enter_async_context(
-            open_store(
-                target.url,
-                schema=target.schema,
-                run_migrations=False,
-                min_size=target.pool_size,
-                max_size=target.pool_size,
-            )
-        )
-
     async def result(self, q: Query) -> RecallResult:
         assert self.store is not None
-        return await self.store.recall.recall(self._bank, recall_query(q, self._shape))
-
-    async def close(self) -> None:
-        await self._stack.aclose()
+        query = recall_query(q, self.target.shape)
+        return await self.store.recall.recall(self.target.bank_id, query)
 
 
 class WrappedRow(Mapping[str, Any]):
@@ -152,7 +132,7 @@ class WrappedRowsVariant(MemrepoVariant):
     description = "memrepo with each row wrapped in a Python Mapping class (the old regression)"
 
     async def open(self, target: Target) -> None:
-        self._bank, self._shape = target.bank_id, target.shape
+        self.target = target
         backend = await WrappingBackend.connect(
             target.dsn,
             schema=target.schema,

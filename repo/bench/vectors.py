@@ -16,7 +16,6 @@ Every variant reads every field of every returned row, and reports recall@k.
 
 from __future__ import annotations
 
-import contextlib
 import importlib
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -29,11 +28,11 @@ from repo.bench.variant_api import (
     CANDIDATE_COLUMNS,
     RawPoolVariant,
     RecallVariant,
+    StoreVariant,
     Target,
     read_all,
 )
 from repo.repositories.recall import SEMANTIC
-from repo.store import Store, open_store
 from repo.urls import sqlalchemy_url
 from schema.tables import FACT_TYPES, HNSW_BUILD
 
@@ -43,25 +42,9 @@ LANGCHAIN_TABLE = "lc_units"
 LANGCHAIN_FIELDS = 4
 
 
-class MemrepoVectors(RecallVariant):
+class MemrepoVectors(StoreVariant, RecallVariant):
     name = "memrepo"
     description = "store.recall.semantic() once per fact type"
-
-    def __init__(self) -> None:
-        self._stack = contextlib.AsyncExitStack()
-        self.store: Store | None = None
-
-    async def open(self, target: Target) -> None:
-        self.target = target
-        self.store = await self._stack.enter_async_context(
-            open_store(
-                target.url,
-                schema=target.schema,
-                run_migrations=False,
-                min_size=target.pool_size,
-                max_size=target.pool_size,
-            )
-        )
 
     async def _rows(self, q: Query) -> dict[str, list[Any]]:
         assert self.store is not None
@@ -74,9 +57,6 @@ class MemrepoVectors(RecallVariant):
 
     async def semantic_ids(self, q: Query) -> dict[str, list[Any]]:
         return {ft: [r["id"] for r in rows] for ft, rows in (await self._rows(q)).items()}
-
-    async def close(self) -> None:
-        await self._stack.aclose()
 
 
 class RawVectors(RawPoolVariant, RecallVariant):
