@@ -54,6 +54,21 @@ def test_bank_is_deterministic_and_well_formed() -> None:
     assert " or " in a.query(0).text
 
 
+def test_hub_bank_adds_hubs_and_keeps_every_other_part() -> None:
+    plain, hubs = SyntheticBank(BankSpec(400)), SyntheticBank(BankSpec(400, hubs=3))
+    assert BankSpec(400).key != BankSpec(400, hubs=3).key
+    assert plain.hub_names == [] and len(hubs.hub_names) == 3
+    mentions = {name: 0 for name in hubs.hub_names}
+    for i in range(400):
+        a, b = plain.unit(i), hubs.unit(i)
+        assert b.entities[: len(a.entities)] == a.entities
+        assert b.embedding == a.embedding and b.tags == a.tags and b.id == a.id
+        for e in b.entities[len(a.entities) :]:
+            mentions[e.name] += 1
+    assert all(30 <= n <= 90 for n in mentions.values()), mentions  # ~15% of 400
+    assert hubs.links(0, 400) == plain.links(0, 400) and hubs.query(1) == plain.query(1)
+
+
 def test_percentiles_and_summary() -> None:
     values = [0.001 * i for i in range(1, 101)]
     assert percentile(sorted(values), 50) == pytest.approx(0.0505)
@@ -194,12 +209,28 @@ def test_bench_tiny_run_writes_complete_json(pg_url: str, tmp_path: Path) -> Non
     try:
         assert main(argv) == 0
     finally:
-        asyncio.run(drop_schema(BenchServer(pg_url, "url"), schema))
+        for name in (schema, f"{schema}_hubs"):
+            asyncio.run(drop_schema(BenchServer(pg_url, "url"), name))
     doc = json.loads(out.read_text())
     filtered = {"filtered:tags_1pct", "filtered:window_10pct"}
     temporal = {"temporal", "temporal_arm"}
-    assert set(doc) == {"recall", "vector", "exact", "retain", "meta", *filtered, *temporal}
+    graph = {"graph", "graph_uncapped"}
+    assert set(doc) == {
+        "recall", "vector", "exact", "retain", "meta", *filtered, *temporal, *graph
+    }  # fmt: skip
     meta = doc["meta"]
+    hubs = meta["graph_bank"]["hub_mentions"]
+    assert len(hubs) == 3 and all(40 <= n <= 110 for n in hubs.values()), hubs  # ~15% of 500
+    for key, fanout in (("graph", 50), ("graph_uncapped", 10_000)):
+        shape = meta["shapes"][key]["20"]
+        assert {"memrepo", "raw_asyncpg"} <= set(doc[key]["20"]) and not shape["failed"]
+        assert not any(shape["row_count_mismatches_vs_memrepo"].values())
+        assert set(shape["p50_vs_unfiltered"]) == {"memrepo", "raw_asyncpg"}
+        assert set(shape["paired_ratio_vs_baseline"]) >= {"memrepo", "raw_asyncpg"}
+        arm = shape["graph_arm"]
+        assert arm["statement"].startswith("recall.expand") and arm["entity_fanout"] == fanout
+        assert arm["queries"] > 0 and arm["execution_ms_median"] > 0
+        assert arm["rows_mean"]["graph:entity"] > 0
     for key in temporal:  # the combined recall with the temporal arm, and the arm alone
         shape = meta["shapes"][key]["20"]
         assert {"memrepo", "raw_asyncpg"} <= set(doc[key]["20"]) and not shape["failed"]

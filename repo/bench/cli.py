@@ -19,6 +19,7 @@ from repo.bench.config import QUALITY_QUERIES, build_parser, default_data_dir, r
 from repo.bench.console import (
     report_exact,
     report_filtered,
+    report_graph,
     report_recall,
     report_retain,
     report_temporal,
@@ -27,6 +28,7 @@ from repo.bench.console import (
 from repo.bench.data import SyntheticBank
 from repo.bench.exact import run_exact
 from repo.bench.filters import UNFILTERED, workload_key
+from repo.bench.graph import GRAPH_WORKLOADS, graph_spec, hub_mentions
 from repo.bench.phases import peak_rss_bytes, recall_phase, retain_phase, run_meta, server_info
 from repo.bench.report import TargetCheck, exact_targets, finite, plot, retain_targets, write_json
 
@@ -62,14 +64,41 @@ async def run(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
     meta["shapes"] = {}
     document: dict[str, Any] = {"recall": {}, "vector": {}, "retain": {}, "meta": meta}
 
+    hub_info = None
+    if "graph" in cfg.workloads and not args.skip_recall:
+        hubs = graph_spec(spec)
+        hub_info = await ensure_bank(
+            server,
+            hubs,
+            schema=f"{args.schema}_hubs" if args.schema else None,
+            reload=args.reload,
+            progress=not args.no_progress,
+        )
+        names = SyntheticBank(hubs).hub_names
+        meta["graph_bank"] = {
+            "schema": hub_info.schema,
+            "spec": asdict(hubs),
+            "cached": hub_info.cached,
+            "rows": hub_info.rows,
+            "hub_mentions": await hub_mentions(
+                server.dsn, hub_info.schema, hub_info.bank_id, names
+            ),
+        }
+        say(
+            f"graph bank: schema {hub_info.schema}, "
+            f"hub mentions {meta['graph_bank']['hub_mentions']}"
+        )
+
     measured: list[tuple[int, str]] = []
+    workloads = ("recall", "filtered", "temporal", "temporal_arm", *GRAPH_WORKLOADS, "vector")
     for k in cfg.ks:
-        for workload in ("recall", "filtered", "temporal", "temporal_arm", "vector"):
+        for workload in workloads:
             if workload.split("_")[0] not in cfg.workloads or args.skip_recall:
                 continue
+            bank = hub_info if workload in GRAPH_WORKLOADS and hub_info else info
             for where in cfg.filters if workload == "filtered" else (UNFILTERED,):
                 await recall_phase(
-                    args, cfg, server, info, document, k=k, workload=workload, where=where
+                    args, cfg, server, bank, document, k=k, workload=workload, where=where
                 )
                 measured.append((k, workload_key(where) if workload == "filtered" else workload))
     if "exact" in cfg.workloads and not args.skip_recall:
@@ -88,6 +117,8 @@ async def run(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
         targets.extend(report_filtered(cfg, document))
     if any(w.startswith("temporal") for _, w in measured):
         report_temporal(cfg, document)
+    if any(w in GRAPH_WORKLOADS for _, w in measured):
+        report_graph(cfg, document)
     if document.get("exact"):
         report_exact(document["exact"])
         targets.extend(exact_targets(document["exact"]))

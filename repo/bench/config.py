@@ -21,7 +21,7 @@ from repo.bench.variants import VARIANT_NAMES
 from repo.bench.vectors import VECTOR_VARIANT_NAMES
 
 PRESETS = {"10k": 10_000, "33k": 33_000, "100k": 100_000, "300k": 300_000}
-WORKLOADS = ("recall", "filtered", "temporal", "vector", "exact")
+WORKLOADS = ("recall", "filtered", "temporal", "graph", "vector", "exact")
 #: Queries whose semantic arms are checked against brute force (recall@k).
 QUALITY_QUERIES = 20
 
@@ -70,7 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=",".join(WORKLOADS),
         help="recall (combined recall), filtered (the combined recall under each of "
         "--filters), temporal (the combined recall with the temporal arm over ~5%% of the "
-        "bank, and recall.temporal alone), vector (three semantic searches, with "
+        "bank, and recall.temporal alone), graph (the combined recall on a bank with 3 "
+        "hub entities each mentioned by ~15%% of the units, with the default per-entity "
+        "fan-out cap and uncapped; loads that bank once), vector (three semantic searches, with "
         "langchain-postgres), exact "
         "(the exact fallback); default all",
     )

@@ -8,6 +8,7 @@ import statistics
 from typing import Any
 
 from repo.bench.config import Config
+from repo.bench.graph import GRAPH_WORKLOADS, fanout_of
 from repo.bench.report import (
     Stats,
     TargetCheck,
@@ -50,7 +51,9 @@ def report_recall(
     unavailable = {n: f"missing: {why}" for n, why in meta["missing"].items()}
     unavailable.update({n: f"failed: {why}" for n, why in meta["failed"].items()})
     reads = meta["shape"].get("column_reads_per_recall_mean") or 0
-    combined = workload in ("recall", "temporal") or workload.startswith("filtered:")
+    combined = workload in ("recall", "temporal", *GRAPH_WORKLOADS) or workload.startswith(
+        "filtered:"
+    )
     arm_only = workload == "temporal_arm"
     names = (
         VARIANT_NAMES if combined else TEMPORAL_ARM_VARIANT_NAMES if arm_only
@@ -63,6 +66,8 @@ def report_recall(
         what += " with the temporal arm (~5% window)"
     if arm_only:
         what = "recall.temporal alone (~5% window)"
+    if workload in GRAPH_WORKLOADS:
+        what += f" on the hub bank, entity_fanout {fanout_of(workload)}"
     if workload.startswith("filtered:"):
         what += f" filtered by {meta['filter']} ({meta.get('selectivity', 0):.1%} of units)"
     say(
@@ -208,6 +213,42 @@ def report_temporal(cfg: Config, document: dict[str, Any]) -> None:
                     + ", ".join(f"{n} {t:.2f} ms ({t / total:.0%})" for n, t in times.items())
                 )
     say(table(["k", "workload", "variant", "p50 ms", "unfiltered ms", "ratio"], rows))
+
+
+def report_graph(cfg: Config, document: dict[str, Any]) -> None:
+    """The graph workloads' p50 over the unfiltered recall's p50 (same k, same run), their
+    memrepo / raw asyncpg paired ratio, and the graph statement's server time."""
+    say()
+    hubs = document["meta"].get("graph_bank", {}).get("hub_mentions", {})
+    say(f"## graph (hub bank: {hubs}) / unfiltered recall p50 ({cfg.items:,} items)")
+    rows = []
+    for k in cfg.ks:
+        plain = document.get("recall", {}).get(str(k), {})
+        for key in GRAPH_WORKLOADS:
+            results = document.get(key, {}).get(str(k), {})
+            meta = document["meta"]["shapes"].get(key, {}).get(str(k), {})
+            arm = meta.get("graph_arm", {})
+            server = arm.get("execution_ms_median")
+            for name in ("memrepo", "raw_asyncpg"):
+                if name not in results:
+                    continue
+                p50 = results[name]["p50_s"]
+                ratio = p50 / plain[name]["p50_s"] if name in plain else None
+                if ratio is not None:
+                    meta.setdefault("p50_vs_unfiltered", {})[name] = ratio
+                paired = meta.get("paired_ratio_vs_baseline", {}).get(name)
+                rows.append(
+                    [
+                        str(k), key, str(fanout_of(key)), name, f"{p50 * 1000:.2f}",
+                        "-" if ratio is None else f"{ratio:.2f}x",
+                        "-" if paired is None else f"{paired:.3f}",
+                        "-" if server is None else f"{server:.2f}",
+                        f"{arm.get('rows_mean', {}).get('graph:entity', 0):.0f}",
+                    ]
+                )  # fmt: skip
+    headers = ["k", "workload", "fanout", "variant", "p50 ms", "/ unfiltered", "/ raw",
+               "expand server ms", "entity rows"]  # fmt: skip
+    say(table(headers, rows))
 
 
 def report_exact(exact: dict[str, Any]) -> None:

@@ -19,6 +19,9 @@ Shape of the data (sized so one recall reads about 1,000 candidate rows):
   has ~22 mentions whatever the bank size.
 - links: each unit links to the previous unit of its topic (temporal) and is linked from
   a random earlier unit of its topic (semantic): ~2 links per unit.
+- hubs (`BankSpec(hubs=3)`, the graph workload's bank only; none by default): entities of
+  no topic, each mentioned by about `hub_share` (15%) of the units, drawn from a stream of
+  their own, so every other part of every unit is the same as in the bank without hubs.
 - queries: an embedding near a topic centroid and two of the topic's eight most frequent
   words joined by `or` (`websearch_to_tsquery` syntax, e.g. `"bavelo or kitupa"`): about
   200 full-text matches per query, at any bank size.
@@ -63,7 +66,7 @@ _WORDS = re.compile(r"[a-z]{4,}")
 _VOWELS = "aeiou"
 
 # Kinds of per-item random streams (keeps streams independent of each other).
-_K_UNIT, _K_TOPIC, _K_ID, _K_QUERY, _K_LINK, _K_OBS = range(6)
+_K_UNIT, _K_TOPIC, _K_ID, _K_QUERY, _K_LINK, _K_OBS, _K_HUB = range(7)
 
 
 def _syllables() -> list[str]:
@@ -92,6 +95,9 @@ class BankSpec:
     #: Where unit texts and embeddings come from: made-up topic words around random
     #: centroids ("synthetic"), or the standard library's sentences ("sentences").
     corpus: Literal["synthetic", "sentences"] = "synthetic"
+    #: Hub entities (of no topic), each mentioned by about `hub_share` of the units.
+    hubs: int = 0
+    hub_share: float = 0.15
 
     @property
     def topics(self) -> int:
@@ -115,6 +121,8 @@ class BankSpec:
     def key(self) -> str:
         """Identifies the generated data (used in the cache schema name)."""
         base = f"n{self.items}_s{self.seed}_g{GENERATOR_VERSION}"
+        if self.hubs:
+            base += f"_h{self.hubs}x{round(self.hub_share * 100)}"
         if self.corpus == "sentences":
             from repo.bench.sentences import corpus_key
 
@@ -174,6 +182,8 @@ class SyntheticBank:
             self.entity_names.append(name)
             self.entity_types.append(ENTITY_TYPES[e % len(ENTITY_TYPES)])
             self._topic_entities[e % spec.topics].append(e)
+        #: Hub entities' names (not in `entity_names`: the other entities are unchanged).
+        self.hub_names = [f"Hub{h:02d} Central" for h in range(spec.hubs)]
         self._entity_cum = [_zipf_cumulative(len(es), 0.8) for es in self._topic_entities]
         self.topic_of = array(
             "H", (self._rng(_K_TOPIC, i).randrange(spec.topics) for i in range(spec.items))
@@ -246,6 +256,8 @@ class SyntheticBank:
         ]
         for e in ents:
             words.insert(rng.randrange(len(words) + 1), self.entity_names[e])
+        hubs = self.hubs_of(i)
+        words.extend(self.hub_names[h] for h in hubs)
         fact_type = self.fact_type(i)
         text = " ".join(words).capitalize() + "."
         vector: array[float] | Any = self._embedding_near(rng, topic)
@@ -270,9 +282,17 @@ class SyntheticBank:
             mentioned_at=event + timedelta(minutes=rng.randint(0, 600)),
             tags=sorted(set(rng.sample(TAGS, rng.randint(1, 3)))),
             metadata={"source": rng.choice(SOURCES), "turn": i, "topic": topic},
-            entities=[EntityIn(self.entity_names[e], self.entity_types[e]) for e in ents],
+            entities=[EntityIn(self.entity_names[e], self.entity_types[e]) for e in ents]
+            + [EntityIn(self.hub_names[h], "org") for h in hubs],
             proof_count=rng.randint(1, 5),
         )
+
+    def hubs_of(self, i: int) -> list[int]:
+        """The hub entities unit `i` mentions (from their own stream: none without hubs)."""
+        if not self.spec.hubs:
+            return []
+        rng = self._rng(_K_HUB, i)
+        return [h for h in range(self.spec.hubs) if rng.random() < self.spec.hub_share]
 
     def units(self, start: int, stop: int) -> list[MemoryIn]:
         return [self.unit(i) for i in range(start, stop)]

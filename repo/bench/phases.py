@@ -24,6 +24,7 @@ from repo.bench.bank import BenchServer, LoadInfo
 from repo.bench.config import QUALITY_QUERIES, Config
 from repo.bench.data import GENERATOR_VERSION, BankSpec, Query, SyntheticBank
 from repo.bench.filters import UNFILTERED, selectivity, workload_key
+from repo.bench.graph import GRAPH_QUERIES, GRAPH_WORKLOADS, explain_graph_arm
 from repo.bench.plans import index_findings
 from repo.bench.quality import recall_at_k, true_neighbours
 from repo.bench.recall import (
@@ -186,14 +187,21 @@ async def recall_phase(
 ) -> RecallRun:
     """EXPLAIN, then the interleaved measurement of one workload at one k, then recall@k
     (and the profile, if asked). `where`: the combined recall's filter (`filtered`);
-    `temporal`: the combined recall with the temporal arm; `temporal_arm`: the arm alone."""
-    combined = workload in ("recall", "filtered", "temporal")
+    `temporal`: the combined recall with the temporal arm; `temporal_arm`: the arm alone;
+    `graph`, `graph_uncapped`: the combined recall on the hub bank (`info`), capped or not."""
+    graph = workload in GRAPH_WORKLOADS
+    combined = workload in ("recall", "filtered", "temporal") or graph
     arm_only = workload == "temporal_arm"
     key = workload_key(where) if workload in ("recall", "filtered") else workload
     meta: dict[str, Any] = {"missing": {}, "failed": {}, "filter": where}
     document["meta"]["shapes"].setdefault(key, {})[str(k)] = meta
     document.setdefault(key, {})
-    shape = RecallShape.for_k(k, where, temporal=workload.startswith("temporal"))
+    shape = RecallShape.for_k(
+        k,
+        where,
+        temporal=workload.startswith("temporal"),
+        entity_fanout=GRAPH_WORKLOADS[workload] if graph else None,
+    )
     target = Target(server.url, server.dsn, info.schema, info.bank_id, cfg.concurrency, shape)
     queries = SyntheticBank(cfg.spec()).queries(cfg.recalls + cfg.warmup)
     classes = VARIANTS if combined else TEMPORAL_ARM_VARIANTS if arm_only else VECTOR_VARIANTS
@@ -215,6 +223,8 @@ async def recall_phase(
             if shape.temporal:
                 arms = meta["explain"]["recall.arms"]
                 meta["temporal_window_scan"] = window_scan(arms["plan"])
+        if graph:
+            meta["graph_arm"] = await explain_graph_arm(server.dsn, target, queries[:GRAPH_QUERIES])
         if arm_only:
             meta["temporal_arm"] = await explain_temporal_arm(server.dsn, target)
         run = await run_recall(

@@ -18,7 +18,7 @@ from repo.backends.postgres import DIALECT, init_connection
 from repo.bench.bank import session_settings
 from repo.bench.data import Query
 from repo.bench.filters import BENCH_FILTERS, TEMPORAL_WINDOW, UNFILTERED
-from repo.models import RecallFilter, TemporalQuery
+from repo.models import GraphQuery, RecallFilter, TemporalQuery
 from repo.repositories.memories import UNIT_COLUMNS
 from repo.repositories.recall import (
     ARMS,
@@ -28,6 +28,7 @@ from repo.repositories.recall import (
     expand_statement,
     run_recall,
 )
+from repo.repositories.recall.expansion import bind_graph
 from repo.repositories.recall.filters import bind_filter
 from repo.repositories.recall.fusion import result_arms, rrf
 from repo.repositories.recall.temporal import bind_temporal
@@ -61,13 +62,26 @@ class RecallShape:
     where: str = UNFILTERED
     #: Whether the recall runs the temporal arm over `TEMPORAL_WINDOW` (k = k_semantic).
     temporal: bool = False
+    #: The graph arm's `GraphQuery.entity_fanout` (None: no `GraphQuery`, the defaults).
+    entity_fanout: int | None = None
 
     @classmethod
-    def for_k(cls, k: int, where: str = UNFILTERED, temporal: bool = False) -> RecallShape:
+    def for_k(
+        cls,
+        k: int,
+        where: str = UNFILTERED,
+        temporal: bool = False,
+        entity_fanout: int | None = None,
+    ) -> RecallShape:
         return cls(
             k_semantic=k, k_text=k, k_graph=max(k // 2, 10), seeds=20, where=where,
-            temporal=temporal,
+            temporal=temporal, entity_fanout=entity_fanout,
         )  # fmt: skip
+
+    @property
+    def graph_query(self) -> GraphQuery | None:
+        """How the graph arm walks (None: the defaults)."""
+        return None if self.entity_fanout is None else GraphQuery(entity_fanout=self.entity_fanout)
 
     @property
     def filter(self) -> RecallFilter | None:
@@ -132,6 +146,7 @@ async def recall_flow(fetch: Fetch, target: Target, q: Query) -> RecallResult:
         n_seeds=shape.seeds,
         where=where,
         temporal=temporal,
+        graph=None if shape.graph_query is None else bind_graph("graph", shape.graph_query)[1],
     )
 
 

@@ -84,6 +84,7 @@ def recall_query(q: Query, shape: RecallShape) -> RecallQuery:
         seeds=shape.seeds,
         where=shape.filter,
         temporal=shape.temporal_query,
+        graph=shape.graph_query,
     )
 
 
