@@ -230,7 +230,9 @@ def test_bench_tiny_run_writes_complete_json(pg_url: str, tmp_path: Path) -> Non
         arm = shape["graph_arm"]
         assert arm["statement"].startswith("recall.expand") and arm["entity_fanout"] == fanout
         assert arm["queries"] > 0 and arm["execution_ms_median"] > 0
-        assert arm["rows_mean"]["graph:entity"] > 0
+        assert arm["rows_mean"]["graph:entity"] > 0 and arm["mentions_ranked_median"] > 0
+    base = meta["shapes"]["graph"]["20"]["graph_arm_plain_bank"]  # the same seeds' walk
+    assert base["queries"] > 0 and base["execution_ms_median"] > 0
     for key in temporal:  # the combined recall with the temporal arm, and the arm alone
         shape = meta["shapes"][key]["20"]
         assert {"memrepo", "raw_asyncpg"} <= set(doc[key]["20"]) and not shape["failed"]

@@ -95,11 +95,13 @@ async def run(args: argparse.Namespace, argv: Sequence[str] = ()) -> int:
         for workload in workloads:
             if workload.split("_")[0] not in cfg.workloads or args.skip_recall:
                 continue
-            bank = hub_info if workload in GRAPH_WORKLOADS and hub_info else info
+            graph = workload in GRAPH_WORKLOADS and hub_info is not None
+            bank = hub_info if graph and hub_info else info
             for where in cfg.filters if workload == "filtered" else (UNFILTERED,):
                 await recall_phase(
-                    args, cfg, server, bank, document, k=k, workload=workload, where=where
-                )
+                    args, cfg, server, bank, document, k=k, workload=workload, where=where,
+                    plain=info if graph else None,
+                )  # fmt: skip
                 measured.append((k, workload_key(where) if workload == "filtered" else workload))
     if "exact" in cfg.workloads and not args.skip_recall:
         queries = SyntheticBank(spec).queries(QUALITY_QUERIES)

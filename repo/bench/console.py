@@ -229,6 +229,7 @@ def report_graph(cfg: Config, document: dict[str, Any]) -> None:
             meta = document["meta"]["shapes"].get(key, {}).get(str(k), {})
             arm = meta.get("graph_arm", {})
             server = arm.get("execution_ms_median")
+            ranked = arm.get("mentions_ranked_median")
             for name in ("memrepo", "raw_asyncpg"):
                 if name not in results:
                     continue
@@ -243,12 +244,21 @@ def report_graph(cfg: Config, document: dict[str, Any]) -> None:
                         "-" if ratio is None else f"{ratio:.2f}x",
                         "-" if paired is None else f"{paired:.3f}",
                         "-" if server is None else f"{server:.2f}",
+                        "-" if ranked is None else f"{ranked:.0f}",
                         f"{arm.get('rows_mean', {}).get('graph:entity', 0):.0f}",
                     ]
                 )  # fmt: skip
     headers = ["k", "workload", "fanout", "variant", "p50 ms", "/ unfiltered", "/ raw",
-               "expand server ms", "entity rows"]  # fmt: skip
+               "expand server ms", "mentions ranked", "entity rows"]  # fmt: skip
     say(table(headers, rows))
+    for k in cfg.ks:
+        meta = document["meta"]["shapes"].get("graph", {}).get(str(k), {})
+        base = meta.get("graph_arm_plain_bank")
+        if base and base["execution_ms_median"] is not None:
+            say(
+                f"k={k} bank without hubs: recall.expand server {base['execution_ms_median']:.2f}"
+                f" ms median, {base['mentions_ranked_median']:.0f} mentions ranked"
+            )
 
 
 def report_exact(exact: dict[str, Any]) -> None:

@@ -5,7 +5,9 @@ arm's default per-entity fan-out cap (`graph`) and with it lifted (`graph_uncapp
 
 `explain_graph_arm` runs the recall's first round trip for the first `GRAPH_QUERIES`
 queries and EXPLAIN ANALYZEs the graph statement (`recall.expand`) on their seeds: the
-server's execution time and the rows each part returns.
+server's execution time, the rows each part returns, and how many mention rows the
+entity part ranks (its window functions' input: every mention of every seed entity, the
+work the cap does not bound); the graph workload also runs it on the bank without hubs.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import asyncpg
 from repo.backends.postgres import DIALECT, init_connection
 from repo.bench.bank import session_settings
 from repo.bench.data import BankSpec, Query
-from repo.bench.plans import load_json
+from repo.bench.plans import load_json, walk
 from repo.bench.variant_api import Target, recall_flow
 from repo.models import GraphQuery
 from repo.sql import Statement
@@ -52,6 +54,7 @@ async def explain_graph_arm(dsn: str, target: Target, queries: Sequence[Query]) 
     one execution each): the median server time, and the mean rows per graph part."""
     conn = await asyncpg.connect(dsn, server_settings=session_settings(target.schema))
     times: list[float] = []
+    ranked: list[int] = []
     parts: Counter[str] = Counter()
     name = ""
     try:
@@ -65,7 +68,9 @@ async def explain_graph_arm(dsn: str, target: Target, queries: Sequence[Query]) 
             if stmt.name.startswith("recall.expand"):
                 name = stmt.name
                 raw = await conn.fetchval(f"EXPLAIN (ANALYZE, FORMAT JSON) {c.sql}", *args)
-                times.append(float(load_json(raw)[0]["Execution Time"]))
+                plan = load_json(raw)[0]
+                times.append(float(plan["Execution Time"]))
+                ranked.append(_window_input(plan["Plan"]))
                 parts.update(r["arm"] for r in rows)
             return rows
 
@@ -80,7 +85,18 @@ async def explain_graph_arm(dsn: str, target: Target, queries: Sequence[Query]) 
         "queries": len(times),
         "execution_ms_median": statistics.median(times) if times else None,
         "rows_mean": {arm: count / n for arm, count in sorted(parts.items())},
+        "mentions_ranked_median": statistics.median(ranked) if ranked else None,
     }
+
+
+def _window_input(plan: dict[str, Any]) -> int:
+    """Rows the entity part's window functions read (the largest `WindowAgg`'s output)."""
+    rows = [
+        int(n.get("Actual Rows", 0)) * int(n.get("Actual Loops", 1))
+        for n in walk(plan)
+        if n.get("Node Type") == "WindowAgg"
+    ]
+    return max(rows, default=0)
 
 
 async def hub_mentions(dsn: str, schema: str, bank_id: str, names: Sequence[str]) -> dict[str, int]:

@@ -14,7 +14,7 @@ import shlex
 import statistics
 import sys
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -184,11 +184,13 @@ async def recall_phase(
     k: int,
     workload: str,
     where: str = UNFILTERED,
+    plain: LoadInfo | None = None,
 ) -> RecallRun:
     """EXPLAIN, then the interleaved measurement of one workload at one k, then recall@k
     (and the profile, if asked). `where`: the combined recall's filter (`filtered`);
     `temporal`: the combined recall with the temporal arm; `temporal_arm`: the arm alone;
-    `graph`, `graph_uncapped`: the combined recall on the hub bank (`info`), capped or not."""
+    `graph`, `graph_uncapped`: the combined recall on the hub bank (`info`), capped or not
+    (`plain`: the bank without hubs, whose graph statement `graph` also explains)."""
     graph = workload in GRAPH_WORKLOADS
     combined = workload in ("recall", "filtered", "temporal") or graph
     arm_only = workload == "temporal_arm"
@@ -225,6 +227,11 @@ async def recall_phase(
                 meta["temporal_window_scan"] = window_scan(arms["plan"])
         if graph:
             meta["graph_arm"] = await explain_graph_arm(server.dsn, target, queries[:GRAPH_QUERIES])
+            if plain is not None and workload == "graph":
+                other = replace(target, schema=plain.schema, bank_id=plain.bank_id)
+                meta["graph_arm_plain_bank"] = await explain_graph_arm(
+                    server.dsn, other, queries[:GRAPH_QUERIES]
+                )
         if arm_only:
             meta["temporal_arm"] = await explain_temporal_arm(server.dsn, target)
         run = await run_recall(
