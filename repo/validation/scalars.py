@@ -40,12 +40,15 @@ def check_uuids(
     return out
 
 
-def check_fact_type(field: str, value: object) -> str:
-    if value not in FACT_TYPES:
-        raise ValidationError(
-            field, f"unknown fact type {value!r:.40}; expected one of {FACT_TYPES}"
-        )
+def check_choice(field: str, value: object, choices: tuple[str, ...], kind: str) -> str:
+    """One of `choices` (a `kind`, named in the error: "unknown fact type ...")."""
+    if value not in choices:
+        raise ValidationError(field, f"unknown {kind} {value!r:.40}; expected one of {choices}")
     return str(value)
+
+
+def check_fact_type(field: str, value: object) -> str:
+    return check_choice(field, value, FACT_TYPES, "fact type")
 
 
 def check_fact_types(field: str, values: Iterable[object] | None) -> tuple[str, ...]:
@@ -61,11 +64,7 @@ def check_fact_types(field: str, values: Iterable[object] | None) -> tuple[str, 
 
 
 def check_link_type(field: str, value: object) -> str:
-    if value not in LINK_TYPES:
-        raise ValidationError(
-            field, f"unknown link type {value!r:.40}; expected one of {LINK_TYPES}"
-        )
-    return str(value)
+    return check_choice(field, value, LINK_TYPES, "link type")
 
 
 def check_weight(field: str, value: object) -> float:

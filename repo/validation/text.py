@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 from repo.errors import ValidationError
 from repo.validation.batches import check_sequence
+from repo.validation.scalars import check_choice
 from schema.types import ID_LENGTH
 
 #: Longest context, document content or chunk text accepted, in characters.
@@ -77,11 +78,7 @@ TEXT_MODES = ("all", "any")
 
 def check_text_mode(field: str, value: object) -> str:
     """A text arm mode: `all` (every term) or `any` (any term, ranked)."""
-    if value not in TEXT_MODES:
-        raise ValidationError(
-            field, f"unknown text mode {value!r:.40}; expected one of {TEXT_MODES}"
-        )
-    return str(value)
+    return check_choice(field, value, TEXT_MODES, "text mode")
 
 
 def check_query(field: str, value: object) -> str:
