@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+from collections.abc import Iterator
 from typing import Any
 
 from repo.bench.config import Config
@@ -144,6 +145,29 @@ def report_recall(
     return targets
 
 
+def _shape_meta(document: dict[str, Any], key: str, k: int) -> dict[str, Any]:
+    """The run's notes on workload `key` at k (plans, server times), written into too."""
+    return document["meta"]["shapes"].get(key, {}).get(str(k), {})  # type: ignore[no-any-return]
+
+
+def _vs_unfiltered(
+    document: dict[str, Any], key: str, k: int
+) -> Iterator[tuple[str, dict[str, Any], dict[str, Any] | None, float | None]]:
+    """(variant, its results, its unfiltered recall's results, p50 over the unfiltered p50)
+    for each of memrepo and raw asyncpg that ran workload `key` at k; the ratio (None
+    without an unfiltered run) is also recorded in the run's notes (`p50_vs_unfiltered`)."""
+    plain = document.get("recall", {}).get(str(k), {})
+    results = document.get(key, {}).get(str(k), {})
+    meta = _shape_meta(document, key, k)
+    for name in ("memrepo", "raw_asyncpg"):
+        if name not in results:
+            continue
+        ratio = results[name]["p50_s"] / plain[name]["p50_s"] if name in plain else None
+        if ratio is not None:
+            meta.setdefault("p50_vs_unfiltered", {})[name] = ratio
+        yield name, results[name], plain.get(name), ratio
+
+
 def report_filtered(cfg: Config, document: dict[str, Any]) -> list[TargetCheck]:
     """Filtered p50 over unfiltered p50 (same k, same run) per filter and variant, recall@k
     under each filter, and the issue's target (memrepo <= 1.5x at 100,000 items)."""
@@ -151,22 +175,17 @@ def report_filtered(cfg: Config, document: dict[str, Any]) -> list[TargetCheck]:
     say(f"## filtered / unfiltered p50 ({cfg.items:,} items; recall@k of the semantic arms)")
     rows, targets = [], []
     for k in cfg.ks:
-        plain = document.get("recall", {}).get(str(k), {})
         for where in cfg.filters:
             key = f"filtered:{where}"
-            results = document.get(key, {}).get(str(k), {})
-            meta = document["meta"]["shapes"].get(key, {}).get(str(k), {})
-            for name in ("memrepo", "raw_asyncpg"):
-                if name not in results or name not in plain:
+            share = _shape_meta(document, key, k).get("selectivity", 0)
+            for name, result, plain, ratio in _vs_unfiltered(document, key, k):
+                if plain is None or ratio is None:
                     continue
-                ratio = results[name]["p50_s"] / plain[name]["p50_s"]
-                meta.setdefault("p50_vs_unfiltered", {})[name] = ratio
-                quality = results[name].get("recall_at_k")
+                quality = result.get("recall_at_k")
                 rows.append(
                     [
-                        str(k), where, f"{meta.get('selectivity', 0):.1%}", name,
-                        f"{results[name]['p50_s'] * 1000:.2f}",
-                        f"{plain[name]['p50_s'] * 1000:.2f}",
+                        str(k), where, f"{share:.1%}", name, f"{result['p50_s'] * 1000:.2f}",
+                        f"{plain['p50_s'] * 1000:.2f}",
                         f"{ratio:.2f}x", "-" if quality is None else f"{quality:.3f}",
                     ]
                 )  # fmt: skip
@@ -189,19 +208,15 @@ def report_temporal(cfg: Config, document: dict[str, Any]) -> None:
     say(f"## temporal / unfiltered recall p50 ({cfg.items:,} items)")
     rows = []
     for k in cfg.ks:
-        plain = document.get("recall", {}).get(str(k), {})
         for key in ("temporal", "temporal_arm"):
-            results = document.get(key, {}).get(str(k), {})
-            meta = document["meta"]["shapes"].get(key, {}).get(str(k), {})
-            for name in ("memrepo", "raw_asyncpg"):
-                if name not in results or name not in plain:
+            meta = _shape_meta(document, key, k)
+            for name, result, plain, ratio in _vs_unfiltered(document, key, k):
+                if plain is None or ratio is None:
                     continue
-                ratio = results[name]["p50_s"] / plain[name]["p50_s"]
-                meta.setdefault("p50_vs_unfiltered", {})[name] = ratio
                 rows.append(
                     [
-                        str(k), key, name, f"{results[name]['p50_s'] * 1000:.2f}",
-                        f"{plain[name]['p50_s'] * 1000:.2f}", f"{ratio:.2f}x",
+                        str(k), key, name, f"{result['p50_s'] * 1000:.2f}",
+                        f"{plain['p50_s'] * 1000:.2f}", f"{ratio:.2f}x",
                     ]
                 )  # fmt: skip
             times = {n: t for n, t in meta.get("statement_ms", {}).items() if t is not None}
@@ -223,20 +238,13 @@ def report_graph(cfg: Config, document: dict[str, Any]) -> None:
     say(f"## graph (hub bank: {hubs}) / unfiltered recall p50 ({cfg.items:,} items)")
     rows = []
     for k in cfg.ks:
-        plain = document.get("recall", {}).get(str(k), {})
         for key in GRAPH_WORKLOADS:
-            results = document.get(key, {}).get(str(k), {})
-            meta = document["meta"]["shapes"].get(key, {}).get(str(k), {})
+            meta = _shape_meta(document, key, k)
             arm = meta.get("graph_arm", {})
             server = arm.get("execution_ms_median")
             ranked = arm.get("mentions_ranked_median")
-            for name in ("memrepo", "raw_asyncpg"):
-                if name not in results:
-                    continue
-                p50 = results[name]["p50_s"]
-                ratio = p50 / plain[name]["p50_s"] if name in plain else None
-                if ratio is not None:
-                    meta.setdefault("p50_vs_unfiltered", {})[name] = ratio
+            for name, result, _, ratio in _vs_unfiltered(document, key, k):
+                p50 = result["p50_s"]
                 paired = meta.get("paired_ratio_vs_baseline", {}).get(name)
                 rows.append(
                     [
